@@ -1,0 +1,48 @@
+"""Domain errors: the CLI turns each into a message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a user's file; line and column are 1-based as editors count."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class NightvoiceError(Exception):
+    """Base for errors the user can act on; the message is what they read."""
+
+    exit_code = 1
+
+
+class RoutineError(NightvoiceError):
+    """A routine file has one or more problems, all reported at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class RoutineNotFound(NightvoiceError):
+    exit_code = 2
+
+
+class SpeechUnavailable(NightvoiceError):
+    """No speech engine or no audio device; the message names the fix."""
+
+    exit_code = 3
+
+
+class ConfigError(NightvoiceError):
+    exit_code = 2

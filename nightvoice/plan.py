@@ -1,0 +1,97 @@
+"""The compiled plan: a flat list of steps, each a short list of timed actions.
+
+The player runs these; `show` and `export` read their scheduled offsets. Offsets depend on how
+long speech takes, so the planner is given a speech-duration function: an estimate for `show`,
+the real synthesised length for `export`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True)
+class Chime:
+    pass
+
+
+@dataclass(frozen=True)
+class Cue:
+    at: float  # seconds after the hold started
+    text: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Timed silence measured from the end of the sentence before it, with cues on schedule.
+
+    A cue at exactly `seconds` is the release line: it is said once the time is up.
+    """
+
+    seconds: float
+    cues: tuple[Cue, ...] = ()
+    kind: Literal["hold", "rest", "pause", "breathe"] = "hold"
+
+
+@dataclass(frozen=True)
+class WaitForKey:
+    """Wait for the listener to press a key; hands-free it becomes a fixed pause."""
+
+    hands_free_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class HoldUntilEased:
+    max_seconds: float
+    every: float
+    check_in: str
+
+
+Action = Union[Say, Chime, Hold, WaitForKey, HoldUntilEased]
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    number: int  # 1-based, as shown to people
+    title: str  # one short line for the screen
+    section: str
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The voice the player starts with; keys may change rate and volume while playing."""
+
+    language: str = "en"
+    voice: str | None = None
+    rate: int = 130
+    volume: float = 0.7
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    steps: tuple[PlanStep, ...]
+    settings: Settings = field(default_factory=Settings)
+    safety: str = ""
+    log_episode: bool = False
+
+
+EntryKind = Literal["say", "chime", "hold", "cue", "wait", "until-eased"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the flat timeline: what happens, when, and for how long."""
+
+    offset: float
+    duration: float
+    kind: EntryKind
+    step: int
+    text: str = ""

@@ -1,0 +1,71 @@
+"""The small ports the player core runs against; adapters live at the edge.
+
+Keys, finished speech and timer deadlines arrive on one event stream (the Inbox), so the
+player blocks in one place and never polls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Union
+
+
+@dataclass(frozen=True)
+class KeyPressed:
+    key: str  # a normalised key name: "space", "enter", "left", "right", "esc", or the char
+
+
+@dataclass(frozen=True)
+class SpeechFinished:
+    utterance: int  # the id `Voice.say` returned; finished events of cut speech are stale
+
+
+@dataclass(frozen=True)
+class SpeechFailed:
+    """The output could not play (no device); the player stops and reports it."""
+
+    utterance: int
+    message: str
+
+
+Event = Union[KeyPressed, SpeechFinished, SpeechFailed]
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Monotonic seconds; only differences mean anything."""
+        ...
+
+
+class Inbox(Protocol):
+    def wait(self, deadline: float | None) -> Event | None:
+        """The next event, or None once the clock reaches `deadline` (None: wait forever)."""
+        ...
+
+
+class Voice(Protocol):
+    """Speaks one thing at a time; finishing is reported on the Inbox as SpeechFinished."""
+
+    def say(self, text: str, *, rate: int, volume: float) -> int:
+        """Start speaking at once and return an utterance id."""
+        ...
+
+    def chime(self, *, volume: float) -> int:
+        """Start the soft step-change chime; reported like speech."""
+        ...
+
+    def cut(self) -> None:
+        """Silence whatever is playing now; its SpeechFinished may still arrive, stale."""
+        ...
+
+
+class Screen(Protocol):
+    def show_step(self, number: int, total: int, title: str, section: str) -> None: ...
+
+    def show_status(self, text: str) -> None:
+        """A short state line: paused, holding 12 s, waiting for a key."""
+        ...
+
+    def show_text(self, text: str) -> None:
+        """What is being said, for --text mode where nothing is heard."""
+        ...

@@ -1,0 +1,121 @@
+"""The routine model: what a validated routine file says, independent of YAML and of time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+FORMAT_VERSION = 1
+
+HoldKind = Literal["hold", "rest"]
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Spoken marks inside a timed hold or rest."""
+
+    count: float = 0.0  # say the elapsed seconds every N seconds; 0 = never
+    halfway: bool = False
+    countdown: int = 0  # "three, two, one" over the last N seconds
+    release: str | None = None  # said when the time is up
+
+
+@dataclass(frozen=True)
+class Breathing:
+    breathe_in: float
+    hold: float
+    breathe_out: float
+    times: int
+    words_in: str = "Breathe in."
+    words_hold: str = "Hold."
+    words_out: str = "And out."
+
+
+@dataclass(frozen=True)
+class UntilEased:
+    """Keep holding, with check-ins, until a key says it eased or max_seconds pass."""
+
+    max_seconds: float
+    every: float
+    check_in: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One spoken step: say something, then at most one timed or keyed thing."""
+
+    say: str | None = None
+    title: str | None = None
+    pause: float = 0.0
+    hold: float | None = None
+    hold_kind: HoldKind = "hold"
+    cues: Cues = field(default_factory=Cues)
+    breathe: Breathing | None = None
+    wait_for_key: bool = False
+    until_eased: UntilEased | None = None
+    chime: bool | None = None  # None: the routine's default
+    line: int = 0  # where it was written, for messages
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    steps: tuple[Node, ...]
+    say: str | None = None
+
+
+@dataclass(frozen=True)
+class Repeat:
+    times: int
+    steps: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class EachSide:
+    """The same steps once for {side}, then again with the sides swapped."""
+
+    steps: tuple[Node, ...]
+
+
+Node = Union[Step, Section, Repeat, EachSide]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One keyed question asked before the first step; the answer fills {name}."""
+
+    name: str
+    say: str
+    choices: dict[str, str]  # key -> value
+    default: str
+    timeout: float = 6.0
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How the routine wants to sound; None means: defer to config and defaults."""
+
+    language: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+    volume: float | None = None
+
+
+@dataclass(frozen=True)
+class Routine:
+    title: str
+    steps: tuple[Node, ...]
+    description: str = ""
+    safety: str = ""
+    voice: Voice = field(default_factory=Voice)
+    chime: bool = True
+    ask: Question | None = None
+    log_episode: bool = False
+    source: str = ""  # the file it came from, for messages
+
+    def other_side(self, side: str) -> str:
+        """The side that is not `side`, from the two-choice question or left/right."""
+        pair = list(self.ask.choices.values()) if self.ask else ["left", "right"]
+        if len(pair) == 2 and side in pair:
+            return pair[1] if side == pair[0] else pair[0]
+        return "left" if side == "right" else "right"

@@ -8,7 +8,7 @@ the real synthesised length for `export`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class HoldUntilEased:
     check_in: str
 
 
-Action = Union[Say, Chime, Hold, WaitForKey, HoldUntilEased]
+Action = Say | Chime | Hold | WaitForKey | HoldUntilEased
 
 
 @dataclass(frozen=True)

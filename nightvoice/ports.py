@@ -7,7 +7,7 @@ player blocks in one place and never polls.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class SpeechFailed:
     message: str
 
 
-Event = Union[KeyPressed, SpeechFinished, SpeechFailed]
+Event = KeyPressed | SpeechFinished | SpeechFailed
 
 
 class Clock(Protocol):

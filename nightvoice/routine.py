@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 FORMAT_VERSION = 1
 
@@ -77,7 +77,7 @@ class EachSide:
     steps: tuple[Node, ...]
 
 
-Node = Union[Step, Section, Repeat, EachSide]
+Node = Step | Section | Repeat | EachSide
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,60 @@
+"""What each key does: a pure map from key names to player commands, and the spoken help."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Command(Enum):
+    NEXT = "next step"
+    BACK = "previous step"
+    REPEAT = "repeat this step"
+    PAUSE = "pause or resume"
+    SLOWER = "slower"
+    FASTER = "faster"
+    QUIETER = "quieter"
+    LOUDER = "louder"
+    HELP = "say the keys"
+    QUIT = "quit"
+
+
+# Media-player habits (mpv): a half-asleep hand finds Space, Enter and the arrows.
+KEYMAP: dict[str, Command] = {
+    "space": Command.PAUSE,
+    "enter": Command.NEXT,
+    "right": Command.NEXT,
+    "left": Command.BACK,
+    "backspace": Command.BACK,
+    "r": Command.REPEAT,
+    "9": Command.QUIETER,
+    "0": Command.LOUDER,
+    "[": Command.SLOWER,
+    "]": Command.FASTER,
+    "h": Command.HELP,
+    "?": Command.HELP,
+    "q": Command.QUIT,
+    "esc": Command.QUIT,
+}
+
+HELP_TEXT = (
+    "Space pauses and goes on. Enter, or the right arrow, goes to the next step. "
+    "The left arrow goes back. R repeats the step. "
+    "Nine is quieter, zero is louder. The square brackets make me slower or faster. "
+    "Q stops."
+)
+
+KEY_TABLE = (
+    ("Space", Command.PAUSE),
+    ("Enter / Right", Command.NEXT),
+    ("Left / Backspace", Command.BACK),
+    ("r", Command.REPEAT),
+    ("9 / 0", "quieter / louder"),
+    ("[ / ]", "slower / faster"),
+    ("h / ?", Command.HELP),
+    ("q / Esc", Command.QUIT),
+)
+
+
+def command_for(key: str) -> Command | None:
+    """The command for a key name; None for any other key, which must do nothing harmful."""
+    return KEYMAP.get(key if len(key) > 1 else key.lower())

@@ -1,0 +1,103 @@
+"""Test doubles for the player's ports: a virtual clock that jumps, a recording voice.
+
+`FakeWorld` is clock and inbox at once: waiting until a deadline moves virtual time there
+instantly, and speech finishes when its virtual duration is up, so pacing tests are exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nightvoice.ports import Event, KeyPressed, SpeechFinished
+
+
+def words_half_second(text: str) -> float:
+    """A deterministic speech length: half a second per word."""
+    return 0.5 * len(text.split())
+
+
+class FakeWorld:
+    def __init__(self) -> None:
+        self.time = 1000.0  # any origin: only differences matter
+        self._pending: list[tuple[float, int, Event]] = []
+        self._order = itertools.count()
+
+    def now(self) -> float:
+        return self.time
+
+    def post_at(self, at: float, event: Event) -> None:
+        heapq.heappush(self._pending, (at, next(self._order), event))
+
+    def press(self, after: float, key: str) -> None:
+        """A key press `after` seconds from the world's start (time 1000)."""
+        self.post_at(1000.0 + after, KeyPressed(key))
+
+    def wait(self, deadline: float | None) -> Event | None:
+        if self._pending and (deadline is None or self._pending[0][0] <= deadline):
+            at, _, event = heapq.heappop(self._pending)
+            self.time = max(self.time, at)
+            return event
+        if deadline is None:
+            raise AssertionError("the player would wait forever: nothing is pending")
+        self.time = max(self.time, deadline)
+        return None
+
+    @property
+    def elapsed(self) -> float:
+        return self.time - 1000.0
+
+
+@dataclass
+class Heard:
+    at: float  # seconds since the world's start
+    what: str  # "say", "chime" or "cut"
+    text: str = ""
+    rate: int = 0
+    volume: float = 0.0
+
+
+@dataclass
+class FakeVoice:
+    world: FakeWorld
+    seconds: Callable[[str], float] = words_half_second
+    chime_seconds: float = 0.6
+    log: list[Heard] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def say(self, text: str, *, rate: int, volume: float) -> int:
+        utterance = next(self._ids)
+        self.log.append(Heard(self.world.elapsed, "say", text, rate, volume))
+        # A cut utterance still reports finishing later: the player must ignore it.
+        self.world.post_at(self.world.time + self.seconds(text), SpeechFinished(utterance))
+        return utterance
+
+    def chime(self, *, volume: float) -> int:
+        utterance = next(self._ids)
+        self.log.append(Heard(self.world.elapsed, "chime", volume=volume))
+        self.world.post_at(self.world.time + self.chime_seconds, SpeechFinished(utterance))
+        return utterance
+
+    def cut(self) -> None:
+        self.log.append(Heard(self.world.elapsed, "cut"))
+
+    def said(self) -> list[tuple[float, str]]:
+        return [(round(h.at, 3), h.text) for h in self.log if h.what == "say"]
+
+
+@dataclass
+class RecordingScreen:
+    steps: list[tuple[int, int, str, str]] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    def show_step(self, number: int, total: int, title: str, section: str) -> None:
+        self.steps.append((number, total, title, section))
+
+    def show_status(self, text: str) -> None:
+        self.statuses.append(text)
+
+    def show_text(self, text: str) -> None:
+        self.texts.append(text)

@@ -69,6 +69,7 @@ BUILTIN_VARIABLES = ("side", "other_side", "round", "rounds")
 
 MAX_PAUSE = 600.0
 MAX_STEPS = 5000
+MAX_DEPTH = 12
 MAX_HOLD = 3600.0
 MAX_EASED = 600.0
 RATE_RANGE = (80, 300)
@@ -119,6 +120,7 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
     ask_name: str | None = None
     steps_left: int = MAX_STEPS  # YAML aliases can nest a list in itself or blow up its size
+    depth: int = 0
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -177,7 +179,13 @@ class _Reader:
             loader.dispose()
         if node is None:
             self.problems.append(
-                Problem(self.source, 1, 1, "the file holds no YAML document (only comments?)")
+                Problem(
+                    self.source,
+                    1,
+                    1,
+                    "the file holds no YAML document (only comments?); a routine needs "
+                    "`nightvoice: 1`, `title:` and `steps:`",
+                )
             )
         return node
 
@@ -204,9 +212,10 @@ class _Reader:
                 self.problem(key_node, f"`{key}` appears twice in {what} (first on line {first})")
                 continue
             if key not in allowed:
+                shown = key.encode("unicode_escape").decode("ascii")[:40]
                 self.problem(
                     key_node,
-                    f"unknown key `{key}` in {what}{did_you_mean(key, allowed)}",
+                    f"unknown key `{shown}` in {what}{did_you_mean(key, allowed)}",
                 )
                 continue
             entries[key] = (key_node, value_node)
@@ -476,6 +485,17 @@ class _Reader:
         return self.leaf(node, scope)
 
     def container(self, node: yaml.Node, kind: str, scope: _Scope) -> Node | None:
+        if self.depth >= MAX_DEPTH:
+            self.problem(node, f"steps are nested more than {MAX_DEPTH} deep (a looping alias?)")
+            self.steps_left = 0
+            return None
+        self.depth += 1
+        try:
+            return self._container(node, kind, scope)
+        finally:
+            self.depth -= 1
+
+    def _container(self, node: yaml.Node, kind: str, scope: _Scope) -> Node | None:
         allowed = (kind, "steps", "say") if kind == "section" else (kind, "steps")
         entries = self.mapping(node, allowed, f"a `{kind}` step")
         if entries is None:
@@ -511,7 +531,7 @@ class _Reader:
         if not entries:
             self.problem(node, "this step is empty; give it at least `say:`")
             return None
-        actions = [k for k in ACTIONS if k in entries]
+        actions = [k for k in entries if k in ACTIONS]  # in file order: flag the second
         if len(actions) > 1:
             self.problem(
                 entries[actions[1]][0],
@@ -698,7 +718,7 @@ def _kind(node: yaml.Node) -> str:
 
 def _show(node: yaml.Node) -> str:
     if isinstance(node, yaml.ScalarNode):
-        value: str = node.value
+        value: str = node.value.encode("unicode_escape").decode("ascii")
         return value if len(value) <= 30 else value[:27] + "..."
     return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
 

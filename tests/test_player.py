@@ -304,7 +304,7 @@ def test_the_start_question_falls_back_to_its_default_after_the_timeout() -> Non
 
 
 def test_hands_free_the_question_is_not_asked() -> None:
-    world, voice, _, player = make(interactive=False)
+    _world, voice, _, player = make(interactive=False)
     assert player.ask(QUESTION) == "right"
     assert voice.log == []
 

@@ -1,0 +1,22 @@
+"""Shared fixtures: every test gets its own user folder, never the real home."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nightvoice.catalog import builtin_dir
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "nightvoice-home"
+    monkeypatch.setenv("NIGHTVOICE_HOME", str(home))
+    yield home
+
+
+@pytest.fixture
+def builtin_routines() -> list[Path]:
+    return sorted(builtin_dir().glob("*.yaml"))

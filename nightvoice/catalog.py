@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,3 +89,95 @@ def resolve(target: str | None) -> RoutineRef:
         f"no routine named `{name}`{did_you_mean(name, known)} "
         f"(`nightvoice list` shows them all: {', '.join(known)})"
     )
+
+
+# --- listing, with a small cache -------------------------------------------------------------
+
+LIST_CACHE = "list-cache-v1.json"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One line of `nightvoice list`: a routine's title and length, or its first problem."""
+
+    ref: RoutineRef
+    title: str = ""
+    seconds: float = 0.0
+    problem: str | None = None  # the first located problem of a broken routine
+    more_problems: int = 0
+
+
+def _summarise(path: Path) -> tuple[str, float, str | None, int]:
+    from nightvoice.config import resolve_settings
+    from nightvoice.describe import estimated_timeline
+    from nightvoice.errors import RoutineError
+    from nightvoice.loader import load_routine
+    from nightvoice.planner import compile_plan, total_seconds
+
+    try:
+        routine = load_routine(path)
+    except RoutineError as error:
+        return "", 0.0, str(error.problems[0]), len(error.problems) - 1
+    settings = resolve_settings(routine.voice, {}, {}).settings
+    seconds = total_seconds(estimated_timeline(compile_plan(routine, settings)))
+    return routine.title, seconds, None, 0
+
+
+def list_routines(use_cache: bool = True) -> list[Listing]:
+    """Every routine with its title and estimated length; a broken one with its first problem.
+
+    Parsing hundreds of YAML files is slow, so summaries are kept in the cache folder, keyed by
+    the file's path, modification time, size and the nightvoice version: a file that changes
+    (or a new nightvoice) is read again. The cache is only an accelerator: if it cannot be read
+    or written, everything still lists.
+    """
+    import json
+
+    from nightvoice import __version__
+
+    cache_path = paths.cache_dir() / LIST_CACHE
+    cached: dict[str, list[object]] = {}
+    if use_cache:
+        try:
+            data = json.loads(cache_path.read_text(encoding="utf-8"))
+            if data.get("version") == __version__ and isinstance(data.get("entries"), dict):
+                cached = data["entries"]
+        except (OSError, ValueError, AttributeError):
+            cached = {}
+    fresh: dict[str, list[object]] = {}
+    listings = []
+    for ref in all_routines():
+        try:
+            stat = ref.path.stat()
+        except OSError as error:
+            listings.append(Listing(ref, problem=f"{ref.path}:1:1: cannot read it: {error}"))
+            continue
+        key = str(ref.path)
+        entry = cached.get(key)
+        listing = _from_entry(ref, entry, stat.st_mtime_ns, stat.st_size)
+        if entry is None or listing is None:
+            entry = [stat.st_mtime_ns, stat.st_size, *_summarise(ref.path)]
+            listing = _from_entry(ref, entry, stat.st_mtime_ns, stat.st_size)
+            assert listing is not None
+        fresh[key] = entry
+        listings.append(listing)
+    if use_cache and fresh != cached:
+        payload = json.dumps({"version": __version__, "entries": fresh}, ensure_ascii=False)
+        with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
+            paths.write_atomically(cache_path, payload.encode("utf-8"))
+    return listings
+
+
+def _from_entry(ref: RoutineRef, entry: object, mtime_ns: int, size: int) -> Listing | None:
+    """A cache entry as a Listing, or None when it is stale or not what we wrote."""
+    if not isinstance(entry, list) or len(entry) != 6 or entry[:2] != [mtime_ns, size]:
+        return None
+    title, seconds, problem, more = entry[2:]
+    if not (
+        isinstance(title, str)
+        and isinstance(seconds, (int, float))
+        and (problem is None or isinstance(problem, str))
+        and isinstance(more, int)
+    ):
+        return None
+    return Listing(ref, title, float(seconds), problem, more)

@@ -1,0 +1,188 @@
+"""`nightvoice export`: a whole routine rendered to one WAV file, to play from a phone.
+
+Speech is synthesised first (each distinct sentence once, through a cache on disk), then the
+plan is laid out with `planner.timeline` fed those real lengths, and every sound is placed at
+exactly its offset in one buffer of silence. Keys-only steps become fixed pauses: a wait for a
+key says "Take your time." and waits its hands-free length; a hold-until-it-eases runs to its
+maximum with its check-ins. The start question is not spoken: its default answer is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from nightvoice import paths
+from nightvoice.audio import DEFAULT_RATE, Pcm, chime
+from nightvoice.plan import Cue, Entry, Hold, Plan, WaitForKey
+from nightvoice.planner import CHIME_SECONDS, estimate_speech_seconds, timeline, total_seconds
+from nightvoice.player import PlayerOptions
+from nightvoice.speaker import LEAD_IN_SECONDS
+from nightvoice.synth import Synthesizer
+
+TAKE_YOUR_TIME = "Take your time."
+CACHE_FOLDER = "speech-v1"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pcm: Pcm
+    entries: list[Entry]  # the timeline the sounds were placed on
+    seconds: float
+    synthesized: int  # sentences synthesised now (the rest came from the cache)
+    cached: int
+
+
+def export_plan(plan: Plan) -> Plan:
+    """The plan as a recording plays it: no key to wait for, so waits become spoken pauses."""
+    steps = []
+    for step in plan.steps:
+        actions = tuple(
+            Hold(a.hands_free_seconds, (Cue(0.0, TAKE_YOUR_TIME),), kind="pause")
+            if isinstance(a, WaitForKey)
+            else a
+            for a in step.actions
+        )
+        steps.append(replace(step, actions=actions))
+    return replace(plan, steps=tuple(steps))
+
+
+def engine_version(synth: Synthesizer) -> str:
+    """Names the engine build, so a new espeak-ng never reuses another's sentences."""
+    try:
+        from pyttsx3.drivers import _espeak
+
+        info = _espeak.Info(None)
+        version = info.decode() if isinstance(info, bytes) else str(info)
+        return f"{type(synth).__name__}/espeak-ng-{version}"
+    except Exception:  # no libespeak-ng: key on the pyttsx3 version instead
+        import importlib.metadata
+
+        try:
+            return f"{type(synth).__name__}/pyttsx3-{importlib.metadata.version('pyttsx3')}"
+        except importlib.metadata.PackageNotFoundError:
+            return type(synth).__name__
+
+
+class SpeechCache:
+    """Synthesised sentences on disk, keyed by text, language, voice, rate and engine version.
+
+    Raw PCM at the engine's rate, one file per sentence named by a hash of the key; volume is
+    applied afterwards, so it is not part of the key. Unwritable caches only cost speed.
+    """
+
+    def __init__(self, synth: Synthesizer, folder: Path | None, engine: str) -> None:
+        self._synth = synth
+        self._folder = folder
+        self._engine = engine
+        self.hits = 0
+        self.misses = 0
+
+    def _file(self, text: str, rate: int, language: str, voice: str | None) -> Path | None:
+        if self._folder is None:
+            return None
+        key = "\0".join([self._engine, language, voice or "", str(rate), text])
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return self._folder / digest[:2] / f"{digest}.pcm"
+
+    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+        file = self._file(text, rate, language, voice)
+        if file is not None:
+            try:
+                data = file.read_bytes()
+            except OSError:
+                pass
+            else:
+                sample_rate = int.from_bytes(data[:4], "little")
+                if sample_rate > 0 and len(data) % 2 == 0:
+                    self.hits += 1
+                    return Pcm(data[4:], sample_rate)
+        pcm = self._synth.synthesize(text, rate=rate, language=language, voice=voice)
+        self.misses += 1
+        if file is not None:
+            with contextlib.suppress(OSError):
+                data = pcm.rate.to_bytes(4, "little") + pcm.samples
+                paths.write_atomically(file, data, durable=False)
+        return pcm
+
+
+def render(
+    plan: Plan,
+    synth: Synthesizer,
+    *,
+    cache_folder: Path | None = None,
+    engine: str = "",
+    progress: Callable[[Iterable[str]], Any] | None = None,
+    options: PlayerOptions | None = None,
+) -> Rendered:
+    """The plan as one PCM (22050 Hz mono), every sound at its timeline offset."""
+    plan = export_plan(plan)
+    settings = plan.settings
+    cache = SpeechCache(synth, cache_folder, engine or engine_version(synth))
+    rate = settings.rate
+
+    # Every distinct sentence, in order of first use (an estimate finds them all).
+    texts: list[str] = []
+    seen: set[str] = set()
+    for entry in timeline(plan, lambda text: estimate_speech_seconds(text, rate)):
+        if entry.kind in ("say", "cue") and entry.text not in seen:
+            seen.add(entry.text)
+            texts.append(entry.text)
+
+    speech: dict[str, Pcm] = {}
+
+    def synthesize_all(items: Iterable[str]) -> None:
+        for text in items:
+            pcm = cache.synthesize(
+                text, rate=rate, language=settings.language, voice=settings.voice
+            )
+            # As the player plays it: the engine's leading silence trimmed to 10 ms.
+            speech[text] = pcm.resampled(DEFAULT_RATE).trimmed_start(LEAD_IN_SECONDS)
+
+    if progress is not None:
+        with progress(texts) as bar:
+            synthesize_all(bar)
+    else:
+        synthesize_all(texts)
+
+    entries = timeline(plan, lambda text: speech[text].seconds)
+    seconds = total_seconds(entries)
+    buffer = bytearray(2 * round(seconds * DEFAULT_RATE))
+    options = options or PlayerOptions()
+    spoken = 0
+    for entry in entries:
+        if entry.kind in ("say", "cue"):
+            pcm = speech[entry.text].scaled(_ramped(settings.volume, spoken, options))
+            spoken += 1
+        elif entry.kind == "chime":
+            pcm = chime(DEFAULT_RATE, seconds=CHIME_SECONDS).scaled(
+                _ramped(settings.volume, spoken, options)
+            )
+        else:
+            continue  # holds, rests, pauses and waits are silence
+        _place(buffer, pcm.samples, round(entry.offset * DEFAULT_RATE))
+    return Rendered(Pcm(bytes(buffer), DEFAULT_RATE), entries, seconds, cache.misses, cache.hits)
+
+
+def _ramped(volume: float, spoken: int, options: PlayerOptions) -> float:
+    """The player's night profile: the first sentences a little quieter."""
+    ramp = options.ramp_sentences
+    if ramp <= 0 or spoken >= ramp:
+        return _clamp(volume)
+    share = options.ramp_start + (1.0 - options.ramp_start) * spoken / ramp
+    return _clamp(volume * share)
+
+
+def _clamp(volume: float) -> float:
+    return min(1.0, max(0.0, volume))
+
+
+def _place(buffer: bytearray, samples: bytes, frame: int) -> None:
+    start = 2 * frame
+    end = min(len(buffer), start + len(samples))
+    if end > start:
+        buffer[start:end] = samples[: end - start]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -84,26 +86,19 @@ def play(routine: str | None, **options: Any) -> int:
 @cli.command("list")
 def list_routines() -> int:
     """List built-in and your own routines with how long each takes."""
-    from nightvoice.catalog import all_routines
-    from nightvoice.config import resolve_settings
-    from nightvoice.describe import clock_time, estimated_timeline
-    from nightvoice.loader import load_routine
-    from nightvoice.planner import compile_plan, total_seconds
+    from nightvoice.catalog import list_routines as listings
+    from nightvoice.describe import clock_time
 
-    refs = all_routines()
-    width = max((len(ref.name) for ref in refs), default=10)
-    for ref in refs:
+    found = listings()
+    width = max((len(item.ref.name) for item in found), default=10)
+    for item in found:
+        ref = item.ref
         origin = ref.origin + (" (replaces the built-in)" if ref.shadows_builtin else "")
-        try:
-            routine = load_routine(ref.path)
-        except RoutineError as error:
-            first = error.problems[0]
-            more = f" (+{len(error.problems) - 1} more)" if len(error.problems) > 1 else ""
-            click.echo(f"{ref.name:<{width}}  BROKEN  {origin}: {first}{more}")
+        if item.problem is not None:
+            more = f" (+{item.more_problems} more)" if item.more_problems else ""
+            click.echo(f"{ref.name:<{width}}  BROKEN  {origin}: {item.problem}{more}")
             continue
-        settings = resolve_settings(routine.voice, {}, {}).settings
-        seconds = total_seconds(estimated_timeline(compile_plan(routine, settings)))
-        click.echo(f"{ref.name:<{width}}  {clock_time(seconds):>6}  {routine.title}  [{origin}]")
+        click.echo(f"{ref.name:<{width}}  {clock_time(item.seconds):>6}  {item.title}  [{origin}]")
     return 0
 
 
@@ -190,6 +185,190 @@ def say(text: tuple[str, ...], **options: Any) -> int:
                 return 0
     finally:
         speaker.close()
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--edit", is_flag=True, help="Open it in $EDITOR, then check it.")
+@click.option("--force", is_flag=True, help="Replace an existing file (a backup is kept).")
+@click.option(
+    "--shadow", is_flag=True, help="Allow a built-in's name: your copy replaces the built-in."
+)
+def new(name: str, edit: bool, force: bool, shadow: bool) -> int:
+    """Write a commented starter routine NAME into your routines folder and print its path."""
+    from nightvoice.starter import create
+
+    created = create(name, force=force, shadow=shadow)
+    if created.backup is not None:
+        click.echo(f"kept the previous file as {created.backup}", err=True)
+    click.echo(str(created.path))
+    if not edit:
+        return 0
+    click.edit(filename=str(created.path))
+    from nightvoice.loader import load_routine
+
+    load_routine(created.path)  # problems are reported as file:line:column, exit 2
+    click.echo(f"{created.path}: ok")
+    return 0
+
+
+def _show_value(key: str, value: Any) -> str:
+    if value is None:
+        return {"device": "(the system default)", "voice": "(the language's own voice)"}.get(
+            key, "(none)"
+        )
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@cli.group("config", invoke_without_command=True)
+@click.option("--routine", help="Show the settings as this routine would play.")
+@click.pass_context
+def config_command(ctx: click.Context, routine: str | None) -> int | None:
+    """Show the effective settings and where each comes from; `config set KEY VALUE` sets one."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    from nightvoice import paths
+    from nightvoice.config import KEYS, load_config, resolve_settings
+    from nightvoice.routine import Voice
+
+    voice = Voice()
+    if routine:
+        from nightvoice.catalog import resolve
+        from nightvoice.loader import load_routine
+
+        voice = load_routine(resolve(routine).path).voice
+    resolved = resolve_settings(voice, load_config(), {})
+    path = paths.config_file()
+    click.echo(f"config file: {path}{'' if path.exists() else ' (not written yet)'}")
+    for key in KEYS:
+        value = _show_value(key, resolved.values[key])
+        click.echo(f"  {key:<9} {value:<28} ({resolved.sources[key]})")
+    return 0
+
+
+@config_command.command("set")
+@click.argument("key")
+@click.argument("value")
+def config_set(key: str, value: str) -> int:
+    """Set KEY to VALUE in your config file (checked first; written atomically).
+
+    Keys: rate (80-300), volume (0-1), voice, language, device, chime (true/false).
+    """
+    from nightvoice.config import check_with_engine, parse_value, set_value
+
+    parsed = parse_value(key, value)
+    note = check_with_engine(key, parsed)
+    if note:
+        click.echo(note, err=True)
+    path = set_value(key, parsed)
+    click.echo(f"{key} = {_show_value(key, parsed)} (in {path})")
+    return 0
+
+
+@config_command.command("unset")
+@click.argument("key")
+def config_unset(key: str) -> int:
+    """Remove KEY from your config file, so the routine's or the night default applies."""
+    from nightvoice.config import KEYS, set_value
+    from nightvoice.loader import did_you_mean
+
+    if key not in KEYS:
+        raise NightvoiceError(f"unknown setting `{key}`{did_you_mean(key, KEYS)}")
+    path = set_value(key, None)
+    click.echo(f"{key} removed from {path}")
+    return 0
+
+
+@cli.command()
+@click.argument("routine")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The WAV file to write (default: NAME.wav here).",
+)
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--rate", type=click.IntRange(80, 300), help="Words per minute (80-300).")
+@click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume from 0 to 1.")
+@click.option("--voice", help="An espeak-ng voice name (see `nightvoice voices`).")
+@click.option("--language", help="A language code such as en, en-gb, de.")
+def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
+    """Render ROUTINE (a NAME or FILE) to one WAV file, pauses and chimes included.
+
+    Waits for a key become short spoken pauses, and the start question takes its default.
+    """
+    import time
+
+    from nightvoice import paths
+    from nightvoice.audio import write_wav
+    from nightvoice.catalog import resolve
+    from nightvoice.config import load_config, resolve_settings
+    from nightvoice.describe import clock_time
+    from nightvoice.export import CACHE_FOLDER, render
+    from nightvoice.loader import load_routine
+    from nightvoice.planner import compile_plan
+    from nightvoice.synth import make_synthesizer
+
+    started = time.perf_counter()
+    ref = resolve(routine)
+    loaded = load_routine(ref.path)
+    chosen = {key: value for key, value in flags.items() if value is not None}
+    settings = resolve_settings(loaded.voice, load_config(), chosen).settings
+    output = output or Path(f"{ref.name}.wav")
+    if output.exists() and not force:
+        raise NightvoiceError(f"{output} already exists; pass --force to replace it")
+    progress = None
+    if sys.stderr.isatty():
+
+        def progress(items: Any) -> Any:
+            return click.progressbar(items, label="Synthesising speech", file=sys.stderr)
+
+    rendered = render(
+        compile_plan(loaded, settings),
+        make_synthesizer(),
+        cache_folder=paths.cache_dir() / CACHE_FOLDER,
+        progress=progress,
+    )
+    temporary = output.with_name(f".{output.name}.partial")
+    try:
+        write_wav(temporary, rendered.pcm)
+        os.replace(temporary, output)  # never a half-written file under the real name
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    took = time.perf_counter() - started
+    click.echo(
+        f"{output}: {clock_time(rendered.seconds)} of audio "
+        f"({rendered.synthesized + rendered.cached} sentences, {rendered.cached} from the cache) "
+        f"in {took:.2f} s"
+    )
+    return 0
+
+
+@cli.command("log")
+@click.option("--csv", "as_csv", is_flag=True, help="Write every episode as CSV to stdout.")
+@click.option(
+    "-n", "--last", default=20, show_default=True, type=click.IntRange(1), help="How many."
+)
+def log_command(as_csv: bool, last: int) -> int:
+    """Print recent night episodes (when, routine, how long, whether it helped)."""
+    from nightvoice import paths
+    from nightvoice.episodes import format_table, read, to_csv
+
+    episodes, unreadable = read()
+    if as_csv:
+        click.echo(to_csv(episodes), nl=False)
+    else:
+        shown = episodes[-last:]
+        click.echo(format_table(shown))
+        if len(episodes) > len(shown):
+            click.echo(f"({len(episodes) - len(shown)} earlier; --last N or --csv for all)")
+        click.echo(f"log: {paths.log_file()}")
+    if unreadable:
+        click.echo(f"nightvoice: skipped {unreadable} unreadable line(s) in the log", err=True)
+    return 0
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from nightvoice.errors import NightvoiceError, SpeechUnavailable
 from nightvoice.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.synth import Synthesizer
 
-LEAD_IN_SECONDS = 0.01  # espeak starts with up to ~60 ms of silence; keep 10 ms of it
+LEAD_IN_SECONDS = 0.02  # espeak starts with ~15-60 ms of silence; a stream start may lose ~4 ms
 CHIME_SECONDS = 0.6
 
 

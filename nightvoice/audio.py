@@ -122,6 +122,18 @@ class Pcm:
             return self
         return Pcm(self.samples[2 * drop :], self.rate)
 
+    def with_lead_in(self, seconds: float, threshold: int = 300) -> Pcm:
+        """Exactly `seconds` of silence before the first sound, trimming or padding.
+
+        espeak's own lead-in varies from 0 to ~60 ms, and a new output stream can lose its
+        first few ms (up to ~10 ms measured through PulseAudio): a fixed lead-in keeps the
+        first word whole without adding more delay than needed.
+        """
+        lead = self.leading_silence_seconds(threshold)
+        if lead >= seconds:
+            return self.trimmed_start(seconds, threshold)
+        return Pcm(bytes(2 * round((seconds - lead) * self.rate)) + self.samples, self.rate)
+
 
 def _chime_pcm(rate: int, seconds: float) -> Pcm:
     # Two soft partials a fifth apart; 20 ms raised-cosine attack, then an exponential decay

@@ -14,7 +14,8 @@ from nightvoice.errors import NightvoiceError, SpeechUnavailable
 from nightvoice.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.synth import Synthesizer
 
-LEAD_IN_SECONDS = 0.02  # espeak starts with ~15-60 ms of silence; a stream start may lose ~4 ms
+# Every sound starts with exactly this much silence: a new stream can lose its first ~10 ms.
+LEAD_IN_SECONDS = 0.025
 CHIME_SECONDS = 0.6
 
 
@@ -50,12 +51,14 @@ class SpeakerVoice:
             pcm = self._synth.synthesize(
                 text, rate=rate, language=self._language, voice=self._voice
             )
-            return pcm.trimmed_start(LEAD_IN_SECONDS)
+            return pcm.with_lead_in(LEAD_IN_SECONDS)
 
         return self._start(make, volume)
 
     def chime(self, *, volume: float) -> int:
-        return self._start(lambda: chime(seconds=CHIME_SECONDS), volume)
+        return self._start(
+            lambda: chime(seconds=CHIME_SECONDS).with_lead_in(LEAD_IN_SECONDS), volume
+        )
 
     def _start(self, make: Callable[[], Pcm], volume: float) -> int:
         with self._lock:

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,6 +189,18 @@ class Recorder:
                     return stamp
         raise IndexError(index)
 
+    def wait_for_samples(self, start: int, seconds: float, timeout: float = 15.0) -> int:
+        """Wait until `seconds` have been recorded since the first sound after `start`."""
+        deadline = time.monotonic() + timeout
+        needed = round(seconds * RATE)
+        while time.monotonic() < deadline:
+            values = self.samples(start)
+            onset = first_loud(values)
+            if onset is not None and len(values) - onset >= needed:
+                return start + onset
+            time.sleep(0.005)
+        raise TimeoutError("no sound was recorded")
+
     def wait_for_silence(self, start: int, seconds: float, timeout: float = 15.0) -> int:
         """Wait until the last `seconds` from `start` on are silent after some sound; the end."""
         deadline = time.monotonic() + timeout
@@ -270,7 +282,7 @@ def locate(heard: array[int], source: array[int]) -> int:
     return found // 2 - at
 
 
-def correlation(a: array[int] | list[int], b: array[int] | list[int]) -> float:
+def correlation(a: Sequence[float], b: Sequence[float]) -> float:
     n = min(len(a), len(b))
     if n == 0:
         return 0.0

@@ -140,8 +140,8 @@ def render(
             pcm = cache.synthesize(
                 text, rate=rate, language=settings.language, voice=settings.voice
             )
-            # As the player plays it: the engine's leading silence trimmed to 10 ms.
-            speech[text] = pcm.resampled(DEFAULT_RATE).trimmed_start(LEAD_IN_SECONDS)
+            # As the player plays it: the same fixed lead-in of silence before the first word.
+            speech[text] = pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS)
 
     if progress is not None:
         with progress(texts) as bar:

@@ -65,7 +65,7 @@ def expected_timeline(plan: Plan, synth: EspeakSynthesizer) -> list[Entry]:
         pcm = cache.synthesize(
             text, rate=settings.rate, language=settings.language, voice=settings.voice
         )
-        return pcm.resampled(DEFAULT_RATE).trimmed_start(LEAD_IN_SECONDS).seconds
+        return pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS).seconds
 
     entries = timeline(export_plan(plan), seconds)
     assert cache.misses == 0, "the export did not cache (or did not use) every sentence"

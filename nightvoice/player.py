@@ -105,6 +105,7 @@ class Player:
         self._utterance: int | None = None
         self._utterances_started = 0
         self._waiting_for_key = False
+        self._status = ""
 
     # -- public ------------------------------------------------------------------------------
 
@@ -143,10 +144,11 @@ class Player:
                     step = steps[index]
                     outcome.steps_started.append(step.number)
                     self.screen.show_step(step.number, len(steps), step.title, step.section)
+                    self._status = ""
                     self._run_step(step)
                     last = index + 1 == len(steps)
                     if self.options.step_mode and self.options.interactive and not last:
-                        self.screen.show_status("Press Enter for the next step")
+                        self._show_status("Press Enter for the next step")
                         self._wait_for_key()
                     index += 1
                 except _Navigate as navigation:
@@ -172,7 +174,7 @@ class Player:
                 self._hold(action)
             elif isinstance(action, WaitForKey):
                 if self.options.interactive:
-                    self.screen.show_status("Press Enter to go on")
+                    self._show_status("Press Enter to go on")
                     self._wait_for_key()
                 else:
                     self._hold(Hold(action.hands_free_seconds, kind="pause"))
@@ -181,7 +183,7 @@ class Player:
 
     def _hold(self, hold: Hold) -> None:
         if hold.kind != "pause":
-            self.screen.show_status(f"{hold.kind.capitalize()} {hold.seconds:g} s")
+            self._show_status(f"{hold.kind.capitalize()} {hold.seconds:g} s")
         anchor = self.clock.now()
         for cue in hold.cues:
             anchor = self._sleep_until(anchor, cue.at)
@@ -195,7 +197,7 @@ class Player:
         self._finish_speaking()
 
     def _hold_until_eased(self, action: HoldUntilEased) -> None:
-        self.screen.show_status("Holding: press Enter when it eases")
+        self._show_status("Holding: press Enter when it eases")
         anchor = self.clock.now()
         check_ins = check_in_times(action)
         self._waiting_for_key = self.options.interactive
@@ -204,8 +206,9 @@ class Player:
                 anchor, eased = self._sleep_or_key(anchor, at)
                 if eased:
                     break
-                if at < action.max_seconds:
-                    self._finish_speaking()
+                # Never wait for earlier speech here: a key must still end the hold at once.
+                # A check-in due while something else (the help) is said is left out.
+                if at < action.max_seconds and self._utterance is None:
                     self._start(action.check_in)
             self._finish_speaking()
         finally:
@@ -329,10 +332,18 @@ class Player:
         if command is Command.PAUSE:
             return self._paused()
         if command is Command.HELP:
+            if self._waiting_for_key:
+                # Said without blocking, so the key that goes on still works during it.
+                self._start(HELP_TEXT)
+                return None
             was_speaking = self._cut()
             self._say(HELP_TEXT)
             return _Woken(_Wake.INTERRUPTED) if was_speaking else None
         return self._adjust(command)
+
+    def _show_status(self, text: str) -> None:
+        self._status = text
+        self.screen.show_status(text)
 
     def _cut(self) -> bool:
         """Silence the voice at once; True if something was being said."""
@@ -360,7 +371,8 @@ class Player:
         """Hold everything until Space (or any unmapped key); report how long it lasted."""
         self._cut()
         paused_at = self.clock.now()
-        self.screen.show_status("Paused: press Space to go on")
+        status = self._status
+        self._show_status("Paused: press Space to go on")
         while True:
             event = self.inbox.wait(None)
             if not isinstance(event, KeyPressed):
@@ -377,5 +389,5 @@ class Player:
                 self._say(HELP_TEXT)
             else:
                 self._adjust(command)
-        self.screen.show_status("")
+        self._show_status(status)  # what it said before the pause ("Hold 30 s"...)
         return _Woken(_Wake.RESUMED, self.clock.now() - paused_at)

@@ -319,3 +319,30 @@ def test_the_screen_shows_each_step_with_its_progress() -> None:
     _, _, screen, player = make()
     player.play(plan_of((Say("a"),), (Say("b"),)))
     assert screen.steps == [(1, 2, "step 1", ""), (2, 2, "step 2", "")]
+
+
+def test_help_while_waiting_for_a_key_does_not_swallow_the_key_that_goes_on() -> None:
+    """Enter during the spoken help in step mode cuts the help and goes on at once."""
+    world = FakeWorld()
+    world.press(2.0, "h")
+    world.press(4.0, "enter")
+    voice, outcome = run(plan_of((Say("first"),), (Say("second"),)), world, step_mode=True)
+    assert voice.said() == [(0.0, "first"), (2.0, HELP_TEXT), (4.0, "second")]
+    assert outcome.completed
+
+
+def test_hold_until_eased_ends_on_a_key_pressed_during_the_spoken_help() -> None:
+    eased = HoldUntilEased(60.0, 10.0, "Keep holding.")
+    world = FakeWorld()
+    world.press(3.0, "?")
+    world.press(12.0, "enter")  # the help (about 20 s) is still being said
+    voice, _ = run(plan_of((Say("Hold it."), eased), (Say("Good."),)), world)
+    assert voice.said() == [(0.0, "Hold it."), (3.0, HELP_TEXT), (12.0, "Good.")]
+
+
+def test_resuming_a_pause_shows_the_status_from_before_it() -> None:
+    world, _, screen, player = make()
+    world.press(5.0, "space")
+    world.press(8.0, "space")
+    player.play(plan_of((Say("go"), Hold(10.0, ()))))
+    assert screen.statuses == ["Hold 10 s", "Paused: press Space to go on", "Hold 10 s"]

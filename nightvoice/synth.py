@@ -67,16 +67,16 @@ def _voice_languages(voice: Any, espeak: Any) -> tuple[str, ...]:
     return tuple(languages)
 
 
-class EspeakSynthesizer:
+class _EspeakEngine:
     """libespeak-ng in synchronous mode: Synth() returns with the whole utterance collected.
 
-    espeak is one global state per process, so every call holds one lock; rate and voice are
-    only sent to the engine when they change.
+    espeak is one global state per process (initialising it twice breaks it), so there is one
+    of these per process, every call holds its lock, and rate and voice are only sent to the
+    engine when they change.
     """
 
-    _lock = threading.Lock()  # class-wide: espeak's state is process-wide too
-
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._espeak: Any = None
         self._rate: int | None = None
         self._voice_key: tuple[str, str | None] | None = None
@@ -107,6 +107,7 @@ class EspeakSynthesizer:
         key = (language, voice)
         if key == self._voice_key:
             return
+        self._voice_key = None  # a failed selection may leave espeak half-switched
         if voice:
             if espeak.SetVoiceByName(voice.encode()) != espeak.EE_OK:
                 known = next(
@@ -165,9 +166,35 @@ class EspeakSynthesizer:
             return self._list(self._engine())
 
     def warm_up(self, language: str = "en", voice: str | None = None) -> None:
-        """Load the library and the voice now (~20 ms cold), e.g. from a background thread."""
         with self._lock:
             self._select_voice(self._engine(), language, voice)
+
+
+_shared_engine: _EspeakEngine | None = None
+_shared_lock = threading.Lock()
+
+
+def _espeak_engine() -> _EspeakEngine:
+    global _shared_engine  # noqa: PLW0603 - one engine per process, like espeak itself
+    with _shared_lock:
+        if _shared_engine is None:
+            _shared_engine = _EspeakEngine()
+        return _shared_engine
+
+
+class EspeakSynthesizer:
+    """Speech in memory from libespeak-ng (~4 ms a sentence); all instances share one engine."""
+
+    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+        """The whole utterance as PCM (22050 Hz); volume is left to the caller."""
+        return _espeak_engine().synthesize(text, rate=rate, language=language, voice=voice)
+
+    def voices(self) -> list[VoiceInfo]:
+        return _espeak_engine().voices()
+
+    def warm_up(self, language: str = "en", voice: str | None = None) -> None:
+        """Load the library and the voice now (~20 ms cold), e.g. from a background thread."""
+        _espeak_engine().warm_up(language, voice)
 
 
 class Pyttsx3FileSynthesizer:

@@ -425,7 +425,7 @@ class AplayOutput:
         """Start playing at once and return a handle; failures surface in Playback.wait()."""
         with self._lock:
             proc, self._spare = self._spare, None
-            if proc is not None and self._spare_rate != pcm.rate:
+            if proc is not None and (self._spare_rate != pcm.rate or proc.poll() is not None):
                 _kill(proc)
                 proc = None
         if proc is None:

@@ -7,6 +7,7 @@ calls `play_routine`.
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -17,7 +18,7 @@ from nightvoice.planner import compile_plan
 from nightvoice.player import Outcome, Player, PlayerOptions
 from nightvoice.realtime import MonotonicClock, QueueInbox
 from nightvoice.screen import choose_screen
-from nightvoice.terminal import KeyReader, exits_cleanly, stdin_is_terminal
+from nightvoice.terminal import KeyReader, exits_cleanly, keys_available
 
 
 @dataclass(frozen=True)
@@ -40,43 +41,50 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
     device = request.device or config.get("device")
     inbox = QueueInbox()
     clock = MonotonicClock()
-    interactive = not request.hands_free and stdin_is_terminal()
+    interactive = not request.hands_free and keys_available()
     if request.step_mode and not interactive:
         print("nightvoice: no terminal for keys; playing hands-free", file=sys.stderr)
-    screen = choose_screen(out, blank=request.blank)
-    if request.text_only:
-        from nightvoice.speaker import TextVoice
+    with exits_cleanly() as signals:
+        # Everything that changes the terminal or starts a process is undone by `cleanup`,
+        # in this order: silence the audio, restore the terminal's modes, show the cursor.
+        # The undo runs with signals held, so a second Ctrl-C cannot cut it short.
+        cleanup = ExitStack()
+        try:
+            screen = choose_screen(out, blank=request.blank)
+            cleanup.callback(screen.close)
+            if interactive:
+                cleanup.enter_context(KeyReader(inbox.post, sys.stdin.fileno()))
+            if request.text_only:
+                from nightvoice.speaker import TextVoice
 
-        voice: Any = TextVoice(inbox.post, screen)
-    else:
-        from nightvoice.audio import AplayOutput
-        from nightvoice.speaker import SpeakerVoice
-        from nightvoice.synth import make_synthesizer
+                voice: Any = TextVoice(inbox.post, screen)
+            else:
+                from nightvoice.audio import AplayOutput
+                from nightvoice.speaker import SpeakerVoice
+                from nightvoice.synth import make_synthesizer
 
-        output = AplayOutput(device)
-        output.prewarm()
-        voice = SpeakerVoice(
-            make_synthesizer(),
-            output,
-            inbox.post,
-            language=settings.language,
-            voice=settings.voice,
-        )
-    options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
-    player = Player(
-        clock=clock,
-        inbox=inbox,
-        voice=voice,
-        screen=screen,
-        rate=settings.rate,
-        volume=settings.volume,
-        options=options,
-    )
-    keys = KeyReader(inbox.post, sys.stdin.fileno()) if interactive else None
-    try:
-        with exits_cleanly():
-            if keys is not None:
-                keys.__enter__()
+                output = AplayOutput(device)
+                cleanup.callback(output.close)
+                synthesizer = make_synthesizer()
+                output.prewarm()
+                voice = SpeakerVoice(
+                    synthesizer,
+                    output,
+                    inbox.post,
+                    language=settings.language,
+                    voice=settings.voice,
+                )
+            cleanup.callback(voice.close)
+            options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
+            player = Player(
+                clock=clock,
+                inbox=inbox,
+                voice=voice,
+                screen=screen,
+                rate=settings.rate,
+                volume=settings.volume,
+                options=options,
+            )
             answers: dict[str, str] = {}
             if routine.ask:
                 answer = player.ask(routine.ask)
@@ -84,13 +92,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                     return Outcome(quit=True)
                 answers[routine.ask.name] = answer
             plan = compile_plan(routine, settings, answers)
-            outcome = player.play(plan)
-            from nightvoice.episodes import after_routine
-
-            after_routine(plan, ref.name, outcome, player, interactive=interactive)
-            return outcome
-    finally:
-        voice.close()
-        if keys is not None:
-            keys.close()
-        screen.close()
+            return player.play(plan)
+        finally:
+            with signals.held():
+                cleanup.close()

@@ -28,6 +28,7 @@ SEQUENCES = {
     b"\x1bOC": "right",
     b"\x1bOD": "left",
 }
+_DISABLED = b"\x00"  # _POSIX_VDISABLE on Linux and the BSDs: the character does nothing
 SINGLE = {b" ": "space", b"\r": "enter", b"\n": "enter", b"\x7f": "backspace", b"\x08": "backspace"}
 
 
@@ -49,10 +50,16 @@ def decode_keys(data: bytes) -> list[str]:
             else:
                 # An unknown sequence (F-keys, Home...): skip to its final byte, do nothing.
                 j = i + 2
+                if data[i + 1 : i + 3] == b"[[":  # the Linux console's F1-F5: ESC [ [ A..E
+                    j += 1
                 while j < len(data) and not (0x40 <= data[j] <= 0x7E):
                     j += 1
                 keys.append("unknown" if data[i + 1 : i + 2] in (b"[", b"O") else "esc")
                 i = j + 1 if data[i + 1 : i + 2] in (b"[", b"O") else i + 1
+            continue
+        if data.startswith(b"\r\n", i):  # one Enter from a terminal that sends CR LF
+            keys.append("enter")
+            i += 2
             continue
         if data[i : i + 1] in SINGLE:
             keys.append(SINGLE[data[i : i + 1]])
@@ -75,7 +82,10 @@ def decode_keys(data: bytes) -> list[str]:
 class KeyReader:
     """Reads keys on a thread while the terminal is in cbreak mode (no echo, no line buffer).
 
-    Ctrl-C still raises KeyboardInterrupt (ISIG stays on); the terminal is restored on exit.
+    Ctrl-C still raises KeyboardInterrupt (ISIG stays on); Ctrl-Z and Ctrl-\\ are turned into
+    plain (harmless) keys while playing, so neither can stop or kill the program with the
+    terminal still in key mode. The terminal is restored on exit, and restoring never fails
+    (a terminal that was closed cannot be restored and needs nothing).
     """
 
     def __init__(self, post: Callable[[Event], None], fd: int) -> None:
@@ -90,8 +100,19 @@ class KeyReader:
         import tty
 
         self._saved = termios.tcgetattr(self._fd)
-        tty.setcbreak(self._fd, termios.TCSANOW)
-        self._thread.start()
+        try:
+            tty.setcbreak(self._fd, termios.TCSANOW)
+            mode = termios.tcgetattr(self._fd)
+            chars = mode[6]
+            for name in ("VSUSP", "VDSUSP", "VQUIT"):
+                index = getattr(termios, name, None)
+                if index is not None and index < len(chars):
+                    chars[index] = _DISABLED
+            termios.tcsetattr(self._fd, termios.TCSANOW, mode)
+            self._thread.start()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -100,12 +121,21 @@ class KeyReader:
     def close(self) -> None:
         import termios
 
-        if self._saved is not None:
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
-            self._saved = None
+        saved, self._saved = self._saved, None
+        if saved is not None:
+            # TCSANOW, not TCSADRAIN: a terminal stopped by flow control (Ctrl-S) or closed
+            # must not hang the exit; nothing we print depends on the mode.
+            with suppress(termios.error, OSError):
+                termios.tcsetattr(self._fd, termios.TCSANOW, saved)
         with suppress(OSError):
             os.write(self._wake_w, b"x")
-        self._thread.join(timeout=1.0)
+        if self._thread.is_alive():
+            self._thread.join(timeout=1.0)
+        if not self._thread.is_alive():
+            for fd in (self._wake_r, self._wake_w):
+                with suppress(OSError):
+                    os.close(fd)
+            self._wake_r = self._wake_w = -1
 
     def _read(self) -> None:
         with selectors.DefaultSelector() as selector:
@@ -133,27 +163,80 @@ class Terminated(Exception):
         super().__init__(f"stopped by signal {signum}")
 
 
+class Signals:
+    """SIGTERM and SIGHUP become `Terminated`; `held()` keeps clean-up from being interrupted."""
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """While cleaning up, SIGINT, SIGTERM and SIGHUP are noted instead of raised.
+
+        A second Ctrl-C (or the terminal closing) while the terminal is being restored and the
+        audio stopped must not cut the clean-up short. The first signal noted is raised after.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def note(signum: int, frame: FrameType | None) -> None:
+            if self.pending is None:
+                self.pending = signum
+
+        previous = {signum: signal.signal(signum, note) for signum in _held_signals()}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        if self.pending == signal.SIGINT:
+            raise KeyboardInterrupt
+        if self.pending is not None:
+            raise Terminated(self.pending)
+
+
+def _stop_signals() -> list[int]:
+    return [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+
+
+def _held_signals() -> list[int]:
+    return [signal.SIGINT, *_stop_signals()]
+
+
 @contextmanager
-def exits_cleanly() -> Iterator[None]:
+def exits_cleanly() -> Iterator[Signals]:
     """Turn SIGTERM and SIGHUP (terminal closed) into an exception that unwinds cleanly."""
 
     def raise_terminated(signum: int, frame: FrameType | None) -> None:
         raise Terminated(signum)
 
-    wanted = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        for signum in wanted:
+        for signum in _stop_signals():
             previous[signum] = signal.signal(signum, raise_terminated)
     try:
-        yield
+        yield Signals()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
 
-def stdin_is_terminal() -> bool:
+def keys_available() -> bool:
+    """Keys can be read from stdin: it is a terminal and we are its foreground job.
+
+    A background job (`nightvoice &`) that switched the terminal's mode or read from it would
+    be stopped by SIGTTOU/SIGTTIN; it plays hands-free instead. So does a pipe or /dev/null.
+    """
     try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (ValueError, OSError):
+        if sys.stdin is None:
+            return False
+        fd = sys.stdin.fileno()
+        if not os.isatty(fd):
+            return False
+        if hasattr(os, "tcgetpgrp"):
+            return os.tcgetpgrp(fd) == os.getpgrp()
+        return True
+    except (AttributeError, ValueError, OSError):
         return False
+

@@ -18,6 +18,13 @@ SHOW_CURSOR = "\x1b[?25h"
 PROGRESS_MARKS = 10
 
 
+def one_line(text: str) -> str:
+    """Text safe for one screen line: whitespace runs become one space, control characters
+    (an escape sequence in a routine's text could switch on a bright background) are dropped."""
+    text = "".join(" " if ch.isspace() else ch for ch in text if ch.isprintable() or ch.isspace())
+    return " ".join(text.split())
+
+
 def progress_mark(number: int, total: int) -> str:
     """A small bar like `●●●○○○○○○○ 3/10`: how far along, at a glance."""
     filled = round(PROGRESS_MARKS * number / total) if total else 0
@@ -40,64 +47,84 @@ class BlankScreen:
         pass
 
 
-class PlainScreen:
-    """No escapes at all: for NO_COLOR, dumb terminals, pipes and logs."""
+class _Output:
+    """Writes that never fail the player: a closed terminal or pipe just stops the output."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self._gone = False
+
+    def _write(self, text: str) -> None:
+        if self._gone:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # EIO after a hang-up, EPIPE, a closed stream
+            self._gone = True
+
+
+class PlainScreen(_Output):
+    """No escapes at all: for NO_COLOR, dumb terminals, pipes and logs."""
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        self._write(text + "\n")
 
     def show_step(self, number: int, total: int, title: str, section: str) -> None:
         where = f"{section}: " if section else ""
-        self._line(f"[{number}/{total}] {where}{title}")
+        self._line(one_line(f"[{number}/{total}] {where}{title}"))
 
     def show_status(self, text: str) -> None:
         if text:
-            self._line(f"  ({text})")
+            self._line(f"  ({one_line(text)})")
 
     def show_text(self, text: str) -> None:
-        self._line(f"  {text}")
+        self._line(f"  {one_line(text)}")
 
     def close(self) -> None:
-        self.stream.flush()
+        self._write("")
 
 
-class NightScreen:
+class NightScreen(_Output):
     """One dim line, redrawn in place: progress, step and a short state."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self._step = ""
         self._status = ""
-        self.stream.write(HIDE_CURSOR)
+        self._write(HIDE_CURSOR)
+
+    def _width(self) -> int:
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = shutil.get_terminal_size((80, 24)).columns
+        # One column spare: writing the last column would wrap, and a wrapped line cannot be
+        # redrawn in place (the screen would scroll a line each time).
+        return max(20, columns - 1)
 
     def _draw(self) -> None:
-        width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+        width = self._width()
         line = self._step + (f"  · {self._status}" if self._status else "")
         if len(line) > width:
             line = line[: width - 1] + "…"
-        self.stream.write(f"{CLEAR_LINE}{DIM}{line}{RESET}")
-        self.stream.flush()
+        self._write(f"{CLEAR_LINE}{DIM}{line}{RESET}")
 
     def show_step(self, number: int, total: int, title: str, section: str) -> None:
-        self._step = f"{progress_mark(number, total)}  {title}"
+        self._step = f"{progress_mark(number, total)}  {one_line(title)}"
         self._status = ""
         self._draw()
 
     def show_status(self, text: str) -> None:
-        self._status = text
+        self._status = one_line(text)
         self._draw()
 
     def show_text(self, text: str) -> None:
-        self._status = text
+        self._status = one_line(text)
         self._draw()
 
     def close(self) -> None:
-        self.stream.write(f"{CLEAR_LINE}{RESET}{SHOW_CURSOR}")
-        self.stream.flush()
+        self._write(f"{CLEAR_LINE}{RESET}{SHOW_CURSOR}")
 
 
 def choose_screen(stream: TextIO, *, blank: bool) -> BlankScreen | PlainScreen | NightScreen:

@@ -11,7 +11,6 @@ import contextlib
 import functools
 import math
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -259,6 +258,8 @@ def _run_quietly(argv: list[str]) -> str:
 
 def list_devices() -> list[Device]:
     """Outputs `--device` accepts: the default, ALSA PCMs, and sound-server sinks."""
+    import shutil
+
     devices = [Device("default", "the system's default output")]
     if shutil.which("aplay"):
         devices += [

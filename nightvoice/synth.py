@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import io
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -245,6 +243,9 @@ class Pyttsx3FileSynthesizer:
         self._voice_key = (language, voice)
 
     def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+        import io
+        import tempfile
+
         with self._lock:
             engine = self._get_engine()
             self._select_voice(engine, language, voice)

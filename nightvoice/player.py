@@ -106,6 +106,7 @@ class Player:
         self._utterances_started = 0
         self._waiting_for_key = False
         self._status = ""
+        self._sentence: int | None = None  # the utterance `_say` says again if it is cut
 
     # -- public ------------------------------------------------------------------------------
 
@@ -264,12 +265,14 @@ class Player:
         """Say `text` and return once all of it has been heard; interruptions say it again."""
         self._finish_speaking()
         self._start(text)
+        self._sentence = self._utterance
         while True:
             woken = self._await(None)
             if woken.why is _Wake.SPOKEN:
                 return
             if woken.why in (_Wake.INTERRUPTED, _Wake.RESUMED):
                 self._start(text)
+                self._sentence = self._utterance
 
     def _chime(self) -> None:
         self._finish_speaking()
@@ -362,8 +365,11 @@ class Player:
             self.volume = max(0.05, round(self.volume - VOLUME_STEP, 2))
         elif command is Command.LOUDER:
             self.volume = min(1.0, round(self.volume + VOLUME_STEP, 2))
-        if self._cut():
-            return _Woken(_Wake.INTERRUPTED)  # said again at once, in the new voice
+        if self._utterance is not None and self._utterance == self._sentence:
+            self._cut()
+            return _Woken(_Wake.INTERRUPTED)  # the sentence is said again, in the new voice
+        # Otherwise (a hold, a cue, the last feedback word) a short word says what changed:
+        # pressing 9 three times is heard three times.
         self._start(FEEDBACK[command])
         return None
 

@@ -346,3 +346,23 @@ def test_resuming_a_pause_shows_the_status_from_before_it() -> None:
     world.press(8.0, "space")
     player.play(plan_of((Say("go"), Hold(10.0, ()))))
     assert screen.statuses == ["Hold 10 s", "Paused: press Space to go on", "Hold 10 s"]
+
+
+def test_pressing_quieter_twice_in_a_hold_is_heard_twice() -> None:
+    """The second press cuts the first feedback word and says its own, in the new volume."""
+    world = FakeWorld()
+    world.press(10.0, "9")
+    world.press(10.2, "9")
+    voice, _ = run(plan_of((Say("Pull your toes up."), HOLD_30)), world)
+    quieter = [(round(h.at, 3), round(h.volume, 2)) for h in voice.log if h.text == "Quieter."]
+    assert quieter == [(10.0, 0.7), (10.2, 0.6)]
+    assert voice.said()[-1] == (32.0, "Release.")
+
+
+def test_louder_during_a_cue_says_the_feedback_instead_of_dropping_it() -> None:
+    hold = Hold(10.0, (Cue(2.0, "one two three four"), Cue(10.0, "Release.")))
+    world = FakeWorld()
+    world.press(4.0, "0")  # the cue runs from 2.5 to 4.5
+    voice, _ = run(plan_of((Say("go"), hold)), world)
+    assert (4.0, "Louder.") in voice.said()
+    assert voice.said()[-1] == (10.5, "Release.")

@@ -239,4 +239,3 @@ def keys_available() -> bool:
         return True
     except (AttributeError, ValueError, OSError):
         return False
-

@@ -1,0 +1,453 @@
+"""The real installed program in a real pseudo-terminal: keys in, effects on screen out.
+
+Routines are small files with long holds, played with `--text` (each sentence is shown, no
+sound needed), so a skipped hold or a repeated step is visible at once. Every way of exiting
+is checked for the terminal's modes (`stty -g` before and after, around the program, in the
+same terminal), for the exit code and for stray `aplay` processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.audio_server import PulseServer, Recorder, first_loud, last_loud, pulse_server, recorder
+
+pytestmark = pytest.mark.pty
+
+__all__ = ["pulse_server", "recorder"]  # fixtures used by the real-audio tests below
+
+if shutil.which("nightvoice") is None:  # pragma: no cover
+    pytest.skip("nightvoice is not installed (pip install -e .)", allow_module_level=True)
+
+ROUTINE = """\
+nightvoice: 1
+title: Keys
+chime: false
+steps:
+  - say: Alpha.
+    title: One
+    hold: 30
+  - say: Bravo.
+    title: Two
+    hold: 30
+  - say: Charlie.
+    title: Three
+    hold: 30
+  - say: Delta.
+    title: Four
+    hold: 30
+"""
+
+# Runs nightvoice inside a shell in the same terminal: the shell saves the terminal's modes
+# before and after, and reports the exit code. `trap :` keeps the shell alive through the
+# signals sent to the program (and resets to the default in the program itself).
+WRAPPER = (
+    'trap : INT TERM HUP; stty -g > "$NV_DIR/before"; nightvoice "$@"; '
+    'echo "exit=$?"; stty -g > "$NV_DIR/after"'
+)
+RC = re.compile(rb"exit=(\d+)")
+TRACEBACK = "Traceback (most recent call last)"
+
+
+def write_routine(directory: Path, text: str = ROUTINE, name: str = "keys.yaml") -> Path:
+    path = directory / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def environment(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env.update(NIGHTVOICE_HOME=str(home), NV_DIR=str(home), TERM="xterm-256color", **extra)
+    return env
+
+
+def leftover_aplays(home: Path) -> list[int]:
+    """aplay processes started by this test's nightvoice (they inherit NIGHTVOICE_HOME)."""
+    marker = f"NIGHTVOICE_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "aplay":
+                continue
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+class Session:
+    """nightvoice in a pty, wrapped by a shell that checks the terminal around it."""
+
+    def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.home = home
+        self.child = pexpect.spawn(
+            "sh",
+            ["-c", WRAPPER, "sh", *args],
+            env=env or environment(home),
+            cwd=str(home),
+            timeout=8,
+            dimensions=(24, 100),
+        )
+
+    def expect(self, pattern: str | bytes, timeout: float = 8) -> None:
+        """Wait until `pattern` (text, matched literally) is on screen."""
+        raw = pattern.encode() if isinstance(pattern, str) else pattern
+        self.child.expect_exact(raw, timeout=timeout)
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+
+    def program_pid(self) -> int:
+        """The nightvoice process: the shell's child."""
+        children = Path(f"/proc/{self.child.pid}/task/{self.child.pid}/children").read_text()
+        return int(children.split()[0])
+
+    def finish(self, timeout: float = 5) -> tuple[int, str]:
+        """Wait for nightvoice to exit: its exit code and everything shown since the last expect.
+
+        Asserts the terminal's modes are exactly what they were before it started, that the
+        cursor was shown again (if it was hidden), that no traceback was printed and that no
+        aplay is left behind.
+        """
+        self.child.expect(RC, timeout=timeout)
+        shown = self.child.before.decode(errors="replace")
+        code = int(self.child.match.group(1))
+        self.child.expect(pexpect.EOF, timeout=5)
+        self.child.close()
+        before = (self.home / "before").read_text()
+        after = (self.home / "after").read_text()
+        assert before == after, "the terminal's modes were not restored"
+        assert TRACEBACK not in shown
+        if "\x1b[?25l" in shown:
+            assert shown.rfind("\x1b[?25h") > shown.rfind("\x1b[?25l"), "the cursor is hidden"
+        assert leftover_aplays(self.home) == []
+        return code, shown
+
+    def kill(self) -> None:
+        if self.child.isalive():
+            self.child.close(force=True)
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[type[Session]]:
+    started: list[Session] = []
+
+    class Tracked(Session):
+        def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+            super().__init__(tmp_path, *args, env=env)
+            started.append(self)
+
+    yield Tracked
+    for each in started:
+        each.kill()
+
+
+@pytest.fixture
+def routine(tmp_path: Path) -> str:
+    return str(write_routine(tmp_path))
+
+
+def text_play(routine: str, *more: str) -> list[str]:
+    return ["play", routine, "--text", "--rate", "300", *more]
+
+
+# -- each key's effect --------------------------------------------------------------------------
+
+
+def test_enter_and_right_skip_the_long_hold_at_once(session: type[Session], routine: str) -> None:
+    s = session(*text_play(routine))
+    for key, text in (("\r", "Bravo."), ("\x1b[C", "Charlie."), ("\x1bOC", "Delta.")):
+        s.expect("Hold 30 s")
+        s.send(key)
+        s.expect(text, timeout=2)  # at once, not after 30 s
+    s.send("q")
+    assert s.finish()[0] == 0
+
+
+def test_left_and_backspace_say_the_previous_step_again(
+    session: type[Session], routine: str
+) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    s.send("\r")
+    s.expect("Bravo.")
+    for key in ("\x1b[D", "\x7f", "\x08"):  # Left, Backspace (DEL), Backspace (Ctrl-H)
+        s.expect("Hold 30 s")
+        s.send(key)
+        s.expect("1/4  One", timeout=2)
+        s.expect("Alpha.")
+        s.send("\r")
+        s.expect("Bravo.")
+    s.send("q")
+    assert s.finish()[0] == 0
+
+
+def test_r_says_the_same_step_again(session: type[Session], routine: str) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    s.send("\r")
+    s.expect("Bravo.")
+    s.expect("Hold 30 s")
+    s.send("r")
+    s.expect("Bravo.", timeout=2)
+    s.send("q")
+    code, shown = s.finish()
+    assert code == 0
+    assert "Alpha" not in shown and "Charlie" not in shown
+
+
+def test_space_pauses_and_space_resumes(session: type[Session], routine: str) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    s.send(" ")
+    s.expect("Paused: press Space to go on", timeout=2)
+    s.send(" ")
+    s.expect("Hold 30 s", timeout=2)  # back in the hold, not on to the next step
+    s.send("q")
+    code, shown = s.finish()
+    assert code == 0
+    assert "Bravo" not in shown
+
+
+def test_volume_and_rate_keys_are_harmless_and_answer(session: type[Session], routine: str) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    for key, word in (("9", "Quieter."), ("0", "Louder."), ("[", "Slower."), ("]", "Faster.")):
+        s.send(key)
+        s.expect(word, timeout=2)
+    s.send("q")
+    code, shown = s.finish()
+    assert code == 0
+    assert "Bravo" not in shown  # still in the first step's hold
+
+
+def test_h_and_question_mark_show_the_keys(session: type[Session], routine: str) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    for key in ("h", "?"):
+        s.send(key)
+        s.expect("Space pauses and goes on.", timeout=2)
+    s.send("q")
+    assert s.finish()[0] == 0
+
+
+def test_unmapped_keys_do_nothing(session: type[Session], routine: str) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    s.send("x\x1b[15~\x1b[A\t~é\x1a\x1c")  # a letter, F5, Up, Tab, ~, é, Ctrl-Z, Ctrl-\
+    s.send(" ")  # the program is still running and still takes keys
+    s.expect("Paused", timeout=2)
+    s.send("q")
+    code, shown = s.finish()
+    assert code == 0
+    assert "Bravo" not in shown
+
+
+@pytest.mark.parametrize("key", ["q", "Q", "\x1b"], ids=["q", "Q", "esc"])
+def test_quit_keys_exit_zero_at_once(session: type[Session], routine: str, key: str) -> None:
+    s = session(*text_play(routine))
+    s.expect("Alpha.")
+    s.send(key)
+    assert s.finish(timeout=2)[0] == 0
+
+
+def test_step_mode_waits_for_a_key_before_each_next_step(
+    session: type[Session], tmp_path: Path
+) -> None:
+    short = write_routine(
+        tmp_path,
+        """\
+        nightvoice: 1
+        title: Steps
+        chime: false
+        steps:
+          - say: First step.
+            pause: 0.1
+          - Second step.
+          - Third step.
+        """,
+        "steps.yaml",
+    )
+    s = session(*text_play(str(short), "--step"))
+    s.expect("First step.")
+    s.expect("Press Enter for the next step")
+    s.send("\r")
+    s.expect("Second step.", timeout=2)
+    s.expect("Press Enter for the next step")
+    s.send("\r")
+    s.expect("Third step.", timeout=2)
+    assert s.finish()[0] == 0  # the end: no wait after the last step
+
+
+def test_the_default_routine_in_step_mode(session: type[Session]) -> None:
+    """`nightvoice --step`: the calf routine asks which leg, then waits between steps."""
+    s = session("--step", "--text", "--rate", "300")
+    s.expect("Which leg is cramping?")
+    s.send("r")
+    s.expect("This will pass.")
+    s.expect("Press Enter for the next step")
+    s.send("\r")
+    s.expect("Sit up, and stretch both legs out", timeout=2)
+    s.send("q")
+    assert s.finish()[0] == 0
+
+
+# -- every way of exiting restores the terminal -------------------------------------------------
+
+
+def test_ctrl_c_exits_quietly_with_130(session: type[Session], routine: str) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    s.send("\x03")
+    code, shown = s.finish(timeout=2)
+    assert code == 130
+    assert "KeyboardInterrupt" not in shown and "Aborted" not in shown
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_restore_the_terminal(
+    session: type[Session], routine: str, signum: int, code: int
+) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    os.kill(s.program_pid(), signum)
+    assert s.finish(timeout=2)[0] == code
+
+
+def test_an_audio_failure_mid_play_is_a_message_and_restores_the_terminal(
+    session: type[Session], routine: str
+) -> None:
+    """Real audio mode (espeak-ng renders the sentence) into an ALSA device that is not there."""
+    s = session("play", routine, "--device", "nv-no-such-device")
+    code, shown = s.finish(timeout=8)
+    assert code != 0
+    assert "nightvoice: Cannot play sound through the audio device 'nv-no-such-device'" in shown
+
+
+def test_closing_the_terminal_ends_the_program_cleanly(tmp_path: Path, routine: str) -> None:
+    """A real hang-up: the terminal goes away under the program (nothing left to restore)."""
+    err = tmp_path / "stderr"
+    child = pexpect.spawn(
+        "sh",
+        ["-c", f'exec nightvoice play "$0" --text --rate 300 2> "{err}"', routine],
+        env=environment(tmp_path),
+        timeout=8,
+    )
+    child.expect_exact(b"Hold 30 s")
+    child.close(force=False)  # closes the pty: SIGHUP, and reads and writes fail from now on
+    assert child.exitstatus == 128 + signal.SIGHUP
+    assert TRACEBACK not in err.read_text()
+    assert leftover_aplays(tmp_path) == []
+
+
+# -- no terminal on stdin: hands-free ----------------------------------------------------------
+
+HANDS_FREE = """\
+nightvoice: 1
+title: Hands-free
+chime: false
+ask:
+  name: side
+  say: Which leg? Press L or R.
+  choices: {l: left, r: right}
+  default: right
+  timeout: 30
+steps:
+  - say: The {side} leg.
+    hold: 0.2
+  - say: Hold.
+    until_eased: {max: 0.3, every: 5}
+  - Done.
+"""
+
+
+@pytest.mark.parametrize("stdin", ["devnull", "pipe"])
+def test_with_no_terminal_on_stdin_it_plays_hands_free(tmp_path: Path, stdin: str) -> None:
+    path = write_routine(tmp_path, HANDS_FREE, "free.yaml")
+    done = subprocess.run(
+        ["nightvoice", "play", str(path), "--text", "--rate", "300", "--step"],
+        stdin=subprocess.DEVNULL if stdin == "devnull" else None,
+        input=b"q\r\n" if stdin == "pipe" else None,  # typed text in a pipe is not keys
+        capture_output=True,
+        env=environment(tmp_path),
+        timeout=20,
+        check=False,
+    )
+    out = done.stdout.decode()
+    assert done.returncode == 0, done.stderr.decode()
+    assert "\x1b" not in out  # stdout is not a terminal either: plain text
+    assert "The right leg." in out  # the question took its default at once
+    assert "Done." in out
+    assert "playing hands-free" in done.stderr.decode()
+    assert TRACEBACK not in done.stderr.decode()
+
+
+# -- real audio: a key cuts the speech -------------------------------------------------------
+
+LONG = """\
+nightvoice: 1
+title: Long
+chime: false
+rate: 130
+volume: 0.9
+steps:
+  - say: >-
+      This is a long sentence that goes on and on, about the calf and the foot and the knee,
+      and about sitting up slowly and pulling the toes back toward the knee, and holding it.
+    title: Long
+  - title: Quiet
+    rest: 30
+"""
+
+
+def wait_for(condition: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+@pytest.mark.real_audio
+def test_enter_during_a_long_sentence_silences_it_and_sigterm_leaves_no_aplay(
+    session: type[Session], tmp_path: Path, pulse_server: PulseServer, recorder: Recorder
+) -> None:
+    path = write_routine(tmp_path, LONG, "long.yaml")
+    start = recorder.mark()
+    env = environment(tmp_path, PULSE_SERVER=pulse_server.server)
+    s = session("play", str(path), env=env)
+    s.expect("1/2  Long")
+    wait_for(lambda: first_loud(recorder.samples(start)) is not None, 8, "the voice to start")
+    wait_for(lambda: leftover_aplays(tmp_path) != [], 2, "aplay")
+    s.send("\r")
+    pressed = time.monotonic()
+    s.expect("2/2  Quiet", timeout=2)
+    wait_for(lambda: leftover_aplays(tmp_path) == [], 2, "the cut aplay to be gone")
+    gone = time.monotonic() - pressed
+    # The sentence is ~10 s long; once cut, the sink records only silence.
+    settle = recorder.mark()
+    time.sleep(0.4)  # record a stretch after the cut (a measurement window, not a wait)
+    tail = recorder.samples(settle)
+    assert len(tail) > 0
+    assert last_loud(tail) is None, "the voice went on after Enter"
+    assert gone < 1.0
+    # Back to the long sentence, and SIGTERM while it plays: its aplay must not outlive us.
+    s.send("\x1b[D")
+    s.expect("1/2  Long", timeout=2)
+    wait_for(lambda: leftover_aplays(tmp_path) != [], 2, "aplay playing the sentence again")
+    os.kill(s.program_pid(), signal.SIGTERM)
+    assert s.finish()[0] == 143  # checks: no aplay left, terminal restored

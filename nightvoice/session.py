@@ -92,7 +92,11 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                     return Outcome(quit=True)
                 answers[routine.ask.name] = answer
             plan = compile_plan(routine, settings, answers)
-            return player.play(plan)
+            outcome = player.play(plan)
+            from nightvoice.episodes import after_routine
+
+            after_routine(plan, ref.name, outcome, player, interactive=interactive)
+            return outcome
         finally:
             with signals.held():
                 cleanup.close()

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.pty
 
 __all__ = ["pulse_server", "recorder"]  # fixtures used by the real-audio tests below
 
-if shutil.which("nightvoice") is None:  # pragma: no cover
-    pytest.skip("nightvoice is not installed (pip install -e .)", allow_module_level=True)
+if shutil.which("nightvoice") is None:  # pragma: no cover - fail loudly, never skip
+    raise RuntimeError("nightvoice is not installed: run .ci/setup (pip install -e '.[test]')")
 
 ROUTINE = """\
 nightvoice: 1
@@ -163,6 +163,40 @@ def routine(tmp_path: Path) -> str:
 
 def text_play(routine: str, *more: str) -> list[str]:
     return ["play", routine, "--text", "--rate", "300", *more]
+
+
+# -- the episode log at the end of a relief routine ---------------------------------------------
+
+EPISODE = """\
+nightvoice: 1
+title: Relief
+chime: false
+log_episode: true
+steps:
+  - say: Stretch.
+    hold: 1
+"""
+
+
+def test_a_relief_routine_asks_if_it_helped_and_logs_the_answer(
+    session: type[Session], tmp_path: Path
+) -> None:
+    path = write_routine(tmp_path, EPISODE, "relief.yaml")
+    s = session("play", str(path), "--text", "--rate", "300")
+    s.expect("Did it help?")
+    s.send("y")
+    code, _ = s.finish()
+    assert code == 0
+    log = subprocess.run(
+        ["nightvoice", "log", "--csv"],
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert log[0] == "start,routine,seconds,helped"
+    assert log[1].split(",")[1:2] == ["relief"]
+    assert log[1].endswith(",yes")
 
 
 # -- each key's effect --------------------------------------------------------------------------

@@ -11,9 +11,8 @@ from nightvoice.errors import RoutineError
 from nightvoice.loader import load_routine, parse_routine
 from nightvoice.routine import EachSide, Repeat, Section, Step
 
+# shared/ stands beside the checkout, for developers and for CI's clean clone alike.
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "yaml-test-suite"
-if not CORPUS.is_dir():  # CI clones main beside a copy of shared/
-    CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "yaml-test-suite"
 LOCATED = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): \S.*")
 
 GOOD = b"""\

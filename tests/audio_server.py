@@ -1,300 +1,61 @@
-"""A private PulseAudio with a null sink, and a recorder of what it plays (real audio, no card).
+"""pytest fixtures for a private PulseAudio with a null sink and a recorder of what it plays.
 
-Recipe and pitfalls: shared AUDIO-NOTES.md. Use as a plugin (`pytest_plugins =
-["tests.audio_server"]`) or import the fixtures `pulse_server` and `recorder` into a test module.
+The machinery is in `tests/sink.py` (shared with the bench); this module adds the fixtures and
+re-exports the helpers the tests use. Import the fixtures `pulse_server` and `recorder` into a
+test module. A machine without the sound-server programs FAILS these tests with a message naming
+`.ci/setup` (which installs them): real-audio tests are never skipped by default.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
-import threading
-import time
-from array import array
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
-SINK = "nv"
-RATE = 22050
-SILENCE = 200  # |sample| at or below this counts as silence (espeak speech peaks ~10 000)
+from tests.sink import (
+    MISSING_TOOLS,
+    RATE,
+    SILENCE,
+    SINK,
+    PulseServer,
+    Recorder,
+    correlation,
+    first_loud,
+    goertzel,
+    last_loud,
+    locate,
+    loud_stretches,
+    missing_tools,
+    private_server,
+    rms,
+)
 
-
-@dataclass(frozen=True)
-class PulseServer:
-    directory: Path
-    server: str  # the PULSE_SERVER value clients use
-    sink: str
-    pid: int
-
-    def env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "PULSE_SERVER": self.server,
-            "HOME": str(self.directory),
-            "XDG_RUNTIME_DIR": str(self.directory),
-        }
-
-    def pactl(self, *args: str) -> None:
-        subprocess.run(["pactl", *args], env=self.env(), check=True, capture_output=True)
-
-
-def _start_pulse(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
-    socket = directory / "native"
-    env = {**os.environ, "HOME": str(directory), "XDG_RUNTIME_DIR": str(directory)}
-    proc = subprocess.Popen(
-        [
-            "pulseaudio",
-            "-n",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "--use-pid-file=no",
-            "--disable-shm=yes",
-            "--log-target=stderr",
-            "--log-level=error",
-            "-L",
-            f"module-native-protocol-unix socket={socket} auth-anonymous=1",
-            "-L",
-            f"module-null-sink sink_name={SINK} rate={RATE} channels=1",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    server = f"unix:{socket}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"pulseaudio exited with {proc.returncode}")
-        probe = subprocess.run(
-            ["pactl", "list", "short", "sinks"],
-            env={**env, "PULSE_SERVER": server},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and SINK in probe.stdout:
-            return proc, server
-        time.sleep(0.02)
-    raise RuntimeError("pulseaudio did not come up within 10 s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+__all__ = [
+    "RATE",
+    "SILENCE",
+    "SINK",
+    "PulseServer",
+    "Recorder",
+    "correlation",
+    "first_loud",
+    "goertzel",
+    "last_loud",
+    "locate",
+    "loud_stretches",
+    "pulse_server",
+    "recorder",
+    "rms",
+]
 
 
 @pytest.fixture(scope="session")
 def pulse_server() -> Iterator[PulseServer]:
     """One private sound server for the session; clients in this process and children use it."""
-    if not (shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("parec")):
-        pytest.skip("needs pulseaudio and pulseaudio-utils (sudo apt install pulseaudio-utils)")
-    directory = Path(tempfile.mkdtemp(prefix="nv-pulse-"))
-    proc, server = _start_pulse(directory)
-    saved = {k: os.environ.get(k) for k in ("PULSE_SERVER", "PULSE_SINK")}
-    try:
-        os.environ["PULSE_SERVER"] = server
-        os.environ.pop("PULSE_SINK", None)
-        yield PulseServer(directory, server, SINK, proc.pid)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        _stop(proc)
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-class Recorder:
-    """Records the sink's monitor; every chunk is stamped with its arrival time.
-
-    Sample offsets are not wall time (the stream starts whenever), so timing questions are
-    answered from arrival stamps: `arrival_of(index)` is when the chunk holding a sample came in.
-    """
-
-    def __init__(self, server: PulseServer) -> None:
-        self._server = server
-        self._data = bytearray()
-        self._stamps: list[tuple[int, float]] = []  # (end sample index, monotonic arrival)
-        self._lock = threading.Lock()
-        self._first = threading.Event()
-        self._proc = subprocess.Popen(
-            [
-                "parec",
-                "-d",
-                f"{server.sink}.monitor",
-                "--raw",
-                "--format=s16le",
-                f"--rate={RATE}",
-                "--channels=1",
-                "--latency-msec=10",
-            ],
-            env=server.env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-        # An idle null sink only starts a new recorder after 1-2 s; a suspend toggle kicks it.
-        server.pactl("suspend-sink", server.sink, "1")
-        server.pactl("suspend-sink", server.sink, "0")
-        if not self._first.wait(10):
-            self.close()
-            raise RuntimeError("the recorder got no data within 10 s")
-
-    def _read(self) -> None:
-        assert self._proc.stdout is not None
-        fd = self._proc.stdout.fileno()
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            now = time.monotonic()
-            if not chunk:
-                break
-            with self._lock:
-                self._data += chunk
-                self._stamps.append((len(self._data) // 2, now))
-            self._first.set()
-
-    def mark(self) -> int:
-        """The sample index recorded so far: slice later recordings from here."""
-        with self._lock:
-            return len(self._data) // 2
-
-    def samples(self, start: int = 0) -> array[int]:
-        with self._lock:
-            whole = len(self._data) - len(self._data) % 2
-            out = array("h", bytes(self._data[2 * start : whole]))
-        return out
-
-    def arrival_of(self, index: int) -> float:
-        """Monotonic time the chunk containing sample `index` arrived (<= ~10 ms after play)."""
-        with self._lock:
-            for end, stamp in self._stamps:
-                if end > index:
-                    return stamp
-        raise IndexError(index)
-
-    def wait_for_samples(self, start: int, seconds: float, timeout: float = 15.0) -> int:
-        """Wait until `seconds` have been recorded since the first sound after `start`."""
-        deadline = time.monotonic() + timeout
-        needed = round(seconds * RATE)
-        while time.monotonic() < deadline:
-            values = self.samples(start)
-            onset = first_loud(values)
-            if onset is not None and len(values) - onset >= needed:
-                return start + onset
-            time.sleep(0.005)
-        raise TimeoutError("no sound was recorded")
-
-    def wait_for_silence(self, start: int, seconds: float, timeout: float = 15.0) -> int:
-        """Wait until the last `seconds` from `start` on are silent after some sound; the end."""
-        deadline = time.monotonic() + timeout
-        needed = round(seconds * RATE)
-        while time.monotonic() < deadline:
-            values = self.samples(start)
-            last = last_loud(values)
-            if last is not None and len(values) - last > needed:
-                return start + last + 1
-            time.sleep(0.02)
-        raise TimeoutError("no sound followed by silence was recorded")
-
-    def close(self) -> None:
-        _stop(self._proc)
-        self._thread.join(timeout=5)
-
-
-def last_loud(values: array[int], threshold: int = SILENCE) -> int | None:
-    for i in range(len(values) - 1, -1, -1):
-        if abs(values[i]) > threshold:
-            return i
-    return None
-
-
-def first_loud(values: array[int], threshold: int = SILENCE) -> int | None:
-    for i, v in enumerate(values):
-        if abs(v) > threshold:
-            return i
-    return None
-
-
-def loud_stretches(
-    values: array[int], *, gap: float = 0.15, threshold: int = SILENCE
-) -> list[tuple[int, int]]:
-    """(start, end) of sounds separated by at least `gap` seconds of silence."""
-    stretches: list[tuple[int, int]] = []
-    gap_n = round(gap * RATE)
-    start = last = None
-    for i, v in enumerate(values):
-        if abs(v) > threshold:
-            if start is None or last is None:
-                start = i
-            elif i - last > gap_n:
-                stretches.append((start, last + 1))
-                start = i
-            last = i
-    if start is not None and last is not None:
-        stretches.append((start, last + 1))
-    return stretches
-
-
-def goertzel(values: array[int] | list[int], freq: float, rate: int = RATE) -> float:
-    """Normalised magnitude of one frequency: ~amplitude/2 of a sine at `freq`."""
-    n = len(values)
-    if n == 0:
-        return 0.0
-    coeff = 2 * math.cos(2 * math.pi * freq / rate)
-    s1 = s2 = 0.0
-    for v in values:
-        s0 = v + coeff * s1 - s2
-        s2, s1 = s1, s0
-    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
-    return math.sqrt(max(power, 0.0)) / n
-
-
-def locate(heard: array[int], source: array[int]) -> int:
-    """Where `source` sample 0 sits in `heard`, found by an exact match of a block from its middle.
-
-    The sink passes samples through bit-exactly (same rate, 100 % volume), except that the
-    monitor misses the first ~2-4 ms of each new stream; so align on the middle, not the start.
-    """
-    at = len(source) // 2
-    key = source[at : at + 64].tobytes()
-    found = heard.tobytes().find(key)
-    while found != -1 and found % 2:
-        found = heard.tobytes().find(key, found + 1)
-    if found == -1:
-        raise AssertionError("the source sound is not in the recording")
-    return found // 2 - at
-
-
-def correlation(a: Sequence[float], b: Sequence[float]) -> float:
-    n = min(len(a), len(b))
-    if n == 0:
-        return 0.0
-    ma, mb = sum(a[:n]) / n, sum(b[:n]) / n
-    cov = sum((a[i] - ma) * (b[i] - mb) for i in range(n))
-    va = sum((a[i] - ma) ** 2 for i in range(n))
-    vb = sum((b[i] - mb) ** 2 for i in range(n))
-    return cov / math.sqrt(va * vb) if va and vb else 0.0
-
-
-def rms(values: array[int] | list[int]) -> float:
-    return math.sqrt(sum(v * v for v in values) / len(values)) if values else 0.0
+    missing = missing_tools()
+    if missing:
+        pytest.fail(MISSING_TOOLS.format(missing=", ".join(missing)), pytrace=False)
+    with private_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from nightvoice.aplay import device_command
 from nightvoice.errors import SpeechUnavailable
 
 FULL_SCALE = 32767
@@ -195,26 +196,6 @@ class Device:
     description: str
 
 
-def device_command(device: str | None, rate: int) -> tuple[list[str], dict[str, str]]:
-    """The aplay argv and extra environment for a `--device` value.
-
-    None or "default": the system default; "pulse:SINK": that PulseAudio/PipeWire sink;
-    anything else: an ALSA PCM name.
-    """
-    argv = ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", str(rate), "-c", "1"]
-    env: dict[str, str] = {}
-    if device and device != "default":
-        if device.startswith("pulse:"):
-            sink = device[len("pulse:") :]
-            argv += ["-D", "pulse"]
-            if sink:
-                env["PULSE_SINK"] = sink
-        else:
-            argv += ["-D", device]
-    argv.append("-")
-    return argv, env
-
-
 def parse_aplay_list(text: str) -> list[Device]:
     """Parse `aplay -L`: an unindented PCM name, then indented description lines."""
     devices: list[Device] = []
@@ -278,7 +259,7 @@ NO_APLAY = (
 )
 
 
-def _failure_message(device: str | None, stderr: str) -> str:
+def failure_message(device: str | None, stderr: str) -> str:
     detail = " ".join(stderr.split())
     if len(detail) > 300:
         detail = detail[:300] + "..."
@@ -396,7 +377,7 @@ class Playback:
             return False
         if self._proc.returncode != 0 and not self._stopped:
             stderr = self._stderr.decode(errors="replace")
-            raise SpeechUnavailable(_failure_message(self._device, stderr))
+            raise SpeechUnavailable(failure_message(self._device, stderr))
         return True
 
     def stop(self) -> None:

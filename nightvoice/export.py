@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from nightvoice import paths
-from nightvoice.audio import DEFAULT_RATE, Pcm, chime
+from nightvoice.audio import DEFAULT_RATE, Pcm
 from nightvoice.plan import Cue, Entry, Hold, Plan, WaitForKey
-from nightvoice.planner import CHIME_SECONDS, estimate_speech_seconds, timeline, total_seconds
+from nightvoice.planner import estimate_speech_seconds, timeline, total_seconds
 from nightvoice.player import PlayerOptions
-from nightvoice.speaker import LEAD_IN_SECONDS
+from nightvoice.speaker import LEAD_IN_SECONDS, chime_sound
 from nightvoice.synth import Synthesizer
 
 TAKE_YOUR_TIME = "Take your time."
@@ -159,9 +159,8 @@ def render(
             pcm = speech[entry.text].scaled(_ramped(settings.volume, spoken, options))
             spoken += 1
         elif entry.kind == "chime":
-            pcm = chime(DEFAULT_RATE, seconds=CHIME_SECONDS).scaled(
-                _ramped(settings.volume, spoken, options)
-            )
+            # As the player plays it: lead-in and tone, CHIME_SECONDS long like its entry.
+            pcm = chime_sound().scaled(_ramped(settings.volume, spoken, options))
         else:
             continue  # holds, rests, pauses and waits are silence
         _place(buffer, pcm.samples, round(entry.offset * DEFAULT_RATE))

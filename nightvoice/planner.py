@@ -25,7 +25,12 @@ from nightvoice.plan import (
 )
 from nightvoice.routine import Breathing, Cues, EachSide, Node, Repeat, Routine, Section, Step
 
-CHIME_SECONDS = 0.6
+# Every sound starts with exactly this much silence: a new output stream can lose its first
+# few ms, and a lead-in of silence is all that gets lost (speaker.py plays it, export places it).
+LEAD_IN_SECONDS = 0.025
+CHIME_TONE_SECONDS = 0.6  # the soft two-partial tone itself (audio.chime)
+# The chime as played and as laid out on the timeline: its lead-in, then the tone.
+CHIME_SECONDS = LEAD_IN_SECONDS + CHIME_TONE_SECONDS
 HANDS_FREE_WAIT = 5.0
 MIN_CUE_GAP = 1.0  # closer cues would talk over each other; the more important one wins
 TITLE_LENGTH = 60

@@ -59,6 +59,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
 
                 voice: Any = TextVoice(inbox.post, screen)
             else:
+                from nightvoice import headstart
                 from nightvoice.audio import AplayOutput
                 from nightvoice.speaker import SpeakerVoice
                 from nightvoice.synth import make_synthesizer
@@ -73,7 +74,9 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                     inbox.post,
                     language=settings.language,
                     voice=settings.voice,
+                    head_start=headstart.take(),  # the first words, if already playing
                 )
+                cleanup.callback(_remember_first_words, voice, ref.path, device)
             cleanup.callback(voice.close)
             options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
             player = Player(
@@ -100,3 +103,31 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
         finally:
             with signals.held():
                 cleanup.close()
+
+
+def _remember_first_words(voice: Any, routine_file: Any, device: str | None) -> None:
+    """Keep what was said first, as played, for the next run's head start (headstart.py)."""
+    from nightvoice import headstart, paths
+    from nightvoice.speaker import volume_gain
+
+    first = voice.first_words
+    if first is None or voice.head_start_adopted:
+        return
+    files = [str(routine_file), str(paths.config_file()), str(paths.routines_dir())]
+    data_file = voice.engine_data_file()
+    if data_file:
+        files.append(data_file)
+    gain = volume_gain(first.volume)
+    headstart.remember(
+        files,
+        headstart.Utterance(
+            text=first.text,
+            rate=first.rate,
+            volume=gain,
+            language=voice.language,
+            voice=voice.voice_name,
+            device=device,
+            samples=first.pcm.scaled(gain).samples,
+            sample_rate=first.pcm.rate,
+        ),
+    )

@@ -8,15 +8,33 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from nightvoice.audio import AplayOutput, Pcm, Playback, chime
 from nightvoice.errors import NightvoiceError, SpeechUnavailable
+from nightvoice.headstart import HeadStart
+from nightvoice.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
 from nightvoice.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.synth import Synthesizer
 
-# Every sound starts with exactly this much silence: a new stream can lose its first ~10 ms.
-LEAD_IN_SECONDS = 0.025
-CHIME_SECONDS = 0.6
+__all__ = ["CHIME_SECONDS", "LEAD_IN_SECONDS", "FirstWords", "SpeakerVoice", "TextVoice"]
+
+
+def chime_sound(volume: float = 1.0) -> Pcm:
+    """The step-change chime as played: exactly LEAD_IN_SECONDS of silence, then the tone,
+    so it lasts CHIME_SECONDS, as on the timeline (the tone itself starts from zero)."""
+    tone = chime(seconds=CHIME_TONE_SECONDS, volume=volume)
+    return Pcm.concat([Pcm.silence(LEAD_IN_SECONDS, tone.rate), tone])
+
+
+@dataclass(frozen=True)
+class FirstWords:
+    """The first thing this voice said, as played (for the next run's head start)."""
+
+    text: str
+    rate: int
+    volume: float
+    pcm: Pcm  # with its lead-in, before the volume
 
 
 class SpeakerVoice:
@@ -30,6 +48,7 @@ class SpeakerVoice:
         *,
         language: str = "en",
         voice: str | None = None,
+        head_start: HeadStart | None = None,
     ) -> None:
         self._synth = synth
         self._output = output
@@ -38,8 +57,26 @@ class SpeakerVoice:
         self._voice = voice
         self._lock = threading.Lock()
         self._next_id = 0
-        self._current: Playback | None = None
+        self._current: Playback | HeadStart | None = None
         self._closed = False
+        # Already playing when we start (headstart.py): adopted if the first sentence is the
+        # one it plays, cut otherwise.
+        self._head_start = head_start
+        self.head_start_adopted = False
+        self.first_words: FirstWords | None = None
+
+    @property
+    def language(self) -> str:
+        return self._language
+
+    @property
+    def voice_name(self) -> str | None:
+        return self._voice
+
+    def engine_data_file(self) -> str | None:
+        """A file of the engine's voice data whose change means every sound may change."""
+        data_file = getattr(self._synth, "data_file", None)
+        return data_file() if callable(data_file) else None
 
     def render(self, text: str, rate: int, volume: float) -> Pcm:
         """The sentence as PCM at `volume`, untrimmed (for export)."""
@@ -47,26 +84,48 @@ class SpeakerVoice:
         return pcm.scaled(_clamp(volume))
 
     def say(self, text: str, *, rate: int, volume: float) -> int:
+        first = self._next_id == 0
+
         def make() -> Pcm:
             pcm = self._synth.synthesize(
                 text, rate=rate, language=self._language, voice=self._voice
             )
-            return pcm.with_lead_in(LEAD_IN_SECONDS)
+            pcm = pcm.with_lead_in(LEAD_IN_SECONDS)
+            if first:
+                self.first_words = FirstWords(text, rate, volume, pcm)
+            return pcm
 
+        head = self._head_start
+        if head is not None and (
+            head.utterance.device == self._output.device
+            and head.utterance.matches(text, rate, _clamp(volume), self._language, self._voice)
+        ):
+            return self._start(make, volume, adopt=head)
         return self._start(make, volume)
 
     def chime(self, *, volume: float) -> int:
-        return self._start(
-            lambda: chime(seconds=CHIME_SECONDS).with_lead_in(LEAD_IN_SECONDS), volume
-        )
+        return self._start(chime_sound, volume)
 
-    def _start(self, make: Callable[[], Pcm], volume: float) -> int:
+    def _start(self, make: Callable[[], Pcm], volume: float, adopt: HeadStart | None = None) -> int:
         with self._lock:
             self._next_id += 1
             utterance = self._next_id
             self._stop_current()
+            head, self._head_start = self._head_start, None
+            if head is not None and head is not adopt:
+                head.stop()  # not what the routine says first (after all): silence it now
             if self._closed:
                 self._post(SpeechFinished(utterance))
+                return utterance
+            if adopt is not None and head is adopt:
+                self._current = adopt
+                self.head_start_adopted = True
+                threading.Thread(
+                    target=self._report,
+                    args=(utterance, adopt),
+                    name="nightvoice-voice",
+                    daemon=True,
+                ).start()
                 return utterance
             try:
                 pcm = make()
@@ -84,7 +143,7 @@ class SpeakerVoice:
         ).start()
         return utterance
 
-    def _report(self, utterance: int, playback: Playback) -> None:
+    def _report(self, utterance: int, playback: Playback | HeadStart) -> None:
         try:
             playback.wait()
         except SpeechUnavailable as exc:
@@ -105,11 +164,17 @@ class SpeakerVoice:
         with self._lock:
             self._closed = True
             self._stop_current()
+            head, self._head_start = self._head_start, None
+        if head is not None:
+            head.stop()
         self._output.close()
 
 
 def _clamp(volume: float) -> float:
     return min(1.0, max(0.0, volume))
+
+
+volume_gain = _clamp  # the gain a volume setting plays at
 
 
 class TextVoice:

@@ -39,13 +39,57 @@ class Synthesizer(Protocol):
     def warm_up(self) -> None: ...
 
 
+BINDING = "pyttsx3.drivers._espeak"
+
+
 def _load_espeak() -> Any:
-    """pyttsx3's binding module; importing it loads libespeak-ng (RuntimeError if absent)."""
+    """pyttsx3's binding module; importing it loads libespeak-ng (RuntimeError if absent).
+
+    The binding file is loaded by itself when it can be: importing it the usual way runs
+    pyttsx3's package __init__ first (its engine, traceback, tokenize...), ~11 ms more before
+    the first word for nothing we use. It is registered under its own name, so pyttsx3 and
+    later imports share the one module (and the one espeak state).
+    """
+    import sys
+
+    loaded = sys.modules.get(BINDING)
+    if loaded is not None:
+        return loaded
     try:
-        from pyttsx3.drivers import _espeak
+        module = _load_binding_alone()
+        if module is None:
+            from pyttsx3.drivers import _espeak
+
+            module = _espeak
     except (RuntimeError, OSError, ImportError) as exc:
         raise SpeechUnavailable(NO_ENGINE) from exc
-    return _espeak
+    return module
+
+
+def _load_binding_alone() -> Any:
+    import importlib.util
+    import sys
+
+    package = importlib.util.find_spec("pyttsx3")
+    if package is None or not package.submodule_search_locations:
+        return None
+    for folder in package.submodule_search_locations:
+        path = os.path.join(folder, "drivers", "_espeak.py")
+        if os.path.isfile(path):
+            break
+    else:
+        return None
+    spec = importlib.util.spec_from_file_location(BINDING, path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[BINDING] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[BINDING]
+        raise
+    return module
 
 
 _GENDERS = {1: "male", 2: "female"}
@@ -167,6 +211,19 @@ class _EspeakEngine:
         with self._lock:
             self._select_voice(self._engine(), language, voice)
 
+    def data_file(self) -> str | None:
+        """espeak-ng's phoneme table: it changes whenever the installed voices do."""
+        with self._lock:
+            espeak = self._engine()
+            path = ctypes.c_char_p()
+            info = ctypes.CFUNCTYPE(ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p))
+            try:
+                info(("espeak_Info", espeak.dll))(ctypes.byref(path))
+            except (AttributeError, OSError):
+                return None
+        folder = (path.value or b"").decode(errors="replace")
+        return os.path.join(folder, "phontab") if folder else None
+
 
 _shared_engine: _EspeakEngine | None = None
 _shared_lock = threading.Lock()
@@ -193,6 +250,9 @@ class EspeakSynthesizer:
     def warm_up(self, language: str = "en", voice: str | None = None) -> None:
         """Load the library and the voice now (~20 ms cold), e.g. from a background thread."""
         _espeak_engine().warm_up(language, voice)
+
+    def data_file(self) -> str | None:
+        return _espeak_engine().data_file()
 
 
 class Pyttsx3FileSynthesizer:

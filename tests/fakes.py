@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from nightvoice.planner import CHIME_SECONDS
 from nightvoice.ports import Event, KeyPressed, SpeechFinished
 
 
@@ -63,7 +64,7 @@ class Heard:
 class FakeVoice:
     world: FakeWorld
     seconds: Callable[[str], float] = words_half_second
-    chime_seconds: float = 0.6
+    chime_seconds: float = CHIME_SECONDS  # as the real speaker plays it
     log: list[Heard] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 

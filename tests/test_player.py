@@ -15,6 +15,7 @@ from nightvoice.plan import (
     Say,
     WaitForKey,
 )
+from nightvoice.planner import CHIME_SECONDS
 from nightvoice.player import Outcome, Player, PlayerOptions
 from nightvoice.routine import Question
 from tests.fakes import FakeVoice, FakeWorld, RecordingScreen
@@ -228,7 +229,7 @@ def test_the_chime_plays_before_the_step_and_speech_waits_for_it() -> None:
     assert [(round(h.at, 3), h.what) for h in voice.log if h.what != "cut"] == [
         (0.0, "say"),
         (0.5, "chime"),
-        (1.1, "say"),
+        (round(0.5 + CHIME_SECONDS, 3), "say"),  # the chime as played: lead-in and tone
     ]
 
 

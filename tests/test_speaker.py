@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from nightvoice.audio import AplayOutput, Pcm, chime
+from nightvoice.planner import CHIME_SECONDS, CHIME_TONE_SECONDS
 from nightvoice.ports import Event, SpeechFailed, SpeechFinished
 from nightvoice.realtime import QueueInbox
-from nightvoice.speaker import CHIME_SECONDS, LEAD_IN_SECONDS, SpeakerVoice, TextVoice
+from nightvoice.speaker import LEAD_IN_SECONDS, SpeakerVoice, TextVoice, chime_sound
 from nightvoice.synth import EspeakSynthesizer
 from tests.audio_server import (
     Recorder,
@@ -138,11 +139,18 @@ def test_the_chime_is_heard(voice: tuple[SpeakerVoice, QueueInbox], recorder: Re
     ding = speaker.chime(volume=VOLUME)
     assert next_event(inbox) == SpeechFinished(ding)
     heard = recorder.samples(mark)
-    source = chime(seconds=CHIME_SECONDS).values()
-    start = locate(heard, chime(seconds=CHIME_SECONDS, volume=VOLUME).values())
+    source = chime(seconds=CHIME_TONE_SECONDS).values()
+    start = locate(heard, chime(seconds=CHIME_TONE_SECONDS, volume=VOLUME).values())
     body = heard[start + 441 : start + len(source) // 2]
     assert goertzel(body, 660) > 1000
     assert goertzel(body, 660) > 10 * goertzel(body, 440)
+
+
+def test_the_chime_as_played_lasts_what_the_timeline_gives_it() -> None:
+    played = chime_sound()
+    assert played.seconds == pytest.approx(CHIME_SECONDS, abs=1 / 22050)
+    # the tone rises from zero (a raised-cosine attack): its first samples round to 0
+    assert played.leading_silence_seconds(threshold=0) == pytest.approx(LEAD_IN_SECONDS, abs=5e-4)
 
 
 def test_no_device_is_reported_as_speech_failed(synth: EspeakSynthesizer) -> None:

@@ -113,8 +113,9 @@ def show(routine: str) -> int:
     from nightvoice.planner import compile_plan
 
     loaded = load_routine(resolve(routine).path)
-    settings = resolve_settings(loaded.voice, load_config(), {}).settings
-    click.echo(describe(loaded, compile_plan(loaded, settings)))
+    config = load_config()
+    settings = resolve_settings(loaded.voice, config, {}).settings
+    click.echo(describe(loaded, compile_plan(loaded, settings, chime=config.get("chime"))))
     return 0
 
 
@@ -315,7 +316,8 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     ref = resolve(routine)
     loaded = load_routine(ref.path)
     chosen = {key: value for key, value in flags.items() if value is not None}
-    settings = resolve_settings(loaded.voice, load_config(), chosen).settings
+    config = load_config()
+    settings = resolve_settings(loaded.voice, config, chosen).settings
     output = output or Path(f"{ref.name}.wav")
     if output.exists() and not force:
         raise NightvoiceError(f"{output} already exists; pass --force to replace it")
@@ -326,7 +328,7 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
             return click.progressbar(items, label="Synthesising speech", file=sys.stderr)
 
     rendered = render(
-        compile_plan(loaded, settings),
+        compile_plan(loaded, settings, chime=config.get("chime")),
         make_synthesizer(),
         cache_folder=paths.cache_dir() / CACHE_FOLDER,
         progress=progress,

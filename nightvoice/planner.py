@@ -47,9 +47,17 @@ def estimate_speech_seconds(text: str, rate: int) -> float:
 
 
 def compile_plan(
-    routine: Routine, settings: Settings, answers: dict[str, str] | None = None
+    routine: Routine,
+    settings: Settings,
+    answers: dict[str, str] | None = None,
+    *,
+    chime: bool | None = None,
 ) -> Plan:
-    """Flatten sections, repeats and sides into numbered steps with the answers filled in."""
+    """Flatten sections, repeats and sides into numbered steps with the answers filled in.
+
+    `chime` is the user's setting (config.yaml): False means no step-change chime at all;
+    True makes chiming the routine's default; None leaves it to the routine's own `chime:`.
+    """
     variables = dict(answers or {})
     if routine.ask and routine.ask.name not in variables:
         variables[routine.ask.name] = routine.ask.default
@@ -58,10 +66,11 @@ def compile_plan(
     variables.setdefault("other_side", routine.other_side(side))
     flat = list(_flatten(routine.steps, variables, section="", routine=routine))
     steps: list[PlanStep] = []
+    default = routine.chime if chime is None else chime
     for index, (leaf, section, values) in enumerate(flat):
-        chime = routine.chime if leaf.chime is None else leaf.chime
+        chimes = chime is not False and (default if leaf.chime is None else leaf.chime)
         actions: list[Action] = []
-        if chime and index > 0:
+        if chimes and index > 0:
             actions.append(Chime())
         if leaf.say:
             actions.append(Say(_fill(leaf.say, values)))

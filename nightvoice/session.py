@@ -94,7 +94,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 if answer is None:
                     return Outcome(quit=True)
                 answers[routine.ask.name] = answer
-            plan = compile_plan(routine, settings, answers)
+            plan = compile_plan(routine, settings, answers, chime=config.get("chime"))
             outcome = player.play(plan)
             from nightvoice.episodes import after_routine
 

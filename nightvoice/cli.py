@@ -152,6 +152,23 @@ def voices() -> int:
 
 
 @cli.command()
+def devices() -> int:
+    """List the audio outputs `--device` accepts; * marks the one used when none is given."""
+    from nightvoice.audio import list_devices
+    from nightvoice.config import load_config
+
+    chosen = load_config().get("device") or "default"
+    found = list_devices()
+    if chosen not in {d.name for d in found}:
+        click.echo(f"note: the configured device {chosen!r} is not among these", err=True)
+    width = max(len(d.name) for d in found)
+    for device in found:
+        mark = "*" if device.name == chosen else " "
+        click.echo(f"{mark} {device.name:<{width}}  {device.description}")
+    return 0
+
+
+@cli.command()
 @click.argument("text", nargs=-1, required=True)
 @click.option("--rate", type=click.IntRange(80, 300), help="Words per minute (80-300).")
 @click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume from 0 to 1.")

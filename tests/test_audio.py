@@ -137,7 +137,19 @@ def test_pactl_sinks_become_pulse_devices() -> None:
 
 
 def test_device_names_map_to_aplay_arguments() -> None:
-    base = ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", "22050", "-c", "1"]
+    base = [
+        "aplay",
+        "-q",
+        "-t",
+        "raw",
+        "-f",
+        "S16_LE",
+        "-r",
+        "22050",
+        "-c",
+        "1",
+        "--period-time=10000",
+    ]
     assert device_command(None, 22050) == ([*base, "-"], {})
     assert device_command("default", 22050) == ([*base, "-"], {})
     assert device_command("pulse:headphones", 22050) == (

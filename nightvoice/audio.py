@@ -114,6 +114,14 @@ class Pcm:
                 return i / self.rate
         return self.seconds
 
+    def trailing_silence_seconds(self, threshold: int = 300) -> float:
+        """How long after the last sample louder than `threshold` (espeak ends with ~0.5 s)."""
+        values = _samples(self.samples)
+        for i in range(len(values) - 1, -1, -1):
+            if abs(values[i]) > threshold:
+                return (len(values) - 1 - i) / self.rate
+        return self.seconds
+
     def trimmed_start(self, keep_seconds: float = 0.01, threshold: int = 300) -> Pcm:
         """Drop leading silence beyond `keep_seconds`: the first word starts sooner."""
         lead = self.leading_silence_seconds(threshold)

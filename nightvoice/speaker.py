@@ -7,6 +7,7 @@ key can cut speech at any moment.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,9 @@ from nightvoice.headstart import HeadStart
 from nightvoice.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
 from nightvoice.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.synth import Synthesizer
+
+# A sound ending in at least this much silence may be reported finished by its length alone.
+EARLY_FINISH_SILENCE = 0.2
 
 __all__ = ["CHIME_SECONDS", "LEAD_IN_SECONDS", "FirstWords", "SpeakerVoice", "TextVoice"]
 
@@ -138,14 +142,21 @@ class SpeakerVoice:
                 self._post(SpeechFailed(utterance, str(exc)))
                 return utterance
             self._current = playback
+            heard_by = heard_deadline(pcm)
         threading.Thread(
-            target=self._report, args=(utterance, playback), name="nightvoice-voice", daemon=True
+            target=self._report,
+            args=(utterance, playback, heard_by),
+            name="nightvoice-voice",
+            daemon=True,
         ).start()
         return utterance
 
-    def _report(self, utterance: int, playback: Playback | HeadStart) -> None:
+    def _report(
+        self, utterance: int, playback: Playback | HeadStart, heard_by: float | None = None
+    ) -> None:
         try:
-            playback.wait()
+            timeout = None if heard_by is None else max(0.0, heard_by - time.monotonic())
+            playback.wait(timeout)  # False at `heard_by`: only trailing silence is left
         except SpeechUnavailable as exc:
             self._post(SpeechFailed(utterance, str(exc)))
             return
@@ -168,6 +179,20 @@ class SpeakerVoice:
         if head is not None:
             head.stop()
         self._output.close()
+
+
+def heard_deadline(pcm: Pcm) -> float | None:
+    """When a sound that starts now has been heard, if that is before aplay can say so.
+
+    aplay exits some 30 ms after its last sample has played (it drains a padded period), and
+    that delay would add up over a routine's sentences. A sound ending in enough silence is
+    reported finished once its length has passed since it was started: the real start is a few
+    milliseconds later still, so all that can remain is part of the trailing silence, which
+    the next sound may cut. None: wait for aplay.
+    """
+    if pcm.trailing_silence_seconds() < EARLY_FINISH_SILENCE:
+        return None
+    return time.monotonic() + pcm.seconds
 
 
 def _clamp(volume: float) -> float:

@@ -12,7 +12,13 @@ from nightvoice.audio import AplayOutput, Pcm, chime
 from nightvoice.planner import CHIME_SECONDS, CHIME_TONE_SECONDS
 from nightvoice.ports import Event, SpeechFailed, SpeechFinished
 from nightvoice.realtime import QueueInbox
-from nightvoice.speaker import LEAD_IN_SECONDS, SpeakerVoice, TextVoice, chime_sound
+from nightvoice.speaker import (
+    LEAD_IN_SECONDS,
+    SpeakerVoice,
+    TextVoice,
+    chime_sound,
+    heard_deadline,
+)
 from nightvoice.synth import EspeakSynthesizer
 from tests.audio_server import (
     Recorder,
@@ -195,3 +201,20 @@ def test_text_voice_cut_cancels_the_finish() -> None:
     assert next_event(inbox, 5) == SpeechFinished(ding)
     assert cut_one != ding
     assert inbox.wait(time.monotonic()) is None
+
+
+def test_a_sound_ending_in_silence_is_heard_by_its_length_not_by_aplay_exiting() -> None:
+    """aplay's drain would add ~30 ms per sentence; the trailing silence absorbs the early report."""
+    rate = 22050
+    loud = array("h", [8000, -8000] * (rate // 2)).tobytes()  # one second of sound
+    ending_quietly = Pcm(loud + Pcm.silence(0.5, rate).samples, rate)
+    before = time.monotonic()
+    deadline = heard_deadline(ending_quietly)
+    assert deadline is not None
+    assert before + 1.5 <= deadline <= time.monotonic() + 1.5
+
+
+def test_a_sound_ending_loud_waits_for_aplay_to_say_it_has_finished() -> None:
+    rate = 22050
+    loud = array("h", [8000, -8000] * (rate // 2)).tobytes()
+    assert heard_deadline(Pcm(loud + Pcm.silence(0.05, rate).samples, rate)) is None

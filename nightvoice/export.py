@@ -20,7 +20,7 @@ from nightvoice import paths
 from nightvoice.audio import DEFAULT_RATE, Pcm
 from nightvoice.plan import Cue, Entry, Hold, Plan, WaitForKey
 from nightvoice.planner import estimate_speech_seconds, timeline, total_seconds
-from nightvoice.player import PlayerOptions
+from nightvoice.player import PlayerOptions, night_volume
 from nightvoice.speaker import LEAD_IN_SECONDS, chime_sound
 from nightvoice.synth import Synthesizer
 
@@ -156,24 +156,15 @@ def render(
     spoken = 0
     for entry in entries:
         if entry.kind in ("say", "cue"):
-            pcm = speech[entry.text].scaled(_ramped(settings.volume, spoken, options))
+            pcm = speech[entry.text].scaled(_clamp(night_volume(settings.volume, spoken, options)))
             spoken += 1
         elif entry.kind == "chime":
             # As the player plays it: lead-in and tone, CHIME_SECONDS long like its entry.
-            pcm = chime_sound().scaled(_ramped(settings.volume, spoken, options))
+            pcm = chime_sound().scaled(_clamp(night_volume(settings.volume, spoken, options)))
         else:
             continue  # holds, rests, pauses and waits are silence
         _place(buffer, pcm.samples, round(entry.offset * DEFAULT_RATE))
     return Rendered(Pcm(bytes(buffer), DEFAULT_RATE), entries, seconds, cache.misses, cache.hits)
-
-
-def _ramped(volume: float, spoken: int, options: PlayerOptions) -> float:
-    """The player's night profile: the first sentences a little quieter."""
-    ramp = options.ramp_sentences
-    if ramp <= 0 or spoken >= ramp:
-        return _clamp(volume)
-    share = options.ramp_start + (1.0 - options.ramp_start) * spoken / ramp
-    return _clamp(volume * share)
 
 
 def _clamp(volume: float) -> float:

@@ -47,6 +47,17 @@ class PlayerOptions:
     reminder: str = "Press Enter when you are ready."
 
 
+def night_volume(volume: float, said_before: int, options: PlayerOptions) -> float:
+    """The night profile's gentle start: the first sentences are quieter, then the set volume.
+
+    `said_before` counts the sentences already started; the export follows the same curve.
+    """
+    ramp = options.ramp_sentences
+    if ramp <= 0 or said_before >= ramp:
+        return volume
+    return volume * (options.ramp_start + (1.0 - options.ramp_start) * said_before / ramp)
+
+
 @dataclass
 class Outcome:
     completed: bool = False  # reached the end of the plan
@@ -247,13 +258,7 @@ class Player:
     # -- speech --------------------------------------------------------------------------------
 
     def _volume_now(self) -> float:
-        """The night profile's gentle start: the first sentences are quieter."""
-        ramp = self.options.ramp_sentences
-        if ramp <= 0 or self._utterances_started >= ramp:
-            return self.volume
-        share = self.options.ramp_start
-        share += (1.0 - share) * self._utterances_started / ramp
-        return self.volume * share
+        return night_volume(self.volume, self._utterances_started, self.options)
 
     def _start(self, text: str) -> None:
         if self._utterance is not None:

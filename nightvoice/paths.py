@@ -66,17 +66,8 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
     target with `os.replace` (atomic on POSIX and Windows). The folder is created if needed.
     `durable=False` skips the flush to disk, for caches that can always be rebuilt.
     """
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = _write_beside(path, data, durable=durable)
     try:
-        _set_mode(fd, path)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -90,16 +81,8 @@ def create_exclusively(path: Path, data: bytes) -> None:
     Written to a temporary file first and hard-linked into place, so the name never points at a
     half-written file and an existing file is never touched, even by a race.
     """
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = _write_beside(path, data, durable=True)
     try:
-        _set_mode(fd, path)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         try:
             os.link(temp, path)
         except (AttributeError, NotImplementedError, PermissionError):  # no hard links here
@@ -108,6 +91,26 @@ def create_exclusively(path: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+
+
+def _write_beside(path: Path, data: bytes, *, durable: bool) -> str:
+    """A new temporary file holding `data` in `path`'s folder, with `path`'s mode; its name."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        _set_mode(fd, path)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return temp
 
 
 def _set_mode(fd: int, path: Path) -> None:

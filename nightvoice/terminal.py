@@ -32,6 +32,34 @@ _DISABLED = b"\x00"  # _POSIX_VDISABLE on Linux and the BSDs: the character does
 SINGLE = {b" ": "space", b"\r": "enter", b"\n": "enter", b"\x7f": "backspace", b"\x08": "backspace"}
 
 
+# An arrow key is three bytes; over ssh they can arrive in two reads. A lone ESC means quit,
+# so a chunk ending mid-sequence waits this long for the rest before it is decoded.
+ESCAPE_WAIT = 0.05
+
+
+def unfinished_escape(data: bytes) -> bool:
+    """Does the chunk end inside an escape sequence (or on the ESC that may start one)?"""
+    start = data.rfind(b"\x1b")
+    if start < 0:
+        return False
+    tail = data[start + 1 :]
+    if not tail:
+        return True
+    if tail[:1] not in (b"[", b"O"):
+        return False
+    body = tail[1:]
+    if tail[:1] == b"O":
+        return not body
+    body = body[1:] if body[:1] == b"[" else body  # the Linux console's ESC [ [ A..E
+    return all(0x20 <= byte <= 0x3F for byte in body)  # no final byte yet
+
+
+def selector_ready(fd: int, timeout: float) -> bool:
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        return bool(selector.select(timeout))
+
+
 def decode_keys(data: bytes) -> list[str]:
     """Key names in a chunk of terminal input; unknown escape sequences become `unknown`."""
     keys: list[str] = []
@@ -151,6 +179,14 @@ class KeyReader:
                     return
                 if not data:  # the terminal went away
                     return
+                while unfinished_escape(data) and selector_ready(self._fd, ESCAPE_WAIT):
+                    try:
+                        more = os.read(self._fd, 64)
+                    except OSError:
+                        break
+                    if not more:
+                        break
+                    data += more
                 for key in decode_keys(data):
                     self._post(KeyPressed(key))
 

@@ -8,6 +8,7 @@ import pty
 import signal
 import termios
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +22,7 @@ from nightvoice.terminal import (
     decode_keys,
     exits_cleanly,
     keys_available,
+    unfinished_escape,
 )
 
 
@@ -179,3 +181,49 @@ def test_no_keys_without_a_foreground_terminal_on_stdin(monkeypatch: pytest.Monk
         assert not keys_available()
     monkeypatch.setattr("sys.stdin", None)
     assert not keys_available()
+
+
+@pytest.mark.parametrize(
+    ("chunk", "unfinished"),
+    [
+        (b"\x1b", True),
+        (b"\x1b[", True),
+        (b"\x1bO", True),
+        (b"\x1b[1;5", True),
+        (b"\x1b[[", True),
+        (b"\x1b[C", False),
+        (b"\x1bOC", False),
+        (b"\x1b[15~", False),
+        (b"r", False),
+        (b"\x1b[Cx", False),
+        (b"x\x1b", True),
+    ],
+)
+def test_a_chunk_ending_inside_an_escape_sequence_is_unfinished(
+    chunk: bytes, unfinished: bool
+) -> None:
+    """A split arrow key must not be read as a lone Esc, which quits."""
+    assert unfinished_escape(chunk) is unfinished
+
+
+def test_an_arrow_key_split_across_two_reads_is_still_one_arrow() -> None:
+    """As over a slow ssh link: ESC first, then `[C` a moment later."""
+    import queue
+
+    primary, secondary = pty.openpty()
+    events: queue.SimpleQueue[object] = queue.SimpleQueue()
+    try:
+        with KeyReader(events.put, secondary):
+            os.write(primary, b"\x1b")
+            # Let the reader take the ESC alone, as a slow link delivers it (well inside the
+            # 50 ms it waits for the rest); without that wait this would read as Esc: quit.
+            time.sleep(0.005)
+            os.write(primary, b"[C")
+            first = events.get(timeout=2)
+            os.write(primary, b"q")
+            second = events.get(timeout=2)
+        assert first == KeyPressed("right")
+        assert second == KeyPressed("q")
+    finally:
+        os.close(primary)
+        os.close(secondary)

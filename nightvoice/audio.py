@@ -171,12 +171,22 @@ def chime(rate: int = DEFAULT_RATE, *, seconds: float = 0.6, volume: float = 1.0
     return _chime_cached(rate, seconds).scaled(volume)
 
 
-def write_wav(path: str | os.PathLike[str], pcm: Pcm) -> None:
-    with wave.open(str(path), "wb") as f:
+def wav_bytes(pcm: Pcm) -> bytes:
+    """The PCM as a whole 16-bit mono WAV file, in memory (to be written in one go)."""
+    import io
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as f:
         f.setnchannels(1)
         f.setsampwidth(2)
         f.setframerate(pcm.rate)
         f.writeframes(pcm.samples)
+    return buffer.getvalue()
+
+
+def write_wav(path: str | os.PathLike[str], pcm: Pcm) -> None:
+    with open(path, "wb") as f:
+        f.write(wav_bytes(pcm))
 
 
 def read_wav(path: str | os.PathLike[str]) -> Pcm:

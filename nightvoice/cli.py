@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -320,7 +319,7 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     import time
 
     from nightvoice import paths
-    from nightvoice.audio import write_wav
+    from nightvoice.audio import wav_bytes
     from nightvoice.catalog import resolve
     from nightvoice.config import load_config, resolve_settings
     from nightvoice.describe import clock_time
@@ -336,7 +335,7 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     config = load_config()
     settings = resolve_settings(loaded.voice, config, chosen).settings
     output = output or Path(f"{ref.name}.wav")
-    if output.exists() and not force:
+    if not force and os.path.lexists(output):  # early, to spare the rendering; the write decides
         raise NightvoiceError(f"{output} already exists; pass --force to replace it")
     progress = None
     if sys.stderr.isatty():
@@ -350,13 +349,7 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
         cache_folder=paths.cache_dir() / CACHE_FOLDER,
         progress=progress,
     )
-    temporary = output.with_name(f".{output.name}.partial")
-    try:
-        write_wav(temporary, rendered.pcm)
-        os.replace(temporary, output)  # never a half-written file under the real name
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    _write_output(output, wav_bytes(rendered.pcm), force=force)
     took = time.perf_counter() - started
     click.echo(
         f"{output}: {clock_time(rendered.seconds)} of audio "
@@ -364,6 +357,34 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
         f"in {took:.2f} s"
     )
     return 0
+
+
+def _write_output(output: Path, data: bytes, *, force: bool) -> None:
+    """Write a whole file under its real name at once (never half of one), or say why not.
+
+    Without `force` an existing file is never replaced, even one that appears meanwhile.
+    """
+    from nightvoice import paths
+
+    try:
+        if force:
+            paths.write_atomically(output, data)
+        else:
+            paths.create_exclusively(output, data)
+    except OSError as error:
+        if isinstance(error, FileExistsError) and not force and os.path.lexists(output):
+            raise NightvoiceError(f"{output} already exists; pass --force to replace it") from None
+        raise NightvoiceError(f"cannot write {output}: {_reason(error, output)}") from None
+
+
+def _reason(error: OSError, output: Path) -> str:
+    """Why a file could not be written, naming the folder when the folder is the trouble."""
+    where = Path(error.filename) if isinstance(error.filename, str) else None
+    if where is not None and where in output.parents:
+        if isinstance(error, (FileExistsError, NotADirectoryError)):
+            return f"{where} is not a folder"
+        return f"{where}: {error.strerror}"
+    return error.strerror or str(error)
 
 
 @cli.command("log")

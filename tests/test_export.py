@@ -222,4 +222,30 @@ def test_an_existing_output_is_kept_unless_forced(
     assert out.read_bytes() == b"not yours to overwrite"
     assert run(["export", "calm-breathing", "-o", str(out), "--force"]) == 0
     assert read_wav(out).seconds > 60
-    assert not list(tmp_path.glob(".*partial"))  # no temporary left behind
+    assert not list(tmp_path.glob(".*"))  # no temporary left behind
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_an_unwritable_output_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], force: bool
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    out = tmp_path / "a-file" / "x.wav"
+    assert run(["export", "calm-breathing", "-o", str(out), *(["--force"] if force else [])]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"cannot write {out}" in err and "is not a folder" in err
+
+
+def test_the_write_itself_never_replaces_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
+    from nightvoice.cli import _write_output
+    from nightvoice.errors import NightvoiceError
+
+    out = tmp_path / "x.wav"
+    out.write_bytes(b"appeared after the early check")
+    with pytest.raises(NightvoiceError, match="already exists"):
+        _write_output(out, b"RIFF", force=False)
+    assert out.read_bytes() == b"appeared after the early check"
+    _write_output(out, b"RIFF", force=True)
+    assert out.read_bytes() == b"RIFF"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from nightvoice import paths
-from nightvoice.errors import SpeechUnavailable
+from nightvoice.errors import NightvoiceError, SpeechUnavailable
 from nightvoice.plan import Plan
 from nightvoice.player import Outcome, Player
 from nightvoice.routine import Question
@@ -97,18 +97,37 @@ def after_routine(
 
 
 def read(path: Path | None = None) -> tuple[list[Episode], int]:
-    """Every readable episode, oldest first, and how many rows could not be read."""
+    """Every readable episode, oldest first, and how many rows could not be read.
+
+    Rows that are not what `append` writes (bad bytes, wrong fields) are counted, not fatal;
+    a log that cannot be read at all is a NightvoiceError naming it. The file is never changed.
+    """
     path = path or paths.log_file()
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return [], 0
+    except OSError as error:
+        raise NightvoiceError(
+            f"cannot read the episode log {path}: {error.strerror or error}"
+        ) from None
+    # Bad bytes survive decoding as surrogates, so only their rows are lost.
+    text = data.decode("utf-8", errors="surrogateescape")
     episodes: list[Episode] = []
     unreadable = 0
-    for row in csv.reader(io.StringIO(text)):
+    rows = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error:  # the reader goes on with the next line
+            unreadable += 1
+            continue
         if not row or tuple(row) == HEADER:
             continue
         try:
+            "".join(row).encode("utf-8")  # UnicodeEncodeError (a ValueError) on bad bytes
             start, routine, seconds, helped = row
             episodes.append(
                 Episode(datetime.datetime.fromisoformat(start), routine, float(seconds), helped)

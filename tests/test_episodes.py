@@ -127,3 +127,28 @@ def test_log_prints_recent_episodes_and_csv(capsys: pytest.CaptureFixture[str]) 
     assert table[0] == ["start", "routine", "seconds", "helped"]
     assert [r[3] for r in table[1:]] == ["yes", "no", "unanswered"]
     assert table[1][0] == "2026-03-01T03:12:00+00:00"
+
+
+def test_a_log_with_bad_bytes_keeps_its_good_rows_and_is_never_rewritten(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    start = datetime.datetime(2026, 3, 1, 3, 12, tzinfo=datetime.timezone.utc)
+    episodes.append(episodes.Episode(start, "calf-cramp", 275, "yes"))
+    with paths.log_file().open("ab") as f:
+        f.write(b"2026-03-02T03:12:00+00:00,calf-\xff\xfe,100,no\n\x00\xc3,\n")
+    episodes.append(episodes.Episode(start, "foot-cramp", 60, "no"))
+    before = paths.log_file().read_bytes()
+    assert run(["log"]) == 0
+    out, err = capsys.readouterr()
+    assert "calf-cramp" in out and "foot-cramp" in out
+    assert "skipped 2 unreadable" in err and "Traceback" not in err
+    assert paths.log_file().read_bytes() == before
+
+
+def test_a_log_that_cannot_be_read_is_one_line_and_a_failure(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    paths.log_file().mkdir(parents=True)  # a folder where the file should be
+    assert run(["log"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nightvoice: cannot read the episode log") and err.count("\n") == 1

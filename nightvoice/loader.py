@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from nightvoice.routine import (
     UntilEased,
     Voice,
 )
+from nightvoice.template import TemplateError, fields
 
 try:  # libyaml when present: the same node tree, parsed several times faster
     from yaml import CSafeLoader as _YamlLoader
@@ -235,11 +235,11 @@ class _Reader:
 
     def check_template(self, node: yaml.Node, value: str, what: str, scope: _Scope) -> None:
         try:
-            fields = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
-        except ValueError:
-            self.problem(node, f"{what} has an unmatched `{{` or `}}`; write `{{{{` for a brace")
+            names = fields(value)
+        except TemplateError as error:
+            self.problem(node, f"{what} {error}")
             return
-        for name in fields:
+        for name in names:
             if name not in scope.names:
                 hint = did_you_mean(name, sorted(scope.names)) or (
                     f"; here you can use {', '.join(f'{{{n}}}' for n in sorted(scope.names))}"
@@ -266,7 +266,7 @@ class _Reader:
             self.problem(node, f"{what} must be a whole number, not `{node.value}`")
             return None
         try:
-            value = float(int(node.value, 0)) if node.tag == INT else float(node.value)
+            value = _yaml_number(node)
         except ValueError:
             self.problem(node, f"{what} must be {kind}, not `{node.value}`")
             return None
@@ -336,7 +336,11 @@ class _Reader:
         if not isinstance(node, yaml.ScalarNode) or node.tag != INT:
             self.problem(node, f"`nightvoice` is the format version: write `{FORMAT_VERSION}`")
             return False
-        if int(node.value, 0) != FORMAT_VERSION:
+        try:
+            version = _yaml_number(node)
+        except ValueError:
+            version = math.nan
+        if version != FORMAT_VERSION:
             self.problem(
                 node,
                 f"unknown format version {node.value}; this nightvoice reads version "
@@ -505,7 +509,7 @@ class _Reader:
             self.problem(node, f"a `{kind}` step needs its own `steps:` list")
             return None
         if kind == "section":
-            name = self.text(head, "`section` (its name)")
+            name = self.text(head, "`section` (its name)", scope)
             say = self.optional_text(entries, "say", scope)
             steps = self.steps(entries["steps"][1], scope, f"the steps of section `{name}`")
             return Section(name=name, steps=steps, say=say) if name and steps else None
@@ -704,6 +708,19 @@ class _Reader:
         if longest is None:
             return None
         return UntilEased(max_seconds=longest, every=every, check_in=check_in)
+
+
+def _yaml_number(node: yaml.ScalarNode) -> float:
+    """The number exactly as `yaml.safe_load` reads it (YAML 1.1: 0x1F, 0o17, 1:30, 1_000).
+
+    ValueError for what the resolver tagged a number but cannot be one.
+    """
+    if node.tag == INT:
+        return float(_NUMBERS.construct_yaml_int(node))
+    return float(_NUMBERS.construct_yaml_float(node))
+
+
+_NUMBERS = yaml.constructor.SafeConstructor()
 
 
 def _kind(node: yaml.Node) -> str:

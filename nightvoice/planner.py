@@ -24,6 +24,7 @@ from nightvoice.plan import (
     WaitForKey,
 )
 from nightvoice.routine import Breathing, Cues, EachSide, Node, Repeat, Routine, Section, Step
+from nightvoice.template import fill
 
 # Every sound starts with exactly this much silence: a new output stream can lose its first
 # few ms, and a lead-in of silence is all that gets lost (speaker.py plays it, export places it).
@@ -73,11 +74,11 @@ def compile_plan(
         if chimes and index > 0:
             actions.append(Chime())
         if leaf.say:
-            actions.append(Say(_fill(leaf.say, values)))
+            actions.append(Say(fill(leaf.say, values)))
         action = _timed_action(leaf, values)
         if action is not None:
             actions.append(action)
-        title = _fill(leaf.title, values) if leaf.title else _title_for(leaf, actions)
+        title = fill(leaf.title, values) if leaf.title else _title_for(leaf, actions)
         steps.append(PlanStep(len(steps) + 1, title, section, tuple(actions)))
     return Plan(
         title=routine.title,
@@ -96,8 +97,8 @@ def _flatten(
             yield node, section, variables
         elif isinstance(node, Section):
             if node.say:
-                yield Step(say=node.say, title=node.name), node.name, variables
-            yield from _flatten(node.steps, variables, node.name, routine)
+                yield Step(say=node.say, title=node.name), fill(node.name, variables), variables
+            yield from _flatten(node.steps, variables, fill(node.name, variables), routine)
         elif isinstance(node, Repeat):
             for round_number in range(1, node.times + 1):
                 values = {**variables, "round": str(round_number), "rounds": str(node.times)}
@@ -109,10 +110,6 @@ def _flatten(
                 yield from _flatten(node.steps, values, section, routine)
 
 
-def _fill(text: str, values: dict[str, str]) -> str:
-    return text.format_map(values)
-
-
 def _timed_action(step: Step, values: dict[str, str]) -> Action | None:
     if step.pause:
         return Hold(step.pause, kind="pause")
@@ -120,15 +117,15 @@ def _timed_action(step: Step, values: dict[str, str]) -> Action | None:
         cues = hold_cues(step.hold, step.cues)
         release = step.cues.release
         if release:
-            cues = (*cues, Cue(step.hold, _fill(release, values)))
+            cues = (*cues, Cue(step.hold, fill(release, values)))
         return Hold(step.hold, cues, kind=step.hold_kind)
     if step.breathe is not None:
-        return breathing_hold(step.breathe)
+        return breathing_hold(step.breathe, values)
     if step.wait_for_key:
         return WaitForKey(HANDS_FREE_WAIT)
     if step.until_eased is not None:
         eased = step.until_eased
-        return HoldUntilEased(eased.max_seconds, eased.every, _fill(eased.check_in, values))
+        return HoldUntilEased(eased.max_seconds, eased.every, fill(eased.check_in, values))
     return None
 
 
@@ -152,15 +149,19 @@ def hold_cues(seconds: float, cues: Cues) -> tuple[Cue, ...]:
     return tuple(sorted(kept, key=lambda cue: cue.at))
 
 
-def breathing_hold(breathing: Breathing) -> Hold:
+def breathing_hold(breathing: Breathing, values: dict[str, str] | None = None) -> Hold:
+    words_in, words_hold, words_out = (
+        fill(words, values or {})
+        for words in (breathing.words_in, breathing.words_hold, breathing.words_out)
+    )
     cycle = breathing.breathe_in + breathing.hold + breathing.breathe_out
     cues: list[Cue] = []
     for n in range(breathing.times):
         start = n * cycle
-        cues.append(Cue(start, breathing.words_in))
+        cues.append(Cue(start, words_in))
         if breathing.hold:
-            cues.append(Cue(start + breathing.breathe_in, breathing.words_hold))
-        cues.append(Cue(start + breathing.breathe_in + breathing.hold, breathing.words_out))
+            cues.append(Cue(start + breathing.breathe_in, words_hold))
+        cues.append(Cue(start + breathing.breathe_in + breathing.hold, words_out))
     return Hold(cycle * breathing.times, tuple(cues), kind="breathe")
 
 

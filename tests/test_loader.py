@@ -204,3 +204,51 @@ def test_every_yaml_test_suite_document_gets_a_clean_located_error(path: Path) -
         assert match["path"] == str(path)
         assert int(match["line"]) >= 1 and int(match["col"]) >= 1
         assert "\n" not in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("say", "expected"),
+    [
+        ("hello {side:d}", "has `{side:d}`; a variable is a plain word in braces"),
+        ("{side!r} leg", "has `{side!r}`"),
+        ("{side:>{other_side}}", "has `{side:>{other_side}}`"),
+        ("{side.upper}", "has `{side.upper}`"),
+        ("{} leg", "has `{}`"),
+        ("an { unmatched", "has an unmatched `{` or `}`"),
+    ],
+)
+def test_only_plain_variables_are_accepted_in_texts(say: str, expected: str) -> None:
+    """What `check` accepts must play: str.format would crash on these or speak them oddly."""
+    found = problems_of(f'nightvoice: 1\ntitle: T\nsteps:\n  - say: "{say}"\n')
+    assert any(expected in problem for problem in found), found
+
+
+def test_a_section_name_is_checked_like_any_text() -> None:
+    found = problems_of(
+        "nightvoice: 1\ntitle: T\nsteps:\n  - section: Stretch {x\n    steps: [a]\n"
+    )
+    assert found == [
+        "r.yaml:4:14: `section` (its name) has an unmatched `{` or `}`; write `{{` or `}}` for a brace"
+    ]
+
+
+@pytest.mark.parametrize(("written", "value"), [("01", 1), ("0x1", 1), ("1", 1)])
+def test_the_version_may_be_written_as_yaml_writes_integers(written: str, value: int) -> None:
+    routine = parse_routine(f"nightvoice: {written}\ntitle: T\nsteps: [a]\n".encode(), "r.yaml")
+    assert routine.title == "T"
+    assert value == 1
+
+
+@pytest.mark.parametrize("written", ["1:00", "0b2", "1_0_", "0o9", "0x", "1e400"])
+def test_an_odd_number_is_never_a_crash(written: str) -> None:
+    """As a version it is a located problem; as a hold it loads or is a located problem."""
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(f"nightvoice: {written}\ntitle: T\nsteps: [a]\n".encode(), "r.yaml")
+    assert all(LOCATED.match(str(p)) for p in caught.value.problems)
+    hold = f"nightvoice: 1\ntitle: T\nsteps:\n  - say: a\n    hold: {written}\n"
+    problems = []
+    try:
+        parse_routine(hold.encode(), "r.yaml")
+    except RoutineError as error:
+        problems = error.problems
+    assert all(LOCATED.match(str(p)) for p in problems)

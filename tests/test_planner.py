@@ -151,3 +151,23 @@ def test_the_calf_routine_ends_with_the_spoken_safety_note() -> None:
     last_words = " ".join(a.text for s in plan.steps[-3:] for a in s.actions if isinstance(a, Say))
     assert "doctor" in last_words
     assert "not medical advice" in last_words.lower()
+
+
+def test_breathing_words_and_section_names_have_their_variables_filled() -> None:
+    plan = compile_text(
+        """\
+nightvoice: 1
+title: T
+chime: false
+steps:
+  - section: The {side} leg
+    steps:
+      - say: Breathe.
+        breathe: {in: 2, out: 2, times: 1, words: {in: "In, {side}.", out: "Out, {other_side}."}}
+""",
+        {"side": "right"},
+    )
+    hold = plan.steps[0].actions[1]
+    assert isinstance(hold, Hold)
+    assert [cue.text for cue in hold.cues] == ["In, right.", "Out, left."]
+    assert plan.steps[0].section == "The right leg"

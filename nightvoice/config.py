@@ -259,13 +259,21 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Path:
     wanted = {k: v for k, v in current.items() if k != key}
     if value is not None:
         wanted[key] = value
-    new_text = _edited(text, key, None if value is None else _line_for(key, value))
+    line = None if value is None else _line_for(key, value)
+    new_text = _edited(text, key, line)
     try:
         parsed = yaml.safe_load(new_text) or {}
     except yaml.YAMLError:
         parsed = None
     if not isinstance(parsed, dict) or {k: v for k, v in parsed.items() if v is not None} != wanted:
-        # Line editing did not give the intended result: write the settings out plainly.
-        new_text = yaml.safe_dump(wanted, allow_unicode=True, default_flow_style=False)
+        # Line editing did not give the intended result (flow style, anchors, a key written
+        # twice...): rewriting the file from the settings would lose the user's comments and
+        # layout, so leave it to them.
+        change = f"set `{line.strip()}`" if line is not None else f"remove the `{key}` line"
+        raise ConfigError(
+            f"{path}: cannot change `{key}` without rewriting the file's own layout "
+            f"(only plain `key: value` lines are edited); the file is unchanged: "
+            f"edit it by hand and {change}"
+        )
     paths.write_atomically(path, new_text.encode("utf-8"))
     return path

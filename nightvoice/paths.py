@@ -65,7 +65,9 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
     The bytes go to a temporary file in the same folder, are flushed to disk, and replace the
     target with `os.replace` (atomic on POSIX and Windows). The folder is created if needed.
     `durable=False` skips the flush to disk, for caches that can always be rebuilt.
+    A symlink is followed: the file it points at is replaced and the link stays a link.
     """
+    path = Path(os.path.realpath(path))
     temp = _write_beside(path, data, durable=durable)
     try:
         os.replace(temp, path)

@@ -132,3 +132,13 @@ def test_five_hundred_user_routines_list_from_the_cache() -> None:
     assert len(catalog.list_routines()) >= 500
     entries = (paths.cache_dir() / catalog.LIST_CACHE).read_text().count("Routine")
     assert entries == 500
+
+
+def test_write_atomically_follows_a_symlink_and_keeps_it(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere" / "mine.yaml"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target)
+    paths.write_atomically(link, b"new")
+    assert link.is_symlink() and target.read_text() == "new"

@@ -144,3 +144,28 @@ def test_written_config_is_read_back(tmp_path: Path) -> None:
     set_value("language", "en-gb", target)
     set_value("chime", False, target)
     assert load_config(target) == {"language": "en-gb", "chime": False}
+
+
+def test_a_file_line_editing_cannot_change_is_refused_not_rewritten(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text("# slow for me\n{rate: 120}  # flow style\n")
+    assert run(["config", "set", "volume", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "edit it by hand" in err and "volume: 0.5" in err and err.count("\n") == 1
+    assert path.read_text() == "# slow for me\n{rate: 120}  # flow style\n"
+
+
+def test_a_symlinked_config_stays_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "nightvoice.yaml"
+    real.parent.mkdir()
+    real.write_text("# kept in my dotfiles\nrate: 120\n")
+    link = paths.config_file()
+    link.parent.mkdir(parents=True)
+    link.symlink_to(real)
+    set_value("volume", 0.4)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "# kept in my dotfiles\nrate: 120\nvolume: 0.4\n"
+    assert [p.name for p in real.parent.iterdir()] == ["nightvoice.yaml"]  # no temp left

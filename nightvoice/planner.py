@@ -34,6 +34,7 @@ CHIME_TONE_SECONDS = 0.6  # the soft two-partial tone itself (audio.chime)
 CHIME_SECONDS = LEAD_IN_SECONDS + CHIME_TONE_SECONDS
 HANDS_FREE_WAIT = 5.0
 MIN_CUE_GAP = 1.0  # closer cues would talk over each other; the more important one wins
+STALE_CUE_SECONDS = 1.0  # a cue that could only start later than this is not said at all
 TITLE_LENGTH = 60
 
 
@@ -211,7 +212,10 @@ def timeline(plan: Plan, speech_seconds: Callable[[str], float]) -> list[Entry]:
                 anchor = layout.now
                 entries.append(Entry(anchor, action.seconds, "hold", step.number, action.kind))
                 for cue in action.cues:
-                    layout.speak("cue", cue.text, step.number, anchor + cue.at)
+                    due = anchor + cue.at
+                    if cue.at < action.seconds and layout.now - due > STALE_CUE_SECONDS:
+                        continue  # as the player: a cue run over by longer speech is dropped
+                    layout.speak("cue", cue.text, step.number, due)
                 layout.now = max(layout.now, anchor + action.seconds)
             elif isinstance(action, WaitForKey):
                 entries.append(Entry(layout.now, action.hands_free_seconds, "wait", step.number))

@@ -22,7 +22,7 @@ from nightvoice.plan import (
     Say,
     WaitForKey,
 )
-from nightvoice.planner import check_in_times
+from nightvoice.planner import STALE_CUE_SECONDS, check_in_times
 from nightvoice.ports import Clock, Inbox, KeyPressed, Screen, SpeechFailed, SpeechFinished, Voice
 from nightvoice.routine import Question
 
@@ -199,11 +199,12 @@ class Player:
         anchor = self.clock.now()
         for cue in hold.cues:
             anchor = self._sleep_until(anchor, cue.at)
+            anchor += self._finish_speaking()
             if cue.at >= hold.seconds:
-                self._finish_speaking()
                 self._say(cue.text)
                 return
-            self._finish_speaking()
+            if self.clock.now() - (anchor + cue.at) > STALE_CUE_SECONDS:
+                continue  # the spoken help or a long cue ran over it: late is worse than never
             self._start(cue.text)
         anchor = self._sleep_until(anchor, hold.seconds)
         self._finish_speaking()
@@ -284,10 +285,15 @@ class Player:
         self._utterance = self.voice.chime(volume=self._volume_now())
         self._finish_speaking()
 
-    def _finish_speaking(self) -> None:
-        """Let whatever is being said end before anything else starts: speech never overlaps."""
+    def _finish_speaking(self) -> float:
+        """Let whatever is being said end before anything else starts: speech never overlaps.
+
+        Returns how long the listener paused meanwhile, for a hold to move its anchor by.
+        """
+        paused = 0.0
         while self._utterance is not None:
-            self._await(None)
+            paused += self._await(None).paused
+        return paused
 
     def _sleep_until(self, anchor: float, offset: float) -> float:
         """Wait until anchor + offset, moving the anchor by any pause; returns the anchor."""

@@ -367,3 +367,34 @@ def test_louder_during_a_cue_says_the_feedback_instead_of_dropping_it() -> None:
     voice, _ = run(plan_of((Say("go"), hold)), world)
     assert (4.0, "Louder.") in voice.said()
     assert voice.said()[-1] == (10.5, "Release.")
+
+
+def test_the_spoken_help_during_a_hold_drops_the_cues_it_ran_over() -> None:
+    """Not a burst of stale "Halfway. 3. 2. 1." after it: the release still comes on time."""
+    world = FakeWorld()
+    world.press(10.0, "h")  # the help takes 20 s of fake speech: to 30 s
+    voice, _ = run(plan_of((Say("Pull your toes up."), HOLD_30)), world)
+    assert voice.said() == [
+        (0.0, "Pull your toes up."),
+        (10.0, HELP_TEXT),
+        # "Halfway." was due at 17: dropped. "3." was due at 29: one second late is still said.
+        (30.0, "3."),
+        (30.5, "2."),
+        (31.0, "1."),
+        (32.0, "Release."),
+    ]
+
+
+def test_pausing_while_a_cue_is_spoken_moves_the_rest_of_the_hold_too() -> None:
+    world = FakeWorld()
+    world.press(17.2, "space")  # during "Halfway." (17.0 to 17.5)
+    world.press(27.2, "space")
+    voice, _ = run(plan_of((Say("Pull your toes up."), HOLD_30)), world)
+    assert voice.said() == [
+        (0.0, "Pull your toes up."),
+        (17.0, "Halfway."),
+        (39.0, "3."),
+        (40.0, "2."),
+        (41.0, "1."),
+        (42.0, "Release."),
+    ]

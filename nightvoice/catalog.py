@@ -6,7 +6,7 @@ import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from nightvoice import paths
 from nightvoice.errors import RoutineNotFound
@@ -107,7 +107,8 @@ class Listing:
     more_problems: int = 0
 
 
-def _summarise(path: Path) -> tuple[str, float, str | None, int]:
+def _summarise(path: Path, config: dict[str, Any]) -> tuple[str, float, str | None, int]:
+    """Title and length as `show` gives them (the config's settings applied), or the problem."""
     from nightvoice.config import resolve_settings
     from nightvoice.describe import estimated_timeline
     from nightvoice.errors import RoutineError
@@ -118,29 +119,47 @@ def _summarise(path: Path) -> tuple[str, float, str | None, int]:
         routine = load_routine(path)
     except RoutineError as error:
         return "", 0.0, str(error.problems[0]), len(error.problems) - 1
-    settings = resolve_settings(routine.voice, {}, {}).settings
-    seconds = total_seconds(estimated_timeline(compile_plan(routine, settings)))
+    settings = resolve_settings(routine.voice, config, {}).settings
+    plan = compile_plan(routine, settings, chime=config.get("chime"))
+    seconds = total_seconds(estimated_timeline(plan))
     return routine.title, seconds, None, 0
 
 
-def list_routines(use_cache: bool = True) -> list[Listing]:
+def _unexpected(path: Path, error: Exception) -> str:
+    """A one-line problem for a failure no check foresaw (a bug, not the user's fault)."""
+    reason = " ".join(str(error).split()) or type(error).__name__
+    return f"{path}:1:1: cannot be read ({type(error).__name__}: {reason})"
+
+
+def list_routines(use_cache: bool = True, config: dict[str, Any] | None = None) -> list[Listing]:
     """Every routine with its title and estimated length; a broken one with its first problem.
 
-    Parsing hundreds of YAML files is slow, so summaries are kept in the cache folder, keyed by
-    the file's path, modification time, size and the nightvoice version: a file that changes
-    (or a new nightvoice) is read again. The cache is only an accelerator: if it cannot be read
-    or written, everything still lists.
+    Lengths are as `show` gives them: the config file's settings (rate, chime...) apply, so
+    `config` is the loaded config (by default it is loaded, a broken one warned about and
+    ignored, as when playing). Parsing hundreds of YAML files is slow, so summaries are kept in
+    the cache folder, keyed by the nightvoice version, the config's values and each file's
+    path, modification time and size: a file that changes (or a new config or nightvoice) is
+    read again. The cache is only an accelerator: if it cannot be read or written, everything
+    still lists. One file failing in any way is listed as BROKEN and never stops the others.
     """
     import json
 
     from nightvoice import __version__
 
+    if config is None:
+        from nightvoice.config import load_config_or_defaults
+
+        config = load_config_or_defaults()
     cache_path = paths.cache_dir() / LIST_CACHE
     cached: dict[str, list[object]] = {}
     if use_cache:
         try:
             data = json.loads(cache_path.read_text(encoding="utf-8"))
-            if data.get("version") == __version__ and isinstance(data.get("entries"), dict):
+            if (
+                data.get("version") == __version__
+                and data.get("config") == config
+                and isinstance(data.get("entries"), dict)
+            ):
                 cached = data["entries"]
         except (OSError, ValueError, AttributeError):
             cached = {}
@@ -156,13 +175,19 @@ def list_routines(use_cache: bool = True) -> list[Listing]:
         entry = cached.get(key)
         listing = _from_entry(ref, entry, stat.st_mtime_ns, stat.st_size)
         if entry is None or listing is None:
-            entry = [stat.st_mtime_ns, stat.st_size, *_summarise(ref.path)]
+            try:
+                entry = [stat.st_mtime_ns, stat.st_size, *_summarise(ref.path, config)]
+            except Exception as error:  # never cached: a fixed nightvoice must read it again
+                listings.append(Listing(ref, problem=_unexpected(ref.path, error)))
+                continue
             listing = _from_entry(ref, entry, stat.st_mtime_ns, stat.st_size)
             assert listing is not None
         fresh[key] = entry
         listings.append(listing)
     if use_cache and fresh != cached:
-        payload = json.dumps({"version": __version__, "entries": fresh}, ensure_ascii=False)
+        payload = json.dumps(
+            {"version": __version__, "config": config, "entries": fresh}, ensure_ascii=False
+        )
         with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
             paths.write_atomically(cache_path, payload.encode("utf-8"))
     return listings

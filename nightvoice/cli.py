@@ -86,9 +86,10 @@ def play(routine: str | None, **options: Any) -> int:
 def list_routines() -> int:
     """List built-in and your own routines with how long each takes."""
     from nightvoice.catalog import list_routines as listings
+    from nightvoice.config import load_config_or_defaults
     from nightvoice.describe import clock_time
 
-    found = listings()
+    found = listings(config=load_config_or_defaults())
     width = max((len(item.ref.name) for item in found), default=10)
     for item in found:
         ref = item.ref

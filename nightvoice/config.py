@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from nightvoice import paths
 from nightvoice.errors import ConfigError, Problem
@@ -148,6 +149,24 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     if problems:
         raise ConfigError("\n".join(problems))
     return {key: value for key, value in data.items() if value is not None}
+
+
+def load_config_or_defaults(err: TextIO | None = None) -> dict[str, Any]:
+    """The config for playing: a broken or unreadable one is a one-line warning, and the night
+    defaults apply, so a typo in config.yaml can never stop the voice at 3 a.m.
+
+    (`nightvoice config` and `config set` use `load_config`, which reports every problem.)
+    """
+    try:
+        return load_config()
+    except ConfigError as error:
+        first, *rest = str(error).splitlines() or [""]
+        more = f" (+{len(rest)} more)" if rest else ""
+        print(
+            f"nightvoice: warning: config ignored, using the defaults: {first}{more}",
+            file=err or sys.stderr,
+        )
+        return {}
 
 
 def resolve_settings(routine: Voice, config: dict[str, Any], flags: dict[str, Any]) -> Resolved:

@@ -89,7 +89,7 @@ def test_the_list_cache_skips_parsing_unchanged_files(monkeypatch: pytest.Monkey
     assert first["mine"].title == "First"
     assert (paths.cache_dir() / catalog.LIST_CACHE).is_file()
 
-    def must_not_parse(path: Path) -> None:
+    def must_not_parse(path: Path, config: object) -> None:
         raise AssertionError(f"parsed {path} again")
 
     summarise = catalog._summarise
@@ -142,3 +142,48 @@ def test_write_atomically_follows_a_symlink_and_keeps_it(tmp_path: Path) -> None
     link.symlink_to(target)
     paths.write_atomically(link, b"new")
     assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_list_gives_the_length_show_gives_with_the_config_applied(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def lengths() -> tuple[str, str]:
+        capsys.readouterr()
+        assert run(["list"]) == 0
+        listed = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("calf-"))
+        assert run(["show", "calf-cramp"]) == 0
+        total = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Total"))
+        return listed.split()[1], total.split()[2]
+
+    plain_list, plain_show = lengths()  # fills the list cache
+    assert plain_list == plain_show
+    assert run(["config", "set", "rate", "80"]) == 0
+    assert run(["config", "set", "chime", "false"]) == 0
+    slow_list, slow_show = lengths()  # the cache must not answer for the old config
+    assert slow_list == slow_show != plain_list
+
+
+def test_any_failure_in_one_file_lists_it_broken_and_never_stops_the_list(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nightvoice import loader
+
+    user_routine("good", GOOD.format(title="Good one"))
+    crashing = user_routine("crashing", GOOD.format(title="Crashes the loader"))
+    load = loader.load_routine
+
+    def load_routine(path: Path) -> object:
+        if path == crashing:
+            raise KeyError("side\nsecond line")
+        return load(path)
+
+    monkeypatch.setattr(loader, "load_routine", load_routine)
+    assert run(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    by_name = {line.split()[0]: line for line in lines}
+    assert "BROKEN" in by_name["crashing"] and f"{crashing}:1:1:" in by_name["crashing"]
+    assert "KeyError" in by_name["crashing"] and len(lines) == len(by_name)
+    assert "Good one" in by_name["good"] and "calf-cramp" in by_name
+    monkeypatch.setattr(loader, "load_routine", load)  # fixed: read again, not cached broken
+    listed = {item.ref.name: item for item in catalog.list_routines()}
+    assert listed["crashing"].title == "Crashes the loader"

@@ -178,14 +178,14 @@ def devices() -> int:
 def say(text: tuple[str, ...], **options: Any) -> int:
     """Say TEXT once, to test the voice and the output."""
     from nightvoice.audio import AplayOutput
-    from nightvoice.config import load_config, resolve_settings
+    from nightvoice.config import load_config_or_defaults, resolve_settings
     from nightvoice.ports import SpeechFailed, SpeechFinished
     from nightvoice.realtime import QueueInbox
     from nightvoice.routine import Voice
     from nightvoice.speaker import SpeakerVoice
     from nightvoice.synth import make_synthesizer
 
-    config = load_config()
+    config = load_config_or_defaults()
     flags = {k: v for k, v in options.items() if v is not None and k != "device"}
     settings = resolve_settings(Voice(), config, flags).settings
     inbox = QueueInbox()
@@ -289,13 +289,14 @@ def config_set(key: str, value: str) -> int:
 @click.argument("key")
 def config_unset(key: str) -> int:
     """Remove KEY from your config file, so the routine's or the night default applies."""
-    from nightvoice.config import KEYS, set_value
-    from nightvoice.loader import did_you_mean
+    from nightvoice import paths
+    from nightvoice.config import unset_value
 
-    if key not in KEYS:
-        raise NightvoiceError(f"unknown setting `{key}`{did_you_mean(key, KEYS)}")
-    path = set_value(key, None)
-    click.echo(f"{key} removed from {path}")
+    path = paths.config_file()
+    if unset_value(key, path):  # any key, even one nightvoice does not know (a typo)
+        click.echo(f"{key} removed from {path}")
+    else:
+        click.echo(f"{key} was not set in {path}")
     return 0
 
 
@@ -322,7 +323,7 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     from nightvoice import paths
     from nightvoice.audio import wav_bytes
     from nightvoice.catalog import resolve
-    from nightvoice.config import load_config, resolve_settings
+    from nightvoice.config import load_config_or_defaults, resolve_settings
     from nightvoice.describe import clock_time
     from nightvoice.export import CACHE_FOLDER, render
     from nightvoice.loader import load_routine
@@ -333,7 +334,7 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     ref = resolve(routine)
     loaded = load_routine(ref.path)
     chosen = {key: value for key, value in flags.items() if value is not None}
-    config = load_config()
+    config = load_config_or_defaults()
     settings = resolve_settings(loaded.voice, config, chosen).settings
     output = output or Path(f"{ref.name}.wav")
     if not force and os.path.lexists(output):  # early, to spare the rendering; the write decides

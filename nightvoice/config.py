@@ -110,14 +110,16 @@ def _line_of(text: str, key: str) -> int:
     return 1
 
 
-def load_config(path: Path | None = None) -> dict[str, Any]:
-    """The user's config.yaml, validated; a missing file is an empty config."""
-    path = path or paths.config_file()
+def _read(path: Path) -> tuple[str, dict[Any, Any]] | None:
+    """The config file's text and its YAML mapping, unchecked; None when there is no file."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as error:
+        return None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(f"{path}:1:1: cannot read the config file: {reason}") from None
+    except UnicodeDecodeError as error:
         raise ConfigError(f"{path}:1:1: cannot read the config file: {error}") from None
     import yaml
 
@@ -129,16 +131,27 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         problem = Problem(str(path), line, column, f"YAML syntax: {error.problem}")
         raise ConfigError(str(problem)) from None
     if data is None:
-        return {}
+        return text, {}
     if not isinstance(data, dict):
         raise ConfigError(str(Problem(str(path), 1, 1, "the config must be `key: value` lines")))
+    return text, data
+
+
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    """The user's config.yaml, validated; a missing file is an empty config."""
+    path = path or paths.config_file()
+    read = _read(path)
+    if read is None:
+        return {}
+    text, data = read
     problems = []
     for key, value in data.items():
         if key not in KEYS:
             from nightvoice.loader import did_you_mean
 
             message = (
-                f"unknown setting `{key}`{did_you_mean(str(key), KEYS)} (known: {', '.join(KEYS)})"
+                f"unknown setting `{key}`{did_you_mean(str(key), KEYS)} (known: {', '.join(KEYS)}; "
+                f"`nightvoice config unset {key}` removes it)"
             )
         else:
             check = CHECKS[key](value) if value is not None else None
@@ -265,26 +278,66 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Path:
     """Set one setting in the config file, keeping its other lines; None removes the key.
 
     A config file that is already broken is refused (its problems are reported) rather than
-    rewritten: the user's file is theirs to fix.
+    rewritten: the user's file is theirs to fix. Removing is the exception: any key can be
+    removed (an unknown one, a bad value) as long as the file is YAML, since that is how a
+    broken setting is fixed.
     """
+    path = path or paths.config_file()
+    if value is None:
+        unset_value(key, path)
+        return path
+    current = load_config(path)
+    read = _read(path)
+    text = read[0] if read is not None else NEW_FILE
+    wanted = {k: v for k, v in current.items() if k != key}
+    wanted[key] = value
+    _rewrite(path, text, key, _line_for(key, value), wanted, drop_empty=True)
+    return path
+
+
+def unset_value(key: str, path: Path | None = None) -> bool:
+    """Remove `key` from the config file; False if it was not there (a known setting).
+
+    Any key can be removed, even one nightvoice does not know (a typo like `rate2`) or one
+    with a bad value, as long as the file is YAML: that is how a broken setting is fixed.
+    """
+    path = path or paths.config_file()
+    read = _read(path)
+    text, data = read if read is not None else ("", {})
+    if key not in data:
+        if key in KEYS:
+            return False
+        from nightvoice.loader import did_you_mean
+
+        names = [str(name) for name in data]
+        raise ConfigError(f"`{key}` is not in {path}{did_you_mean(key, names or KEYS)}")
+    _rewrite(path, text, key, None, {k: v for k, v in data.items() if k != key})
+    return True
+
+
+NEW_FILE = "# nightvoice settings (`nightvoice config` shows them and where each comes from)\n"
+
+
+def _rewrite(
+    path: Path,
+    text: str,
+    key: str,
+    line: str | None,
+    wanted: dict[Any, Any],
+    *,
+    drop_empty: bool = False,
+) -> None:
+    """Write `text` with `key`'s line edited, if that gives exactly `wanted` (else refuse)."""
     import yaml
 
-    path = path or paths.config_file()
-    current = load_config(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = "# nightvoice settings (`nightvoice config` shows them and where each comes from)\n"
-    wanted = {k: v for k, v in current.items() if k != key}
-    if value is not None:
-        wanted[key] = value
-    line = None if value is None else _line_for(key, value)
     new_text = _edited(text, key, line)
     try:
         parsed = yaml.safe_load(new_text) or {}
     except yaml.YAMLError:
         parsed = None
-    if not isinstance(parsed, dict) or {k: v for k, v in parsed.items() if v is not None} != wanted:
+    if isinstance(parsed, dict) and drop_empty:
+        parsed = {k: v for k, v in parsed.items() if v is not None}
+    if parsed != wanted:
         # Line editing did not give the intended result (flow style, anchors, a key written
         # twice...): rewriting the file from the settings would lose the user's comments and
         # layout, so leave it to them.
@@ -295,4 +348,3 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Path:
             f"edit it by hand and {change}"
         )
     paths.write_atomically(path, new_text.encode("utf-8"))
-    return path

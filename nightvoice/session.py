@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from nightvoice import catalog
-from nightvoice.config import load_config, resolve_settings
+from nightvoice.config import load_config_or_defaults, resolve_settings
 from nightvoice.loader import load_routine
 from nightvoice.planner import compile_plan
 from nightvoice.player import Outcome, Player, PlayerOptions
@@ -36,7 +36,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
     out = out or sys.stdout
     ref = catalog.resolve(request.target)
     routine = load_routine(ref.path)
-    config = load_config()
+    config = load_config_or_defaults()  # a broken config warns; it never stops the voice
     settings = resolve_settings(routine.voice, config, request.flags).settings
     device = request.device or config.get("device")
     inbox = QueueInbox()

@@ -43,17 +43,6 @@ HELP_TEXT = (
     "Q stops."
 )
 
-KEY_TABLE = (
-    ("Space", Command.PAUSE),
-    ("Enter / Right", Command.NEXT),
-    ("Left / Backspace", Command.BACK),
-    ("r", Command.REPEAT),
-    ("9 / 0", "quieter / louder"),
-    ("[ / ]", "slower / faster"),
-    ("h / ?", Command.HELP),
-    ("q / Esc", Command.QUIT),
-)
-
 
 def command_for(key: str) -> Command | None:
     """The command for a key name; None for any other key, which must do nothing harmful."""

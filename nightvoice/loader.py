@@ -17,6 +17,7 @@ import yaml
 from nightvoice.errors import Problem, RoutineError
 from nightvoice.routine import (
     FORMAT_VERSION,
+    RATE_RANGE,
     Breathing,
     Cues,
     EachSide,
@@ -65,14 +66,12 @@ CUE_KEYS = ("count", "halfway", "countdown", "release")
 BREATHE_KEYS = ("in", "hold", "out", "times", "words")
 WORD_KEYS = ("in", "hold", "out")
 EASED_KEYS = ("max", "every", "check_in")
-BUILTIN_VARIABLES = ("side", "other_side", "round", "rounds")
 
 MAX_PAUSE = 600.0
 MAX_STEPS = 5000
 MAX_DEPTH = 12
 MAX_HOLD = 3600.0
 MAX_EASED = 600.0
-RATE_RANGE = (80, 300)
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 DEFAULT_CHECK_IN = "Keep holding. Press Enter when it eases."
 
@@ -118,7 +117,6 @@ class _Scope:
 class _Reader:
     source: str
     problems: list[Problem] = field(default_factory=list)
-    ask_name: str | None = None
     steps_left: int = MAX_STEPS  # YAML aliases can nest a list in itself or blow up its size
     depth: int = 0
 
@@ -428,7 +426,6 @@ class _Reader:
             )
             timeout = value if value is not None else timeout
         if name and say and choices and default:
-            self.ask_name = name
             return Question(name=name, say=say, choices=choices, default=default, timeout=timeout)
         return None
 

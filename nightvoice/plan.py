@@ -71,7 +71,7 @@ class Settings:
     language: str = "en"
     voice: str | None = None
     rate: int = 130
-    volume: float = 0.7
+    volume: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,6 @@ class Plan:
     title: str
     steps: tuple[PlanStep, ...]
     settings: Settings = field(default_factory=Settings)
-    safety: str = ""
     log_episode: bool = False
 
 

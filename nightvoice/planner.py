@@ -85,7 +85,6 @@ def compile_plan(
         title=routine.title,
         steps=tuple(steps),
         settings=settings,
-        safety=routine.safety,
         log_episode=routine.log_episode,
     )
 

@@ -24,11 +24,11 @@ from nightvoice.plan import (
 )
 from nightvoice.planner import STALE_CUE_SECONDS, check_in_times
 from nightvoice.ports import Clock, Inbox, KeyPressed, Screen, SpeechFailed, SpeechFinished, Voice
-from nightvoice.routine import Question
+from nightvoice.routine import RATE_RANGE, Question
 
 RATE_STEP = 10
-RATE_LIMITS = (80, 300)
 VOLUME_STEP = 0.1
+STEP_MOVES = {Command.NEXT: 1, Command.BACK: -1, Command.REPEAT: 0}  # steps to move
 FEEDBACK = {
     Command.SLOWER: "Slower.",
     Command.FASTER: "Faster.",
@@ -342,7 +342,7 @@ class Player:
             return _Woken(_Wake.KEY)
         if command in (Command.NEXT, Command.BACK, Command.REPEAT):
             self._cut()
-            raise _Navigate({Command.NEXT: 1, Command.BACK: -1, Command.REPEAT: 0}[command])
+            raise _Navigate(STEP_MOVES[command])
         if command is Command.PAUSE:
             return self._paused()
         if command is Command.HELP:
@@ -367,7 +367,7 @@ class Player:
         return was_speaking
 
     def _adjust(self, command: Command) -> _Woken | None:
-        low, high = RATE_LIMITS
+        low, high = RATE_RANGE
         if command is Command.SLOWER:
             self.rate = max(low, self.rate - RATE_STEP)
         elif command is Command.FASTER:
@@ -401,7 +401,7 @@ class Player:
             if command is Command.QUIT:
                 raise _Quit
             if command in (Command.NEXT, Command.BACK, Command.REPEAT):
-                raise _Navigate({Command.NEXT: 1, Command.BACK: -1, Command.REPEAT: 0}[command])
+                raise _Navigate(STEP_MOVES[command])
             if command is Command.HELP:
                 self._say(HELP_TEXT)
             else:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FORMAT_VERSION = 1
+RATE_RANGE = (80, 300)  # words per minute espeak-ng speaks clearly at
 
 HoldKind = Literal["hold", "rest"]
 

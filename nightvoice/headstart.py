@@ -187,11 +187,11 @@ def save(
         "first": first.as_record(),
     }
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.partial"
-        with open(temporary, "wb") as f:
-            marshal.dump(record, f)
-        os.replace(temporary, path)
+        data = marshal.dumps(record)
+        # Not on the start-up path: the session has loaded paths (and pathlib) long before.
+        from nightvoice import paths
+
+        paths.write_atomically(path, data, durable=False)  # a cache: no flush to disk
     except (OSError, ValueError):
         return
 

@@ -59,7 +59,7 @@ def log_file() -> Path:
     return data_dir() / "episodes.csv"
 
 
-def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
+def write_atomically(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> None:
     """Write `data` to `path` so a reader sees the old file or the new one, never half of one.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, and replace the
@@ -67,10 +67,10 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
     `durable=False` skips the flush to disk, for caches that can always be rebuilt.
     A symlink is followed: the file it points at is replaced and the link stays a link.
     """
-    path = Path(os.path.realpath(path))
-    temp = _write_beside(path, data, durable=durable)
+    target = Path(os.path.realpath(path))
+    temp = _write_beside(target, data, durable=durable)
     try:
-        os.replace(temp, path)
+        os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

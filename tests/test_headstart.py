@@ -151,3 +151,14 @@ def test_a_head_start_that_is_not_the_first_sentence_is_cut_at_once(
         assert wait_event(inbox) == SpeechFinished(said)
     finally:
         speaker.close()
+
+
+def test_a_failed_save_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(src: object, dst: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    save([], False, [], utterance(), str(tmp_path / "cache" / "first.bin"))  # never raises
+    assert list((tmp_path / "cache").iterdir()) == []

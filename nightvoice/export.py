@@ -21,7 +21,7 @@ from nightvoice.audio import DEFAULT_RATE, Pcm
 from nightvoice.plan import Cue, Entry, Hold, Plan, WaitForKey
 from nightvoice.planner import estimate_speech_seconds, timeline, total_seconds
 from nightvoice.player import PlayerOptions, night_volume
-from nightvoice.speaker import LEAD_IN_SECONDS, chime_sound
+from nightvoice.speaker import LEAD_IN_SECONDS, chime_sound, volume_gain
 from nightvoice.synth import Synthesizer
 
 TAKE_YOUR_TIME = "Take your time."
@@ -49,23 +49,6 @@ def export_plan(plan: Plan) -> Plan:
         )
         steps.append(replace(step, actions=actions))
     return replace(plan, steps=tuple(steps))
-
-
-def engine_version(synth: Synthesizer) -> str:
-    """Names the engine build, so a new espeak-ng never reuses another's sentences."""
-    try:
-        from pyttsx3.drivers import _espeak
-
-        info = _espeak.Info(None)
-        version = info.decode() if isinstance(info, bytes) else str(info)
-        return f"{type(synth).__name__}/espeak-ng-{version}"
-    except Exception:  # no libespeak-ng: key on the pyttsx3 version instead
-        import importlib.metadata
-
-        try:
-            return f"{type(synth).__name__}/pyttsx3-{importlib.metadata.version('pyttsx3')}"
-        except importlib.metadata.PackageNotFoundError:
-            return type(synth).__name__
 
 
 class SpeechCache:
@@ -122,7 +105,7 @@ def render(
     """The plan as one PCM (22050 Hz mono), every sound at its timeline offset."""
     plan = export_plan(plan)
     settings = plan.settings
-    cache = SpeechCache(synth, cache_folder, engine or engine_version(synth))
+    cache = SpeechCache(synth, cache_folder, engine or synth.engine_version())
     rate = settings.rate
 
     # Every distinct sentence, in order of first use (an estimate finds them all).
@@ -156,19 +139,17 @@ def render(
     spoken = 0
     for entry in entries:
         if entry.kind in ("say", "cue"):
-            pcm = speech[entry.text].scaled(_clamp(night_volume(settings.volume, spoken, options)))
+            pcm = speech[entry.text].scaled(
+                volume_gain(night_volume(settings.volume, spoken, options))
+            )
             spoken += 1
         elif entry.kind == "chime":
             # As the player plays it: lead-in and tone, CHIME_SECONDS long like its entry.
-            pcm = chime_sound().scaled(_clamp(night_volume(settings.volume, spoken, options)))
+            pcm = chime_sound().scaled(volume_gain(night_volume(settings.volume, spoken, options)))
         else:
             continue  # holds, rests, pauses and waits are silence
         _place(buffer, pcm.samples, round(entry.offset * DEFAULT_RATE))
     return Rendered(Pcm(bytes(buffer), DEFAULT_RATE), entries, seconds, cache.misses, cache.hits)
-
-
-def _clamp(volume: float) -> float:
-    return min(1.0, max(0.0, volume))
 
 
 def _place(buffer: bytearray, samples: bytes, frame: int) -> None:

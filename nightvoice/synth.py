@@ -38,6 +38,8 @@ class Synthesizer(Protocol):
 
     def warm_up(self) -> None: ...
 
+    def engine_version(self) -> str: ...
+
 
 BINDING = "pyttsx3.drivers._espeak"
 
@@ -211,18 +213,27 @@ class _EspeakEngine:
         with self._lock:
             self._select_voice(self._engine(), language, voice)
 
-    def data_file(self) -> str | None:
-        """espeak-ng's phoneme table: it changes whenever the installed voices do."""
+    def _info(self) -> tuple[str, str]:
+        """espeak_Info: the library's version and its data folder ("" when it cannot say)."""
         with self._lock:
             espeak = self._engine()
             path = ctypes.c_char_p()
             info = ctypes.CFUNCTYPE(ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p))
             try:
-                info(("espeak_Info", espeak.dll))(ctypes.byref(path))
+                version = info(("espeak_Info", espeak.dll))(ctypes.byref(path))
             except (AttributeError, OSError):
-                return None
-        folder = (path.value or b"").decode(errors="replace")
+                return "", ""
+        return (version or b"").decode(errors="replace"), (path.value or b"").decode(
+            errors="replace"
+        )
+
+    def data_file(self) -> str | None:
+        """espeak-ng's phoneme table: it changes whenever the installed voices do."""
+        folder = self._info()[1]
         return os.path.join(folder, "phontab") if folder else None
+
+    def version(self) -> str:
+        return self._info()[0]
 
 
 _shared_engine: _EspeakEngine | None = None
@@ -253,6 +264,13 @@ class EspeakSynthesizer:
 
     def data_file(self) -> str | None:
         return _espeak_engine().data_file()
+
+    def engine_version(self) -> str:
+        """Which engine build speaks: a new espeak-ng may sound different (a cache key)."""
+        version = _espeak_engine().version()
+        if version:
+            return f"{type(self).__name__}/espeak-ng-{version}"
+        return f"{type(self).__name__}/pyttsx3-{_pyttsx3_version()}"
 
 
 class Pyttsx3FileSynthesizer:
@@ -348,6 +366,19 @@ class Pyttsx3FileSynthesizer:
     def warm_up(self, language: str = "en", voice: str | None = None) -> None:
         with self._lock:
             self._select_voice(self._get_engine(), language, voice)
+
+    def engine_version(self) -> str:
+        """Which engine build speaks (the platform's engine, through this pyttsx3)."""
+        return f"{type(self).__name__}/pyttsx3-{_pyttsx3_version()}"
+
+
+def _pyttsx3_version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("pyttsx3")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _lang_text(value: object) -> str:

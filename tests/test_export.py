@@ -22,7 +22,6 @@ from nightvoice.export import (
     CACHE_FOLDER,
     TAKE_YOUR_TIME,
     SpeechCache,
-    engine_version,
     export_plan,
     render,
 )
@@ -59,7 +58,7 @@ def expected_timeline(plan: Plan, synth: EspeakSynthesizer) -> list[Entry]:
     which must hold every sentence: nothing new is synthesised here.
     """
     settings = plan.settings
-    cache = SpeechCache(synth, paths.cache_dir() / CACHE_FOLDER, engine_version(synth))
+    cache = SpeechCache(synth, paths.cache_dir() / CACHE_FOLDER, synth.engine_version())
 
     def seconds(text: str) -> float:
         pcm = cache.synthesize(
@@ -249,3 +248,23 @@ def test_the_write_itself_never_replaces_a_file_that_appeared_meanwhile(tmp_path
     _write_output(out, b"RIFF", force=True)
     assert out.read_bytes() == b"RIFF"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav"]
+
+
+def test_the_synthesizer_names_its_engine_build_and_the_cache_keys_on_it(
+    synth: EspeakSynthesizer,
+) -> None:
+    from nightvoice.synth import Pyttsx3FileSynthesizer
+
+    assert synth.engine_version().startswith("EspeakSynthesizer/espeak-ng-1.")
+    assert Pyttsx3FileSynthesizer().engine_version().startswith("Pyttsx3FileSynthesizer/pyttsx3-")
+
+    class Upgraded(EspeakSynthesizer):
+        def engine_version(self) -> str:
+            return "EspeakSynthesizer/espeak-ng-99"
+
+    folder = paths.cache_dir() / CACHE_FOLDER
+    plan = compile_plan(load_routine(resolve("calm-breathing").path), calf_plan().settings)
+    first = render(plan, synth, cache_folder=folder)
+    assert render(plan, synth, cache_folder=folder).synthesized == 0
+    upgraded = render(plan, Upgraded(), cache_folder=folder)  # a new build: nothing reused
+    assert (upgraded.synthesized, upgraded.cached) == (first.synthesized, 0)

@@ -12,9 +12,36 @@ import click
 
 from nightvoice import __version__
 from nightvoice.errors import NightvoiceError, RoutineError
+from nightvoice.routine import RATE_RANGE
 from nightvoice.terminal import Terminated
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def voice_options(*, device: bool = True) -> Callable[[F], F]:
+    """The voice options of `nightvoice`, `play`, `say` and `export` (no device for a file)."""
+    low, high = RATE_RANGE
+    decorators = [
+        click.option(
+            "--rate", type=click.IntRange(low, high), help=f"Words per minute ({low}-{high})."
+        ),
+        click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume from 0 to 1."),
+        click.option("--voice", help="An espeak-ng voice name (see `nightvoice voices`)."),
+        click.option("--language", help="A language code such as en, en-gb, de."),
+    ]
+    if device:
+        decorators.append(
+            click.option(
+                "--device", help="Audio output: an ALSA device or pulse:SINK (see `devices`)."
+            )
+        )
+
+    def apply(command: F) -> F:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
 
 
 def play_options(command: F) -> F:
@@ -28,13 +55,7 @@ def play_options(command: F) -> F:
         click.option(
             "--hands-free", is_flag=True, help="Ignore the keyboard; never wait for a key."
         ),
-        click.option("--rate", type=click.IntRange(80, 300), help="Words per minute (80-300)."),
-        click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume from 0 to 1."),
-        click.option("--voice", help="An espeak-ng voice name (see `nightvoice voices`)."),
-        click.option("--language", help="A language code such as en, en-gb, de."),
-        click.option(
-            "--device", help="Audio output: an ALSA device or pulse:SINK (see `devices`)."
-        ),
+        voice_options(),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -170,11 +191,7 @@ def devices() -> int:
 
 @cli.command()
 @click.argument("text", nargs=-1, required=True)
-@click.option("--rate", type=click.IntRange(80, 300), help="Words per minute (80-300).")
-@click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume from 0 to 1.")
-@click.option("--voice", help="An espeak-ng voice name.")
-@click.option("--language", help="A language code such as en, en-gb, de.")
-@click.option("--device", help="Audio output: an ALSA device or pulse:SINK.")
+@voice_options()
 def say(text: tuple[str, ...], **options: Any) -> int:
     """Say TEXT once, to test the voice and the output."""
     from nightvoice.audio import AplayOutput
@@ -309,10 +326,7 @@ def config_unset(key: str) -> int:
     help="The WAV file to write (default: NAME.wav here).",
 )
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-@click.option("--rate", type=click.IntRange(80, 300), help="Words per minute (80-300).")
-@click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume from 0 to 1.")
-@click.option("--voice", help="An espeak-ng voice name (see `nightvoice voices`).")
-@click.option("--language", help="A language code such as en, en-gb, de.")
+@voice_options(device=False)
 def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     """Render ROUTINE (a NAME or FILE) to one WAV file, pauses and chimes included.
 

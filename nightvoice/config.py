@@ -18,14 +18,13 @@ from typing import Any, TextIO
 from nightvoice import paths
 from nightvoice.errors import ConfigError, Problem
 from nightvoice.plan import Settings
-from nightvoice.routine import Voice
+from nightvoice.routine import RATE_RANGE, Voice
 
 # The night profile: slow and low, so it soothes rather than startles.
 NIGHT_DEFAULTS: dict[str, Any] = {"language": "en", "voice": None, "rate": 130, "volume": 0.6}
 # Settings only the config file and flags give (a routine has its own `chime`).
 OUTPUT_DEFAULTS: dict[str, Any] = {"device": None, "chime": True}
 KEYS = ("language", "voice", "rate", "volume", "device", "chime")
-RATE_RANGE = (80, 300)
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")
 

@@ -169,3 +169,34 @@ def test_a_symlinked_config_stays_a_symlink(tmp_path: Path) -> None:
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_text() == "# kept in my dotfiles\nrate: 120\nvolume: 0.4\n"
     assert [p.name for p in real.parent.iterdir()] == ["nightvoice.yaml"]  # no temp left
+
+
+def test_the_commands_take_their_voice_options_and_rate_range_from_one_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    import click
+
+    from nightvoice import cli, routine
+
+    def voice_params(command: click.Command) -> dict[str, object]:
+        wanted = ("rate", "volume", "voice", "language", "device")
+        return {
+            p.name: (p.help, getattr(p.type, "min", None), getattr(p.type, "max", None))
+            for p in command.params
+            if isinstance(p, click.Option) and p.name in wanted
+        }
+
+    monkeypatch.setattr(routine, "RATE_RANGE", (90, 250))
+    try:
+        fresh = importlib.reload(cli)
+        commands = [fresh.cli, *(fresh.cli.commands[n] for n in ("play", "say", "export"))]
+        options = [voice_params(command) for command in commands]
+        assert options[0]["rate"] == ("Words per minute (90-250).", 90, 250)
+        export = options.pop()
+        assert all(found == options[0] for found in options)
+        assert export == {k: v for k, v in options[0].items() if k != "device"}
+    finally:
+        monkeypatch.undo()
+        importlib.reload(cli)

@@ -46,6 +46,18 @@ def _routines_in(folder: Path) -> dict[str, Path]:
     return found
 
 
+def _routine_file(folder: Path, name: str) -> Path | None:
+    """`name`.yaml (or .yml) in `folder`, as `_routines_in` would pick it, or None."""
+    for suffix in SUFFIXES:
+        path = folder / f"{name}{suffix}"
+        try:
+            if path.is_file():
+                return path
+        except OSError:  # an unreadable folder has no routines, as when listing
+            return None
+    return None
+
+
 def all_routines() -> list[RoutineRef]:
     """Built-ins and user routines by name; a user routine of a built-in's name replaces it."""
     builtins = _routines_in(builtin_dir())
@@ -75,14 +87,16 @@ def resolve(target: str | None) -> RoutineRef:
         if not as_path.is_file():
             raise RoutineNotFound(f"no routine file at {target}")
         return RoutineRef(as_path.stem, as_path, "user")
-    name = check_name(target.removesuffix(".yaml"))
-    users = _routines_in(paths.routines_dir())
-    builtins = _routines_in(builtin_dir())
-    if name in users:
-        return RoutineRef(name, users[name], "user", shadows_builtin=name in builtins)
-    if name in builtins:
-        return RoutineRef(name, builtins[name], "built-in")
-    known = sorted({*users, *builtins})
+    name = check_name(target)
+    # Straight to the file: listing whole folders (hundreds of routines) costs the night's
+    # start-up; only the not-found message below lists them, for its suggestions.
+    builtin = _routine_file(builtin_dir(), name)
+    user = _routine_file(paths.routines_dir(), name)
+    if user is not None:
+        return RoutineRef(name, user, "user", shadows_builtin=builtin is not None)
+    if builtin is not None:
+        return RoutineRef(name, builtin, "built-in")
+    known = sorted({*_routines_in(paths.routines_dir()), *_routines_in(builtin_dir())})
     from nightvoice.loader import did_you_mean
 
     raise RoutineNotFound(

@@ -187,3 +187,23 @@ def test_any_failure_in_one_file_lists_it_broken_and_never_stops_the_list(
     monkeypatch.setattr(loader, "load_routine", load)  # fixed: read again, not cached broken
     listed = {item.ref.name: item for item in catalog.list_routines()}
     assert listed["crashing"].title == "Crashes the loader"
+
+
+def test_resolving_a_name_goes_straight_to_its_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = user_routine("mine", GOOD.format(title="Mine"))
+    yml = paths.routines_dir() / "other.yml"
+    yml.write_text(GOOD.format(title="Other"))
+    user_routine("calm-breathing", GOOD.format(title="My breathing"))
+    listed = catalog._routines_in
+
+    def must_not_list(folder: Path) -> dict[str, Path]:
+        raise AssertionError(f"listed {folder} to find one name")
+
+    monkeypatch.setattr(catalog, "_routines_in", must_not_list)
+    assert catalog.resolve("mine") == catalog.RoutineRef("mine", mine, "user")
+    assert catalog.resolve("other").path == yml
+    assert catalog.resolve(None).origin == "built-in"
+    assert catalog.resolve("calm-breathing").shadows_builtin
+    monkeypatch.setattr(catalog, "_routines_in", listed)  # only the not-found message lists
+    with pytest.raises(RoutineNotFound, match="did you mean `mine`"):
+        catalog.resolve("mien")

@@ -18,8 +18,8 @@ from typing import Any
 
 from nightvoice import paths
 from nightvoice.audio import DEFAULT_RATE, Pcm
-from nightvoice.plan import Cue, Entry, Hold, Plan, WaitForKey
-from nightvoice.planner import estimate_speech_seconds, timeline, total_seconds
+from nightvoice.plan import Cue, Hold, HoldUntilEased, Plan, Say, WaitForKey
+from nightvoice.planner import check_in_times, timeline, total_seconds
 from nightvoice.player import PlayerOptions, night_volume
 from nightvoice.speaker import LEAD_IN_SECONDS, chime_sound, volume_gain
 from nightvoice.synth import Synthesizer
@@ -31,7 +31,6 @@ CACHE_FOLDER = "speech-v1"
 @dataclass(frozen=True)
 class Rendered:
     pcm: Pcm
-    entries: list[Entry]  # the timeline the sounds were placed on
     seconds: float
     synthesized: int  # sentences synthesised now (the rest came from the cache)
     cached: int
@@ -93,6 +92,21 @@ class SpeechCache:
         return pcm
 
 
+def sentences(plan: Plan) -> list[str]:
+    """Every distinct sentence the plan can say, in order of first use, read off its actions."""
+    texts: dict[str, None] = {}
+    for step in plan.steps:
+        for action in step.actions:
+            if isinstance(action, Say):
+                texts.setdefault(action.text)
+            elif isinstance(action, Hold):
+                for cue in action.cues:
+                    texts.setdefault(cue.text)
+            elif isinstance(action, HoldUntilEased) and check_in_times(action):
+                texts.setdefault(action.check_in)
+    return list(texts)
+
+
 def render(
     plan: Plan,
     synth: Synthesizer,
@@ -108,13 +122,7 @@ def render(
     cache = SpeechCache(synth, cache_folder, engine or synth.engine_version())
     rate = settings.rate
 
-    # Every distinct sentence, in order of first use (an estimate finds them all).
-    texts: list[str] = []
-    seen: set[str] = set()
-    for entry in timeline(plan, lambda text: estimate_speech_seconds(text, rate)):
-        if entry.kind in ("say", "cue") and entry.text not in seen:
-            seen.add(entry.text)
-            texts.append(entry.text)
+    texts = sentences(plan)
 
     speech: dict[str, Pcm] = {}
 
@@ -149,7 +157,7 @@ def render(
         else:
             continue  # holds, rests, pauses and waits are silence
         _place(buffer, pcm.samples, round(entry.offset * DEFAULT_RATE))
-    return Rendered(Pcm(bytes(buffer), DEFAULT_RATE), entries, seconds, cache.misses, cache.hits)
+    return Rendered(Pcm(bytes(buffer), DEFAULT_RATE), seconds, cache.misses, cache.hits)
 
 
 def _place(buffer: bytearray, samples: bytes, frame: int) -> None:

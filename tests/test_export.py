@@ -268,3 +268,23 @@ def test_the_synthesizer_names_its_engine_build_and_the_cache_keys_on_it(
     assert render(plan, synth, cache_folder=folder).synthesized == 0
     upgraded = render(plan, Upgraded(), cache_folder=folder)  # a new build: nothing reused
     assert (upgraded.synthesized, upgraded.cached) == (first.synthesized, 0)
+
+
+def test_the_timeline_is_laid_out_once_with_the_real_lengths(
+    synth: EspeakSynthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nightvoice import export
+
+    plan = calf_plan()
+    calls: list[object] = []
+
+    def counted(*args: object, **kwargs: object) -> list[Entry]:
+        calls.append(args)
+        return timeline(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export, "timeline", counted)
+    render(plan, synth, cache_folder=paths.cache_dir() / CACHE_FOLDER)
+    assert len(calls) == 1
+    said = {e.text for e in expected_timeline(plan, synth) if e.kind in ("say", "cue")}
+    texts = export.sentences(export.export_plan(plan))
+    assert len(texts) == len(set(texts)) and set(texts) == said

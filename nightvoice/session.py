@@ -47,8 +47,11 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
     with exits_cleanly() as signals:
         # Everything that changes the terminal or starts a process is undone by `cleanup`,
         # in this order: silence the audio, restore the terminal's modes, show the cursor.
-        # The undo runs with signals held, so a second Ctrl-C cannot cut it short.
+        # Only then does `afterwards` run (saving the first words for the next run), so the
+        # person gets their terminal back first. Both run with signals held, so a second
+        # Ctrl-C cannot cut them short.
         cleanup = ExitStack()
+        afterwards = ExitStack()
         try:
             screen = choose_screen(out, blank=request.blank)
             cleanup.callback(screen.close)
@@ -76,7 +79,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                     voice=settings.voice,
                     head_start=headstart.take(),  # the first words, if already playing
                 )
-                cleanup.callback(_remember_first_words, voice, ref.path, device)
+                afterwards.callback(_remember_first_words, voice, ref.path, device)
             cleanup.callback(voice.close)
             options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
             player = Player(
@@ -102,7 +105,10 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
             return outcome
         finally:
             with signals.held():
-                cleanup.close()
+                try:
+                    cleanup.close()
+                finally:
+                    afterwards.close()
 
 
 def _remember_first_words(voice: Any, routine_file: Any, device: str | None) -> None:

@@ -1,0 +1,58 @@
+"""The play session's clean-up order: the person gets their terminal back before any
+bookkeeping (saving the first words for the next run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nightvoice import session
+from nightvoice.session import PlayRequest, play_routine
+from nightvoice.speaker import TextVoice
+
+ROUTINE = "nightvoice: 1\ntitle: Quick\nsteps:\n  - Sit up.\n  - Breathe.\n"
+
+
+def test_the_first_words_are_saved_after_the_screen_and_audio_are_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+
+    class Screen:
+        def __getattr__(self, name: str) -> Any:
+            return lambda *args, **kwargs: None
+
+        def close(self) -> None:
+            events.append("screen closed (cursor shown)")
+
+    class Output:
+        device = None
+
+        def __init__(self, device: str | None) -> None:
+            pass
+
+        def prewarm(self) -> None:
+            pass
+
+        def close(self) -> None:
+            events.append("audio closed")
+
+    screen = Screen()
+
+    def speaker(synth: object, output: object, post: Any, **kwargs: object) -> TextVoice:
+        return TextVoice(post, screen, estimate=lambda _text, _rate: 0.001)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(session, "choose_screen", lambda out, blank: screen)
+    monkeypatch.setattr("nightvoice.audio.AplayOutput", Output)
+    monkeypatch.setattr("nightvoice.synth.make_synthesizer", object)
+    monkeypatch.setattr("nightvoice.speaker.SpeakerVoice", speaker)
+    monkeypatch.setattr("nightvoice.speaker.CHIME_SECONDS", 0.001)
+    monkeypatch.setattr(
+        session, "_remember_first_words", lambda *args: events.append("first words saved")
+    )
+    routine = tmp_path / "quick.yaml"
+    routine.write_text(ROUTINE, encoding="utf-8")
+    assert play_routine(PlayRequest(target=str(routine), hands_free=True)).completed
+    assert events == ["audio closed", "screen closed (cursor shown)", "first words saved"]

@@ -82,11 +82,6 @@ class SpeakerVoice:
         data_file = getattr(self._synth, "data_file", None)
         return data_file() if callable(data_file) else None
 
-    def render(self, text: str, rate: int, volume: float) -> Pcm:
-        """The sentence as PCM at `volume`, untrimmed (for export)."""
-        pcm = self._synth.synthesize(text, rate=rate, language=self._language, voice=self._voice)
-        return pcm.scaled(_clamp(volume))
-
     def say(self, text: str, *, rate: int, volume: float) -> int:
         first = self._next_id == 0
 

@@ -1,0 +1,62 @@
+"""What the documents promise is what the code does (settings order, exit codes, `safety`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nightvoice import paths
+from nightvoice.cli import run
+from nightvoice.config import resolve_settings
+from nightvoice.routine import Voice
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def paragraph(text: str, start: str) -> str:
+    at = text.index(start)
+    return " ".join(text[at : text.find("\n\n", at)].split())
+
+
+def test_the_format_guide_layers_settings_as_the_code_does() -> None:
+    layers = paragraph((DOCS / "routine-format.md").read_text(), "Voice settings are layered")
+    order = [layers.index(word) for word in ("night defaults", "routine", "config", "flags")]
+    assert order == sorted(order)
+    resolved = resolve_settings(Voice(rate=120), {"rate": 140}, {})
+    assert (resolved.settings.rate, resolved.sources["rate"]) == (140, "config")
+    assert "from config" not in (DOCS / "routine-format.md").read_text()
+
+
+def test_safety_is_shown_by_show_not_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = next(
+        line
+        for line in (DOCS / "routine-format.md").read_text().splitlines()
+        if line.startswith("| `safety`")
+    )
+    assert "`show`" in row and "`list`" not in row
+    folder = paths.routines_dir()
+    folder.mkdir(parents=True)
+    (folder / "safe.yaml").write_text(
+        "nightvoice: 1\ntitle: Safe\nsafety: Never to pain.\nsteps:\n  - Sit up.\n"
+    )
+    assert run(["show", "safe"]) == 0
+    assert "Never to pain." in capsys.readouterr().out
+    assert run(["list"]) == 0
+    assert "Never to pain." not in capsys.readouterr().out
+
+
+def test_the_exit_codes_for_a_broken_routine_are_as_documented(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = next(
+        line for line in (DOCS / "keys.md").read_text().splitlines() if "has problems" in line
+    )
+    assert "| 2 |" in row and "exits 1" in row
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("nightvoice: 1\ntitle: Broken\nsteps:\n  - hold: -3\n")
+    assert run(["play", str(broken), "--text", "--hands-free"]) == 2
+    assert run(["check", str(broken)]) == 1
+    assert f"{broken}:4:" in capsys.readouterr().err

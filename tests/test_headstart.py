@@ -162,3 +162,16 @@ def test_a_failed_save_leaves_nothing_behind(
     monkeypatch.setattr(os, "replace", disk_full)
     save([], False, [], utterance(), str(tmp_path / "cache" / "first.bin"))  # never raises
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_the_head_start_knows_exactly_the_options_play_takes() -> None:
+    """headstart cannot import click, so its copy of the option names must not drift."""
+    import click
+
+    from nightvoice.cli import play
+
+    options = [p for p in play.params if isinstance(p, click.Option)]
+    flags = {name for p in options if p.is_flag for name in p.opts} - {"--help"}
+    values = {name for p in options if not p.is_flag for name in p.opts}
+    assert flags - {"--text"} == headstart.PLAY_FLAGS  # --text plays no sound: no head start
+    assert values == headstart.PLAY_VALUES

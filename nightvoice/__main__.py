@@ -10,7 +10,15 @@ def main() -> None:
     # and is the same command as last time, its first words start playing right now.
     from nightvoice import headstart
 
-    headstart.start(sys.argv[1:])
+    args = sys.argv[1:]
+    headstart.start(args)
+    if not args:
+        # The bedside command itself: straight to playing. Parsing nothing needs no click,
+        # and not loading it brings the first words of a first-ever run ~30 ms sooner.
+        from nightvoice.boundary import guarded
+        from nightvoice.session import PlayRequest, play_exit_code
+
+        sys.exit(guarded(lambda: play_exit_code(PlayRequest())))
     from nightvoice.cli import run
 
     sys.exit(run())

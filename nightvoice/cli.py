@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 import click
 
 from nightvoice import __version__
+from nightvoice.boundary import INTERRUPTED, guarded
 from nightvoice.errors import NightvoiceError, RoutineError
 from nightvoice.routine import RATE_RANGE
-from nightvoice.terminal import Terminated
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +63,7 @@ def play_options(command: F) -> F:
 
 
 def _play(target: str | None, **options: Any) -> int:
-    from nightvoice.session import PlayRequest, play_routine
+    from nightvoice.session import PlayRequest, play_exit_code
 
     flags = {key: options.pop(key) for key in ("rate", "volume", "voice", "language")}
     request = PlayRequest(
@@ -75,8 +75,7 @@ def _play(target: str | None, **options: Any) -> int:
         device=options["device"],
         flags={key: value for key, value in flags.items() if value is not None},
     )
-    outcome = play_routine(request)
-    return 0 if outcome.completed or outcome.quit else 1
+    return play_exit_code(request)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -428,7 +427,11 @@ def log_command(as_csv: bool, last: int) -> int:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code: the one place errors become messages."""
+    """Run the CLI and return its exit code."""
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="nightvoice", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -437,17 +440,7 @@ def run(argv: list[str] | None = None) -> int:
         error.show()
         return error.exit_code
     except click.exceptions.Abort:
-        return 130
-    except RoutineError as error:
-        click.echo(str(error), err=True)
-        return error.exit_code
-    except NightvoiceError as error:
-        click.echo(f"nightvoice: {error}", err=True)
-        return error.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Terminated as stop:
-        return 128 + stop.signum
+        return INTERRUPTED
     return result if isinstance(result, int) else 0
 
 

@@ -32,6 +32,12 @@ class PlayRequest:
     flags: dict[str, Any] = field(default_factory=dict)  # rate, volume, voice, language
 
 
+def play_exit_code(request: PlayRequest) -> int:
+    """Play and say how it went: 0 when it ran to the end or the listener quit."""
+    outcome = play_routine(request)
+    return 0 if outcome.completed or outcome.quit else 1
+
+
 def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
     out = out or sys.stdout
     ref = catalog.resolve(request.target)

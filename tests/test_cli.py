@@ -1,0 +1,114 @@
+"""The command line as a user meets it: help everywhere, clear errors, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from nightvoice import __version__
+from nightvoice.cli import cli, run
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+def test_every_command_has_help_text() -> None:
+    assert cli.help
+    for name, command in cli.commands.items():
+        assert command.help, f"`nightvoice {name}` has no help text"
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help.split("\n")[0][:30] in " ".join(result.output.split())
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.output.strip() == f"nightvoice, version {__version__}"
+
+
+def test_check_says_ok_for_a_good_file_and_locates_every_problem_in_a_bad_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("nightvoice: 1\ntitle: Fine\nsteps: [Breathe.]\n", encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("nightvoice: 1\ntitle: T\nsteps:\n  - say: a\n    hodl: 3\n", encoding="utf-8")
+    assert run(["check", str(good)]) == 0
+    assert capsys.readouterr().out == f"{good}: ok (Fine)\n"
+    assert run(["check", str(good), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:5:5: unknown key `hodl` in a step; did you mean `hold`?" in err
+    assert "1 of 2 file(s) have problems" in err
+
+
+def test_check_on_a_folder_is_a_located_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["check", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tmp_path}:1:1: cannot read the file")
+
+
+def test_an_unknown_routine_suggests_the_close_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["show", "calf-cramps"]) == 2
+    assert "did you mean `calf-cramp`?" in capsys.readouterr().err
+
+
+def test_show_prints_the_routine_with_timings_and_its_safety_note(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["show", "calf-cramp"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Calf cramp relief\n")
+    assert "Total: about " in out
+    assert "Safety: " in out and "doctor" in out
+
+
+def test_list_names_every_built_in_routine(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["list"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    expected = ["aftercare", "bedtime-stretches", "calf-cramp", "calm-breathing", "foot-cramp"]
+    assert set(expected) <= set(names)
+
+
+def test_a_bad_option_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["play", "--rate", "5"]) == click.UsageError.exit_code
+    assert "5 is not in the range 80<=x<=300" in capsys.readouterr().err
+
+
+def bare_nightvoice(home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Plain `nightvoice`, the bedside command, in a fresh process with no terminal."""
+    environment = {**os.environ, "NIGHTVOICE_HOME": str(home), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "nightvoice"],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_bare_nightvoice_with_a_broken_replacement_routine_reports_where(tmp_path: Path) -> None:
+    """The bare command skips click; its errors are still located messages and exit codes."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "calf-cramp.yaml").write_text("nightvoice: 1\ntitle: [broken\n", encoding="utf-8")
+    done = bare_nightvoice(tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"{scripts / 'calf-cramp.yaml'}:3:1: YAML syntax")
+    assert TRACEBACK not in done.stderr
+
+
+def test_bare_nightvoice_with_no_sound_server_names_the_fix(tmp_path: Path) -> None:
+    done = bare_nightvoice(tmp_path, PULSE_SERVER=f"unix:{tmp_path}/no-such-server")
+    assert done.returncode == 3
+    assert done.stderr.startswith("nightvoice: ")
+    assert "--text" in done.stderr
+    assert TRACEBACK not in done.stderr

@@ -376,6 +376,26 @@ class _Reader:
         value = self.boolean(entries[key][1], f"`{key}`")
         return default if value is None else value
 
+    def optional_number(
+        self,
+        entries: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        what: str,
+        *,
+        default: float,
+        low: float,
+        high: float,
+        low_inclusive: bool = False,
+        integer: bool = False,
+    ) -> float:
+        """The number at `key`, or `default` when it is absent or wrong (a problem is noted)."""
+        if key not in entries:
+            return default
+        value = self.number(
+            entries[key][1], what, low=low, high=high, low_inclusive=low_inclusive, integer=integer
+        )
+        return default if value is None else value
+
     def voice_settings(self, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> Voice:
         rate = volume = None
         if "rate" in entries:
@@ -419,12 +439,9 @@ class _Reader:
             options = ", ".join(f"`{v}`" for v in choices.values())
             self.problem(entries["default"][1], f"`ask` `default` must be one of {options}")
             default = None
-        timeout = 6.0
-        if "timeout" in entries:
-            value = self.number(
-                entries["timeout"][1], "`ask` `timeout`", low=1, high=60, low_inclusive=True
-            )
-            timeout = value if value is not None else timeout
+        timeout = self.optional_number(
+            entries, "timeout", "`ask` `timeout`", default=6.0, low=1, high=60, low_inclusive=True
+        )
         if name and say and choices and default:
             return Question(name=name, say=say, choices=choices, default=default, timeout=timeout)
         return None
@@ -593,34 +610,32 @@ class _Reader:
         entries = self.mapping(node, CUE_KEYS, "`cues`")
         if entries is None:
             return Cues(release=default_release)
-        count = 0.0
-        if "count" in entries:
-            count = (
-                self.number(
-                    entries["count"][1],
-                    "`cues` `count` (every N seconds)",
-                    low=0,
-                    high=MAX_HOLD,
-                    low_inclusive=True,
-                )
-                or 0.0
-            )
-        countdown = 0
-        if "countdown" in entries:
-            value = self.number(
-                entries["countdown"][1],
+        count = self.optional_number(
+            entries,
+            "count",
+            "`cues` `count` (every N seconds)",
+            default=0.0,
+            low=0,
+            high=MAX_HOLD,
+            low_inclusive=True,
+        )
+        countdown = int(
+            self.optional_number(
+                entries,
+                "countdown",
                 "`cues` `countdown`",
+                default=0,
                 low=0,
                 high=10,
                 low_inclusive=True,
                 integer=True,
             )
-            countdown = int(value or 0)
-            if seconds and countdown >= seconds:
-                self.problem(
-                    entries["countdown"][1],
-                    f"`cues` `countdown: {countdown}` does not fit in {seconds:g} s",
-                )
+        )
+        if "countdown" in entries and seconds and countdown >= seconds:
+            self.problem(
+                entries["countdown"][1],
+                f"`cues` `countdown: {countdown}` does not fit in {seconds:g} s",
+            )
         halfway = self.optional_bool(entries, "halfway", default=False)
         release = default_release
         if "release" in entries:
@@ -689,18 +704,15 @@ class _Reader:
             self.problem(node, "`until_eased` needs `max:` (the longest to hold, in seconds)")
             return None
         longest = self.number(entries["max"][1], "`until_eased` `max`", low=0, high=MAX_EASED)
-        every = 10.0
-        if "every" in entries:
-            every = (
-                self.number(
-                    entries["every"][1],
-                    "`until_eased` `every`",
-                    low=1,
-                    high=MAX_EASED,
-                    low_inclusive=True,
-                )
-                or every
-            )
+        every = self.optional_number(
+            entries,
+            "every",
+            "`until_eased` `every`",
+            default=10.0,
+            low=1,
+            high=MAX_EASED,
+            low_inclusive=True,
+        )
         check_in = self.optional_text(entries, "check_in", scope) or DEFAULT_CHECK_IN
         if longest is None:
             return None

@@ -6,7 +6,49 @@ before anything else is loaded.
 
 from __future__ import annotations
 
+import threading
+
 PERIOD_MICROSECONDS = 10_000
+
+
+class AplaySound:
+    """A sound playing in an aplay child: is it done or stopped, and waiting for its end.
+
+    Shared by `audio.Playback` and `headstart.HeadStart`, which start aplay differently (the
+    head start before `subprocess` is even imported). A subclass's reader thread sets
+    `_exit_status` and `_stderr`, then `_finished`.
+    """
+
+    def __init__(self, device: str | None) -> None:
+        self._device = device
+        self._stopped = False
+        self._stderr = b""
+        self._exit_status: int | None = None
+        self._finished = threading.Event()
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the sound ends; True if it ended, False on timeout.
+
+        Raises SpeechUnavailable if aplay failed (no device, no sound server). A stopped
+        sound is not a failure.
+        """
+        if not self._finished.wait(timeout):
+            return False
+        if self._exit_status != 0 and not self._stopped:
+            from nightvoice.audio import failure_message
+            from nightvoice.errors import SpeechUnavailable
+
+            stderr = self._stderr.decode(errors="replace")
+            raise SpeechUnavailable(failure_message(self._device, stderr))
+        return True
 
 
 def device_command(device: str | None, rate: int) -> tuple[list[str], dict[str, str]]:

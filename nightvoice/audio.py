@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from nightvoice.aplay import device_command
+from nightvoice.aplay import AplaySound, device_command
 from nightvoice.errors import SpeechUnavailable
 
 FULL_SCALE = 32767
@@ -336,7 +336,7 @@ def _spawn(device: str | None, rate: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-class Playback:
+class Playback(AplaySound):
     """One sound playing in its own aplay.
 
     A feeder thread writes the PCM (scaling it chunk by chunk, so a long sentence at a low
@@ -346,11 +346,8 @@ class Playback:
     def __init__(
         self, proc: subprocess.Popen[bytes], pcm: Pcm, device: str | None, gain: float = 1.0
     ) -> None:
+        super().__init__(device)
         self._proc = proc
-        self._device = device
-        self._stopped = False
-        self._stderr = b""
-        self._finished = threading.Event()
         self._thread = threading.Thread(
             target=self._feed, args=(pcm.samples, gain), name="nightvoice-aplay", daemon=True
         )
@@ -372,31 +369,10 @@ class Playback:
             pass
         with contextlib.suppress(ValueError, OSError):
             self._stderr = proc.stderr.read()
-        proc.wait()
+        self._exit_status = proc.wait()
         with _live_lock:
             _live.discard(proc)
         self._finished.set()
-
-    @property
-    def done(self) -> bool:
-        return self._finished.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the sound ends; True if it ended, False on timeout.
-
-        Raises SpeechUnavailable if aplay failed (no device, no sound server). A stopped
-        playback is not a failure.
-        """
-        if not self._finished.wait(timeout):
-            return False
-        if self._proc.returncode != 0 and not self._stopped:
-            stderr = self._stderr.decode(errors="replace")
-            raise SpeechUnavailable(failure_message(self._device, stderr))
-        return True
 
     def stop(self) -> None:
         """Silence at once: SIGKILL to aplay's group (the sound stops within ~2 ms), reaped."""

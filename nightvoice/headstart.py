@@ -22,6 +22,8 @@ import os
 import sys
 import threading
 
+from nightvoice.aplay import AplaySound
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module must not import typing
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
@@ -215,7 +217,7 @@ def load(args: Sequence[str], interactive: bool, path: str | None = None) -> Utt
 # --- playing it -------------------------------------------------------------------------------
 
 
-class HeadStart:
+class HeadStart(AplaySound):
     """The first words playing in an `aplay` of our own; the session adopts or cuts it.
 
     Behaves like `audio.Playback` (`wait`, `stop`, `done`, `stopped`), so the speaker can
@@ -223,12 +225,8 @@ class HeadStart:
     """
 
     def __init__(self, utterance: Utterance) -> None:
+        super().__init__(utterance.device)
         self.utterance = utterance
-        self._stopped = False
-        self._status: int | None = None
-        self._stderr = b""
-        self._finished = threading.Event()
-        self._lock = threading.Lock()
         self.pid, stdin, self._stderr_fd = _spawn(utterance.device, utterance.sample_rate)
         self._rest = _write_start(stdin, utterance.samples)
         self._thread = threading.Thread(
@@ -256,30 +254,8 @@ class HeadStart:
         os.close(self._stderr_fd)
         self._stderr = b"".join(chunks)
         _, status = os.waitpid(self.pid, 0)
-        with self._lock:
-            self._status = status
+        self._exit_status = status
         self._finished.set()
-
-    @property
-    def done(self) -> bool:
-        return self._finished.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Like Playback.wait: True when it ended; SpeechUnavailable if aplay failed."""
-        if not self._finished.wait(timeout):
-            return False
-        if self._status != 0 and not self._stopped:
-            from nightvoice.audio import failure_message
-            from nightvoice.errors import SpeechUnavailable
-
-            raise SpeechUnavailable(
-                failure_message(self.utterance.device, self._stderr.decode(errors="replace"))
-            )
-        return True
 
     def stop(self) -> None:
         """Silence at once: SIGKILL to aplay's process group, then reaped."""

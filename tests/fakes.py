@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nightvoice.planner import CHIME_SECONDS
+from nightvoice.player import Player, PlayerOptions
 from nightvoice.ports import Event, KeyPressed, SpeechFinished
 
 
@@ -86,6 +87,28 @@ class FakeVoice:
 
     def said(self) -> list[tuple[float, str]]:
         return [(round(h.at, 3), h.text) for h in self.log if h.what == "say"]
+
+
+def fake_player(
+    world: FakeWorld,
+    *,
+    rate: int = 130,
+    volume: float = 0.6,
+    options: PlayerOptions | None = None,
+) -> tuple[Player, FakeVoice, RecordingScreen]:
+    """A real Player wired to the virtual world, a recording voice and a recording screen."""
+    voice = FakeVoice(world)
+    screen = RecordingScreen()
+    player = Player(
+        clock=world,
+        inbox=world,
+        voice=voice,
+        screen=screen,
+        rate=rate,
+        volume=volume,
+        options=options,
+    )
+    return player, voice, screen
 
 
 @dataclass

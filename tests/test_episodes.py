@@ -12,22 +12,13 @@ from nightvoice import episodes, paths
 from nightvoice.cli import run
 from nightvoice.plan import Plan, PlanStep, Say
 from nightvoice.player import Outcome, Player, PlayerOptions
-from tests.fakes import FakeVoice, FakeWorld, RecordingScreen
+from tests.fakes import FakeVoice, FakeWorld, fake_player
 
 PLAN = Plan("Relief", (PlanStep(1, "Stretch", "", (Say("Stretch."),)),), log_episode=True)
 
 
 def player(world: FakeWorld, interactive: bool = True) -> tuple[Player, FakeVoice]:
-    voice = FakeVoice(world)
-    p = Player(
-        clock=world,
-        inbox=world,
-        voice=voice,
-        screen=RecordingScreen(),
-        rate=130,
-        volume=0.6,
-        options=PlayerOptions(interactive=interactive),
-    )
+    p, voice, _ = fake_player(world, options=PlayerOptions(interactive=interactive))
     return p, voice
 
 

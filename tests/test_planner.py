@@ -8,9 +8,9 @@ from nightvoice.catalog import resolve
 from nightvoice.loader import load_routine, parse_routine
 from nightvoice.plan import Chime, Cue, Hold, HoldUntilEased, Say, Settings, WaitForKey
 from nightvoice.planner import compile_plan, hold_cues, timeline, total_seconds
-from nightvoice.player import Player, PlayerOptions
+from nightvoice.player import PlayerOptions
 from nightvoice.routine import Cues
-from tests.fakes import FakeVoice, FakeWorld, RecordingScreen, words_half_second
+from tests.fakes import FakeWorld, fake_player, words_half_second
 
 SETTINGS = Settings(rate=130, volume=0.6)
 
@@ -126,13 +126,8 @@ def test_a_full_built_in_routine_plays_exactly_on_its_timeline(name: str) -> Non
         for e in timeline(plan, words_half_second)
         if e.kind in ("say", "cue", "chime")
     ]
-    world = FakeWorld()
-    voice = FakeVoice(world)
-    player = Player(
-        clock=world,
-        inbox=world,
-        voice=voice,
-        screen=RecordingScreen(),
+    player, voice, _ = fake_player(
+        FakeWorld(),
         rate=SETTINGS.rate,
         volume=SETTINGS.volume,
         options=PlayerOptions(interactive=False),

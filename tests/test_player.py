@@ -18,7 +18,7 @@ from nightvoice.plan import (
 from nightvoice.planner import CHIME_SECONDS
 from nightvoice.player import Outcome, Player, PlayerOptions
 from nightvoice.routine import Question
-from tests.fakes import FakeVoice, FakeWorld, RecordingScreen
+from tests.fakes import FakeVoice, FakeWorld, RecordingScreen, fake_player
 
 HOLD_30 = Hold(
     30.0,
@@ -43,12 +43,8 @@ def make(
     world: FakeWorld | None = None, **options: object
 ) -> tuple[FakeWorld, FakeVoice, RecordingScreen, Player]:
     world = world or FakeWorld()
-    voice = FakeVoice(world)
-    screen = RecordingScreen()
     opts = PlayerOptions(ramp_sentences=0, **options)  # type: ignore[arg-type]
-    player = Player(
-        clock=world, inbox=world, voice=voice, screen=screen, rate=130, volume=0.8, options=opts
-    )
+    player, voice, screen = fake_player(world, volume=0.8, options=opts)
     return world, voice, screen, player
 
 
@@ -265,16 +261,8 @@ def test_help_reads_the_keys_aloud_then_says_the_step_again(key: str) -> None:
 
 
 def test_the_night_profile_starts_quiet_and_rises_over_the_first_sentences() -> None:
-    world = FakeWorld()
-    voice = FakeVoice(world)
-    player = Player(
-        clock=world,
-        inbox=world,
-        voice=voice,
-        screen=RecordingScreen(),
-        rate=130,
-        volume=0.6,
-        options=PlayerOptions(ramp_sentences=3, ramp_start=0.5),
+    player, voice, _ = fake_player(
+        FakeWorld(), volume=0.6, options=PlayerOptions(ramp_sentences=3, ramp_start=0.5)
     )
     player.play(plan_of((Say("a"),), (Say("b"),), (Say("c"),), (Say("d"),)))
     assert [round(h.volume, 3) for h in voice.log if h.what == "say"] == [0.3, 0.4, 0.5, 0.6]

@@ -130,18 +130,9 @@ def peak_rss_mb(pid: int) -> float | None:
 
 def aplays_of(server: str) -> list[int]:
     """aplay (and pyttsx3's `sh -c aplay`) processes playing into our private server."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            comm = Path(f"/proc/{entry}/comm").read_text().strip()
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
-        except OSError:
-            continue
-        if comm in ("aplay", "sh") and f"PULSE_SERVER={server}".encode() in environ:
-            found.append(int(entry))
-    return found
+    from tests.sink import processes_with
+
+    return processes_with(f"PULSE_SERVER={server}", names=("aplay", "sh"))
 
 
 def kill_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:

@@ -319,3 +319,23 @@ def correlation(a: Sequence[float], b: Sequence[float]) -> float:
 
 def rms(values: array[int] | list[int]) -> float:
     return math.sqrt(sum(v * v for v in values) / len(values)) if values else 0.0
+
+
+def processes_with(variable: str, names: Sequence[str] = ("aplay",)) -> list[int]:
+    """PIDs of processes named one of `names` whose environment holds `variable` (NAME=value).
+
+    Finds the aplay children a run of nightvoice left behind: they inherit its environment.
+    """
+    wanted = variable.encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() not in names:
+                continue
+            if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found

@@ -22,6 +22,7 @@ import pexpect
 import pytest
 
 from tests.audio_server import PulseServer, Recorder, first_loud, last_loud, pulse_server, recorder
+from tests.sink import processes_with
 
 pytestmark = pytest.mark.pty
 
@@ -74,19 +75,7 @@ def environment(home: Path, **extra: str) -> dict[str, str]:
 
 def leftover_aplays(home: Path) -> list[int]:
     """aplay processes started by this test's nightvoice (they inherit NIGHTVOICE_HOME)."""
-    marker = f"NIGHTVOICE_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() != "aplay":
-                continue
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    return processes_with(f"NIGHTVOICE_HOME={home}")
 
 
 class Session:

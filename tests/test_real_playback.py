@@ -8,7 +8,6 @@ running afterwards. The second run replays its first sentence from the head star
 from __future__ import annotations
 
 import marshal
-import os
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from tests.audio_server import (
     pulse_server,
     recorder,
 )
+from tests.sink import processes_with
 
 _ = (pulse_server, recorder)  # fixtures used by name below
 
@@ -47,22 +47,6 @@ steps:
     cues: {{release: {RELEASE}}}
   - say: {LAST}
 """
-
-
-def aplays_of(server: PulseServer) -> list[int]:
-    """aplay processes playing into this test's private server."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
-        except OSError:
-            continue
-        if cmdline.startswith(b"aplay\0") and server.server.encode() in environ:
-            found.append(int(entry))
-    return found
 
 
 # espeak's render of a sentence shifts by some milliseconds with what the process rendered
@@ -107,7 +91,7 @@ def play(tmp_path: Path, server: PulseServer, rec: Recorder) -> array[int]:
         check=False,
     )
     assert done.returncode == 0, done.stderr.decode()
-    assert aplays_of(server) == [], "an aplay was left behind"
+    assert processes_with(f"PULSE_SERVER={server.server}") == [], "an aplay was left behind"
     time.sleep(0.1)  # the recorder's last chunk
     return rec.samples(mark)
 

@@ -340,10 +340,10 @@ steps:
 
 def expected_sounds(plan: Any, synth: Any) -> list[tuple[str, Any]]:
     """The utterances in order, each as the player plays it (lead-in, ramp volume)."""
-    from nightvoice.plan import Plan
-    from nightvoice.planner import LEAD_IN_SECONDS, timeline
-    from nightvoice.player import PlayerOptions
-    from nightvoice.synth import EspeakSynthesizer
+    from nightvoice.core.plan import Plan
+    from nightvoice.core.planner import LEAD_IN_SECONDS, timeline
+    from nightvoice.core.player import PlayerOptions
+    from nightvoice.sound.synth import EspeakSynthesizer
 
     assert isinstance(plan, Plan)
     assert isinstance(synth, EspeakSynthesizer)
@@ -361,10 +361,10 @@ def expected_sounds(plan: Any, synth: Any) -> list[tuple[str, Any]]:
 
 
 def holds(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]:
-    from nightvoice.loader import parse_routine
-    from nightvoice.plan import Settings
-    from nightvoice.planner import compile_plan, timeline, total_seconds
-    from nightvoice.synth import EspeakSynthesizer
+    from nightvoice.core.loader import parse_routine
+    from nightvoice.core.plan import Settings
+    from nightvoice.core.planner import compile_plan, timeline, total_seconds
+    from nightvoice.sound.synth import EspeakSynthesizer
     from tests.sink import loud_stretches
 
     notes: list[str] = []
@@ -622,7 +622,7 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 
 
 def export_speed(work: Path, runs: int) -> tuple[list[Figure], list[str]]:
-    from nightvoice.audio import read_wav
+    from nightvoice.sound.audio import read_wav
 
     env = {**os.environ, "NIGHTVOICE_HOME": str(work / "export-home")}
     first: list[float] = []

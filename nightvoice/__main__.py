@@ -8,7 +8,7 @@ import sys
 def main() -> None:
     # Before click and YAML are imported (~100 ms of Python here): when this run plays aloud
     # and is the same command as last time, its first words start playing right now.
-    from nightvoice import headstart
+    from nightvoice.sound import headstart
 
     args = sys.argv[1:]
     headstart.start(args)

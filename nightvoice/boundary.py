@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from nightvoice.errors import NightvoiceError, RoutineError
-from nightvoice.terminal import Terminated
+from nightvoice.console.terminal import Terminated
+from nightvoice.core.errors import NightvoiceError, RoutineError
 
 INTERRUPTED = 130  # the shell's code for Ctrl-C
 

@@ -12,8 +12,8 @@ import click
 
 from nightvoice import __version__
 from nightvoice.boundary import INTERRUPTED, guarded
-from nightvoice.errors import NightvoiceError, RoutineError
-from nightvoice.routine import RATE_RANGE
+from nightvoice.core.errors import NightvoiceError, RoutineError
+from nightvoice.core.routine import RATE_RANGE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,9 +105,9 @@ def play(routine: str | None, **options: Any) -> int:
 @cli.command("list")
 def list_routines() -> int:
     """List built-in and your own routines with how long each takes."""
-    from nightvoice.catalog import list_routines as listings
-    from nightvoice.config import load_config_or_defaults
-    from nightvoice.describe import clock_time
+    from nightvoice.core.describe import clock_time
+    from nightvoice.user.catalog import list_routines as listings
+    from nightvoice.user.config import load_config_or_defaults
 
     found = listings(config=load_config_or_defaults())
     width = max((len(item.ref.name) for item in found), default=10)
@@ -126,11 +126,11 @@ def list_routines() -> int:
 @click.argument("routine")
 def show(routine: str) -> int:
     """Print a routine as text with timings, for reading by day."""
-    from nightvoice.catalog import resolve
-    from nightvoice.config import load_config, resolve_settings
-    from nightvoice.describe import describe
-    from nightvoice.loader import load_routine
-    from nightvoice.planner import compile_plan
+    from nightvoice.core.describe import describe
+    from nightvoice.core.loader import load_routine
+    from nightvoice.core.planner import compile_plan
+    from nightvoice.user.catalog import resolve
+    from nightvoice.user.config import load_config, resolve_settings
 
     loaded = load_routine(resolve(routine).path)
     config = load_config()
@@ -143,7 +143,7 @@ def show(routine: str) -> int:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def check(files: tuple[Path, ...]) -> int:
     """Check routine FILES; print every problem as file:line:column."""
-    from nightvoice.loader import load_routine
+    from nightvoice.core.loader import load_routine
 
     bad = 0
     for path in files:
@@ -163,7 +163,7 @@ def check(files: tuple[Path, ...]) -> int:
 @cli.command()
 def voices() -> int:
     """List the voices the speech engine has."""
-    from nightvoice.synth import make_synthesizer
+    from nightvoice.sound.synth import make_synthesizer
 
     for info in make_synthesizer().voices():
         languages = ", ".join(info.languages)
@@ -174,8 +174,8 @@ def voices() -> int:
 @cli.command()
 def devices() -> int:
     """List the audio outputs `--device` accepts; * marks the one used when none is given."""
-    from nightvoice.audio import list_devices
-    from nightvoice.config import load_config
+    from nightvoice.sound.audio import list_devices
+    from nightvoice.user.config import load_config
 
     chosen = load_config().get("device") or "default"
     found = list_devices()
@@ -193,13 +193,13 @@ def devices() -> int:
 @voice_options()
 def say(text: tuple[str, ...], **options: Any) -> int:
     """Say TEXT once, to test the voice and the output."""
-    from nightvoice.audio import AplayOutput
-    from nightvoice.config import load_config_or_defaults, resolve_settings
-    from nightvoice.ports import SpeechFailed, SpeechFinished
-    from nightvoice.realtime import QueueInbox
-    from nightvoice.routine import Voice
-    from nightvoice.speaker import SpeakerVoice
-    from nightvoice.synth import make_synthesizer
+    from nightvoice.console.realtime import QueueInbox
+    from nightvoice.core.ports import SpeechFailed, SpeechFinished
+    from nightvoice.core.routine import Voice
+    from nightvoice.sound.audio import AplayOutput
+    from nightvoice.sound.speaker import SpeakerVoice
+    from nightvoice.sound.synth import make_synthesizer
+    from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
     config = load_config_or_defaults()
     flags = {k: v for k, v in options.items() if v is not None and k != "device"}
@@ -230,7 +230,7 @@ def say(text: tuple[str, ...], **options: Any) -> int:
 )
 def new(name: str, edit: bool, force: bool, shadow: bool) -> int:
     """Write a commented starter routine NAME into your routines folder and print its path."""
-    from nightvoice.starter import create
+    from nightvoice.user.starter import create
 
     created = create(name, force=force, shadow=shadow)
     if created.backup is not None:
@@ -239,7 +239,7 @@ def new(name: str, edit: bool, force: bool, shadow: bool) -> int:
     if not edit:
         return 0
     click.edit(filename=str(created.path))
-    from nightvoice.loader import load_routine
+    from nightvoice.core.loader import load_routine
 
     load_routine(created.path)  # problems are reported as file:line:column, exit 2
     click.echo(f"{created.path}: ok")
@@ -263,14 +263,14 @@ def config_command(ctx: click.Context, routine: str | None) -> int | None:
     """Show the effective settings and where each comes from; `config set KEY VALUE` sets one."""
     if ctx.invoked_subcommand is not None:
         return None
-    from nightvoice import paths
-    from nightvoice.config import KEYS, load_config, resolve_settings
-    from nightvoice.routine import Voice
+    from nightvoice.core.routine import Voice
+    from nightvoice.user import paths
+    from nightvoice.user.config import KEYS, load_config, resolve_settings
 
     voice = Voice()
     if routine:
-        from nightvoice.catalog import resolve
-        from nightvoice.loader import load_routine
+        from nightvoice.core.loader import load_routine
+        from nightvoice.user.catalog import resolve
 
         voice = load_routine(resolve(routine).path).voice
     resolved = resolve_settings(voice, load_config(), {})
@@ -290,7 +290,7 @@ def config_set(key: str, value: str) -> int:
 
     Keys: rate (80-300), volume (0-1), voice, language, device, chime (true/false).
     """
-    from nightvoice.config import check_with_engine, parse_value, set_value
+    from nightvoice.user.config import check_with_engine, parse_value, set_value
 
     parsed = parse_value(key, value)
     note = check_with_engine(key, parsed)
@@ -305,8 +305,8 @@ def config_set(key: str, value: str) -> int:
 @click.argument("key")
 def config_unset(key: str) -> int:
     """Remove KEY from your config file, so the routine's or the night default applies."""
-    from nightvoice import paths
-    from nightvoice.config import unset_value
+    from nightvoice.user import paths
+    from nightvoice.user.config import unset_value
 
     path = paths.config_file()
     if unset_value(key, path):  # any key, even one nightvoice does not know (a typo)
@@ -333,15 +333,15 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     """
     import time
 
-    from nightvoice import paths
-    from nightvoice.audio import wav_bytes
-    from nightvoice.catalog import resolve
-    from nightvoice.config import load_config_or_defaults, resolve_settings
-    from nightvoice.describe import clock_time
-    from nightvoice.export import CACHE_FOLDER, render
-    from nightvoice.loader import load_routine
-    from nightvoice.planner import compile_plan
-    from nightvoice.synth import make_synthesizer
+    from nightvoice.core.describe import clock_time
+    from nightvoice.core.loader import load_routine
+    from nightvoice.core.planner import compile_plan
+    from nightvoice.sound.audio import wav_bytes
+    from nightvoice.sound.export import CACHE_FOLDER, render
+    from nightvoice.sound.synth import make_synthesizer
+    from nightvoice.user import paths
+    from nightvoice.user.catalog import resolve
+    from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
     started = time.perf_counter()
     ref = resolve(routine)
@@ -379,7 +379,7 @@ def _write_output(output: Path, data: bytes, *, force: bool) -> None:
 
     Without `force` an existing file is never replaced, even one that appears meanwhile.
     """
-    from nightvoice import paths
+    from nightvoice.user import paths
 
     try:
         if force:
@@ -409,8 +409,8 @@ def _reason(error: OSError, output: Path) -> str:
 )
 def log_command(as_csv: bool, last: int) -> int:
     """Print recent night episodes (when, routine, how long, whether it helped)."""
-    from nightvoice import paths
-    from nightvoice.episodes import format_table, read, to_csv
+    from nightvoice.user import paths
+    from nightvoice.user.episodes import format_table, read, to_csv
 
     episodes, unreadable = read()
     if as_csv:

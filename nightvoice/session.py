@@ -11,14 +11,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from nightvoice import catalog
-from nightvoice.config import load_config_or_defaults, resolve_settings
-from nightvoice.loader import load_routine
-from nightvoice.planner import compile_plan
-from nightvoice.player import Outcome, Player, PlayerOptions
-from nightvoice.realtime import MonotonicClock, QueueInbox
-from nightvoice.screen import choose_screen
-from nightvoice.terminal import KeyReader, exits_cleanly, keys_available
+from nightvoice.console.realtime import MonotonicClock, QueueInbox
+from nightvoice.console.screen import choose_screen
+from nightvoice.console.terminal import KeyReader, exits_cleanly, keys_available
+from nightvoice.core.loader import load_routine
+from nightvoice.core.planner import compile_plan
+from nightvoice.core.player import Outcome, Player, PlayerOptions
+from nightvoice.user import catalog
+from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,14 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
             if interactive:
                 cleanup.enter_context(KeyReader(inbox.post, sys.stdin.fileno()))
             if request.text_only:
-                from nightvoice.speaker import TextVoice
+                from nightvoice.sound.speaker import TextVoice
 
                 voice: Any = TextVoice(inbox.post, screen)
             else:
-                from nightvoice import headstart
-                from nightvoice.audio import AplayOutput
-                from nightvoice.speaker import SpeakerVoice
-                from nightvoice.synth import make_synthesizer
+                from nightvoice.sound import headstart
+                from nightvoice.sound.audio import AplayOutput
+                from nightvoice.sound.speaker import SpeakerVoice
+                from nightvoice.sound.synth import make_synthesizer
 
                 output = AplayOutput(device)
                 cleanup.callback(output.close)
@@ -105,7 +105,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 answers[routine.ask.name] = answer
             plan = compile_plan(routine, settings, answers, chime=config.get("chime"))
             outcome = player.play(plan)
-            from nightvoice.episodes import after_routine
+            from nightvoice.user.episodes import after_routine
 
             after_routine(plan, ref.name, outcome, player, interactive=interactive)
             return outcome
@@ -119,8 +119,9 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
 
 def _remember_first_words(voice: Any, routine_file: Any, device: str | None) -> None:
     """Keep what was said first, as played, for the next run's head start (headstart.py)."""
-    from nightvoice import headstart, paths
-    from nightvoice.speaker import volume_gain
+    from nightvoice.sound import headstart
+    from nightvoice.sound.speaker import volume_gain
+    from nightvoice.user import paths
 
     first = voice.first_words
     if first is None or voice.head_start_adopted:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nightvoice.catalog import builtin_dir
+from nightvoice.user.catalog import builtin_dir
 
 
 @pytest.fixture(autouse=True)

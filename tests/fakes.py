@@ -11,9 +11,9 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nightvoice.planner import CHIME_SECONDS
-from nightvoice.player import Player, PlayerOptions
-from nightvoice.ports import Event, KeyPressed, SpeechFinished
+from nightvoice.core.planner import CHIME_SECONDS
+from nightvoice.core.player import Player, PlayerOptions
+from nightvoice.core.ports import Event, KeyPressed, SpeechFinished
 
 
 def words_half_second(text: str) -> float:

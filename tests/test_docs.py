@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from nightvoice import paths
 from nightvoice.cli import run
-from nightvoice.config import resolve_settings
-from nightvoice.routine import Voice
+from nightvoice.core.routine import Voice
+from nightvoice.user import paths
+from nightvoice.user.config import resolve_settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

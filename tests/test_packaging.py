@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from nightvoice.loader import parse_routine
+from nightvoice.core.loader import parse_routine
 
 ROOT = Path(__file__).resolve().parents[1]
 

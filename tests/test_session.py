@@ -10,7 +10,7 @@ import pytest
 
 from nightvoice import session
 from nightvoice.session import PlayRequest, play_routine
-from nightvoice.speaker import TextVoice
+from nightvoice.sound.speaker import TextVoice
 
 ROUTINE = "nightvoice: 1\ntitle: Quick\nsteps:\n  - Sit up.\n  - Breathe.\n"
 
@@ -45,10 +45,10 @@ def test_the_first_words_are_saved_after_the_screen_and_audio_are_restored(
         return TextVoice(post, screen, estimate=lambda _text, _rate: 0.001)  # type: ignore[arg-type]
 
     monkeypatch.setattr(session, "choose_screen", lambda out, blank: screen)
-    monkeypatch.setattr("nightvoice.audio.AplayOutput", Output)
-    monkeypatch.setattr("nightvoice.synth.make_synthesizer", object)
-    monkeypatch.setattr("nightvoice.speaker.SpeakerVoice", speaker)
-    monkeypatch.setattr("nightvoice.speaker.CHIME_SECONDS", 0.001)
+    monkeypatch.setattr("nightvoice.sound.audio.AplayOutput", Output)
+    monkeypatch.setattr("nightvoice.sound.synth.make_synthesizer", object)
+    monkeypatch.setattr("nightvoice.sound.speaker.SpeakerVoice", speaker)
+    monkeypatch.setattr("nightvoice.sound.speaker.CHIME_SECONDS", 0.001)
     monkeypatch.setattr(
         session, "_remember_first_words", lambda *args: events.append("first words saved")
     )

@@ -1,0 +1,277 @@
+"""Keys from a real terminal: cbreak mode, a reader thread, and a terminal always restored.
+
+Raw terminal handling lives only here. The reader turns bytes into key names and posts
+them on the player's inbox; decoding is a pure function so it is tested without a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from types import FrameType
+from typing import Any
+
+from nightvoice.core.ports import Event, KeyPressed
+
+SEQUENCES = {
+    b"\x1b[A": "up",
+    b"\x1b[B": "down",
+    b"\x1b[C": "right",
+    b"\x1b[D": "left",
+    b"\x1bOA": "up",
+    b"\x1bOB": "down",
+    b"\x1bOC": "right",
+    b"\x1bOD": "left",
+}
+_DISABLED = b"\x00"  # _POSIX_VDISABLE on Linux and the BSDs: the character does nothing
+SINGLE = {b" ": "space", b"\r": "enter", b"\n": "enter", b"\x7f": "backspace", b"\x08": "backspace"}
+
+
+# An arrow key is three bytes; over ssh they can arrive in two reads. A lone ESC means quit,
+# so a chunk ending mid-sequence waits this long for the rest before it is decoded.
+ESCAPE_WAIT = 0.05
+
+
+def unfinished_escape(data: bytes) -> bool:
+    """Does the chunk end inside an escape sequence (or on the ESC that may start one)?"""
+    start = data.rfind(b"\x1b")
+    if start < 0:
+        return False
+    tail = data[start + 1 :]
+    if not tail:
+        return True
+    if tail[:1] not in (b"[", b"O"):
+        return False
+    body = tail[1:]
+    if tail[:1] == b"O":
+        return not body
+    body = body[1:] if body[:1] == b"[" else body  # the Linux console's ESC [ [ A..E
+    return all(0x20 <= byte <= 0x3F for byte in body)  # no final byte yet
+
+
+def selector_ready(fd: int, timeout: float) -> bool:
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        return bool(selector.select(timeout))
+
+
+def decode_keys(data: bytes) -> list[str]:
+    """Key names in a chunk of terminal input; unknown escape sequences become `unknown`."""
+    keys: list[str] = []
+    i = 0
+    while i < len(data):
+        if data[i : i + 1] == b"\x1b":
+            if i + 1 == len(data):
+                keys.append("esc")
+                i += 1
+                continue
+            for sequence, name in SEQUENCES.items():
+                if data.startswith(sequence, i):
+                    keys.append(name)
+                    i += len(sequence)
+                    break
+            else:
+                # An unknown sequence (F-keys, Home...): skip to its final byte, do nothing.
+                j = i + 2
+                if data[i + 1 : i + 3] == b"[[":  # the Linux console's F1-F5: ESC [ [ A..E
+                    j += 1
+                while j < len(data) and not (0x40 <= data[j] <= 0x7E):
+                    j += 1
+                keys.append("unknown" if data[i + 1 : i + 2] in (b"[", b"O") else "esc")
+                i = j + 1 if data[i + 1 : i + 2] in (b"[", b"O") else i + 1
+            continue
+        if data.startswith(b"\r\n", i):  # one Enter from a terminal that sends CR LF
+            keys.append("enter")
+            i += 2
+            continue
+        if data[i : i + 1] in SINGLE:
+            keys.append(SINGLE[data[i : i + 1]])
+            i += 1
+            continue
+        # UTF-8 text: one character at a time.
+        length = 1
+        lead = data[i]
+        if lead >= 0xF0:
+            length = 4
+        elif lead >= 0xE0:
+            length = 3
+        elif lead >= 0xC0:
+            length = 2
+        keys.append(data[i : i + length].decode("utf-8", errors="replace"))
+        i += length
+    return keys
+
+
+class KeyReader:
+    """Reads keys on a thread while the terminal is in cbreak mode (no echo, no line buffer).
+
+    Ctrl-C still raises KeyboardInterrupt (ISIG stays on); Ctrl-Z and Ctrl-\\ are turned into
+    plain (harmless) keys while playing, so neither can stop or kill the program with the
+    terminal still in key mode. The terminal is restored on exit, and restoring never fails
+    (a terminal that was closed cannot be restored and needs nothing).
+    """
+
+    def __init__(self, post: Callable[[Event], None], fd: int) -> None:
+        self._post = post
+        self._fd = fd
+        self._saved: list[Any] | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        self._thread = threading.Thread(target=self._read, name="nightvoice-keys", daemon=True)
+
+    def __enter__(self) -> KeyReader:
+        import termios
+        import tty
+
+        self._saved = termios.tcgetattr(self._fd)
+        try:
+            tty.setcbreak(self._fd, termios.TCSANOW)
+            mode = termios.tcgetattr(self._fd)
+            chars = mode[6]
+            for name in ("VSUSP", "VDSUSP", "VQUIT"):
+                index = getattr(termios, name, None)
+                if index is not None and index < len(chars):
+                    chars[index] = _DISABLED
+            termios.tcsetattr(self._fd, termios.TCSANOW, mode)
+            self._thread.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        import termios
+
+        saved, self._saved = self._saved, None
+        if saved is not None:
+            # TCSANOW, not TCSADRAIN: a terminal stopped by flow control (Ctrl-S) or closed
+            # must not hang the exit; nothing we print depends on the mode.
+            with suppress(termios.error, OSError):
+                termios.tcsetattr(self._fd, termios.TCSANOW, saved)
+        with suppress(OSError):
+            os.write(self._wake_w, b"x")
+        if self._thread.is_alive():
+            self._thread.join(timeout=1.0)
+        if not self._thread.is_alive():
+            for fd in (self._wake_r, self._wake_w):
+                with suppress(OSError):
+                    os.close(fd)
+            self._wake_r = self._wake_w = -1
+
+    def _read(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._fd, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while True:
+                ready = [key.fd for key, _ in selector.select()]
+                if self._wake_r in ready:
+                    return
+                try:
+                    data = os.read(self._fd, 64)
+                except OSError:
+                    return
+                if not data:  # the terminal went away
+                    return
+                while unfinished_escape(data) and selector_ready(self._fd, ESCAPE_WAIT):
+                    try:
+                        more = os.read(self._fd, 64)
+                    except OSError:
+                        break
+                    if not more:
+                        break
+                    data += more
+                for key in decode_keys(data):
+                    self._post(KeyPressed(key))
+
+
+class Terminated(Exception):
+    """SIGTERM or SIGHUP arrived: unwind so every `finally` restores and stops."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"stopped by signal {signum}")
+
+
+class Signals:
+    """SIGTERM and SIGHUP become `Terminated`; `held()` keeps clean-up from being interrupted."""
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """While cleaning up, SIGINT, SIGTERM and SIGHUP are noted instead of raised.
+
+        A second Ctrl-C (or the terminal closing) while the terminal is being restored and the
+        audio stopped must not cut the clean-up short. The first signal noted is raised after.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def note(signum: int, frame: FrameType | None) -> None:
+            if self.pending is None:
+                self.pending = signum
+
+        previous = {signum: signal.signal(signum, note) for signum in _held_signals()}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        if self.pending == signal.SIGINT:
+            raise KeyboardInterrupt
+        if self.pending is not None:
+            raise Terminated(self.pending)
+
+
+def _stop_signals() -> list[int]:
+    return [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+
+
+def _held_signals() -> list[int]:
+    return [signal.SIGINT, *_stop_signals()]
+
+
+@contextmanager
+def exits_cleanly() -> Iterator[Signals]:
+    """Turn SIGTERM and SIGHUP (terminal closed) into an exception that unwinds cleanly."""
+
+    def raise_terminated(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in _stop_signals():
+            previous[signum] = signal.signal(signum, raise_terminated)
+    try:
+        yield Signals()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def keys_available() -> bool:
+    """Keys can be read from stdin: it is a terminal and we are its foreground job.
+
+    A background job (`nightvoice &`) that switched the terminal's mode or read from it would
+    be stopped by SIGTTOU/SIGTTIN; it plays hands-free instead. So does a pipe or /dev/null.
+    """
+    try:
+        if sys.stdin is None:
+            return False
+        fd = sys.stdin.fileno()
+        if not os.isatty(fd):
+            return False
+        if hasattr(os, "tcgetpgrp"):
+            return os.tcgetpgrp(fd) == os.getpgrp()
+        return True
+    except (AttributeError, ValueError, OSError):
+        return False

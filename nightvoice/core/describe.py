@@ -1,0 +1,61 @@
+"""A routine as text for daytime reading: every step with its time and a total."""
+
+from __future__ import annotations
+
+from nightvoice.core.plan import Entry, Plan
+from nightvoice.core.planner import estimate_speech_seconds, timeline, total_seconds
+from nightvoice.core.routine import Routine
+
+
+def clock_time(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def estimated_timeline(plan: Plan) -> list[Entry]:
+    rate = plan.settings.rate
+    return timeline(plan, lambda text: estimate_speech_seconds(text, rate))
+
+
+def describe(routine: Routine, plan: Plan) -> str:
+    entries = estimated_timeline(plan)
+    lines = [routine.title, "=" * len(routine.title)]
+    if routine.description:
+        lines += ["", routine.description]
+    if routine.ask:
+        choices = ", ".join(f"{key} = {value}" for key, value in routine.ask.choices.items())
+        lines += [
+            "",
+            f'First it asks: "{routine.ask.say}" ({choices}; '
+            f"after {routine.ask.timeout:g} s: {routine.ask.default})",
+        ]
+    settings = plan.settings
+    lines += [
+        "",
+        f"Voice: {settings.language}, {settings.rate} words a minute, volume {settings.volume:g}",
+        "",
+    ]
+    titles = {step.number: step for step in plan.steps}
+    section = ""
+    for entry in entries:
+        step = titles[entry.step]
+        if step.section != section and step.section:
+            section = step.section
+            lines += ["", f"  {section}"]
+        at = clock_time(entry.offset)
+        if entry.kind == "say":
+            lines.append(f"  {at}  {entry.text}")
+        elif entry.kind == "cue":
+            lines.append(f"  {at}      “{entry.text}”")
+        elif entry.kind == "hold":
+            lines.append(f"  {at}    {entry.text} {entry.duration:g} s")
+        elif entry.kind == "wait":
+            lines.append(f"  {at}    wait for a key (hands-free: {entry.duration:g} s)")
+        elif entry.kind == "until-eased":
+            lines.append(f"  {at}    hold until it eases (Enter), at most {entry.duration:g} s")
+        elif entry.kind == "chime":
+            lines.append(f"  {at}    ♪")
+    lines += ["", f"Total: about {clock_time(total_seconds(entries))} (holds to their maximum)"]
+    if routine.safety:
+        lines += ["", f"Safety: {routine.safety}"]
+    return "\n".join(lines)

@@ -1,0 +1,243 @@
+"""Compile a routine into a flat plan, and lay a plan out on a timeline.
+
+The timeline follows the same rules as the player: speech never overlaps (a cue that falls due
+while something is still being said starts when it ends), holds are measured from the end of
+the sentence before them, and cues never stretch a hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from nightvoice.core.plan import (
+    Action,
+    Chime,
+    Cue,
+    Entry,
+    Hold,
+    HoldUntilEased,
+    Plan,
+    PlanStep,
+    Say,
+    Settings,
+    WaitForKey,
+)
+from nightvoice.core.routine import Breathing, Cues, EachSide, Node, Repeat, Routine, Section, Step
+from nightvoice.core.template import fill
+
+# Every sound starts with exactly this much silence: a new output stream can lose its first
+# few ms, and a lead-in of silence is all that gets lost (speaker.py plays it, export places it).
+LEAD_IN_SECONDS = 0.025
+CHIME_TONE_SECONDS = 0.6  # the soft two-partial tone itself (audio.chime)
+# The chime as played and as laid out on the timeline: its lead-in, then the tone.
+CHIME_SECONDS = LEAD_IN_SECONDS + CHIME_TONE_SECONDS
+HANDS_FREE_WAIT = 5.0
+MIN_CUE_GAP = 1.0  # closer cues would talk over each other; the more important one wins
+STALE_CUE_SECONDS = 1.0  # a cue that could only start later than this is not said at all
+TITLE_LENGTH = 60
+
+
+def estimate_speech_seconds(text: str, rate: int) -> float:
+    """About how long espeak-ng takes to say `text` at `rate` words per minute.
+
+    Calibrated on espeak-ng's English voice: it speaks a little faster than its nominal rate
+    and ends each utterance with a short pause.
+    """
+    words = max(1, len(text.split()))
+    return words * 60.0 / rate * 0.8 + 0.3
+
+
+def compile_plan(
+    routine: Routine,
+    settings: Settings,
+    answers: dict[str, str] | None = None,
+    *,
+    chime: bool | None = None,
+) -> Plan:
+    """Flatten sections, repeats and sides into numbered steps with the answers filled in.
+
+    `chime` is the user's setting (config.yaml): False means no step-change chime at all;
+    True makes chiming the routine's default; None leaves it to the routine's own `chime:`.
+    """
+    variables = dict(answers or {})
+    if routine.ask and routine.ask.name not in variables:
+        variables[routine.ask.name] = routine.ask.default
+    side = variables.get("side", "left")
+    variables.setdefault("side", side)
+    variables.setdefault("other_side", routine.other_side(side))
+    flat = list(_flatten(routine.steps, variables, section="", routine=routine))
+    steps: list[PlanStep] = []
+    default = routine.chime if chime is None else chime
+    for index, (leaf, section, values) in enumerate(flat):
+        chimes = chime is not False and (default if leaf.chime is None else leaf.chime)
+        actions: list[Action] = []
+        if chimes and index > 0:
+            actions.append(Chime())
+        if leaf.say:
+            actions.append(Say(fill(leaf.say, values)))
+        action = _timed_action(leaf, values)
+        if action is not None:
+            actions.append(action)
+        title = fill(leaf.title, values) if leaf.title else _title_for(leaf, actions)
+        steps.append(PlanStep(len(steps) + 1, title, section, tuple(actions)))
+    return Plan(
+        title=routine.title,
+        steps=tuple(steps),
+        settings=settings,
+        log_episode=routine.log_episode,
+    )
+
+
+def _flatten(
+    nodes: tuple[Node, ...], variables: dict[str, str], section: str, routine: Routine
+) -> Iterator[tuple[Step, str, dict[str, str]]]:
+    for node in nodes:
+        if isinstance(node, Step):
+            yield node, section, variables
+        elif isinstance(node, Section):
+            if node.say:
+                yield Step(say=node.say, title=node.name), fill(node.name, variables), variables
+            yield from _flatten(node.steps, variables, fill(node.name, variables), routine)
+        elif isinstance(node, Repeat):
+            for round_number in range(1, node.times + 1):
+                values = {**variables, "round": str(round_number), "rounds": str(node.times)}
+                yield from _flatten(node.steps, values, section, routine)
+        elif isinstance(node, EachSide):
+            first = variables["side"]
+            for side in (first, routine.other_side(first)):
+                values = {**variables, "side": side, "other_side": routine.other_side(side)}
+                yield from _flatten(node.steps, values, section, routine)
+
+
+def _timed_action(step: Step, values: dict[str, str]) -> Action | None:
+    if step.pause:
+        return Hold(step.pause, kind="pause")
+    if step.hold is not None:
+        cues = hold_cues(step.hold, step.cues)
+        release = step.cues.release
+        if release:
+            cues = (*cues, Cue(step.hold, fill(release, values)))
+        return Hold(step.hold, cues, kind=step.hold_kind)
+    if step.breathe is not None:
+        return breathing_hold(step.breathe, values)
+    if step.wait_for_key:
+        return WaitForKey(HANDS_FREE_WAIT)
+    if step.until_eased is not None:
+        eased = step.until_eased
+        return HoldUntilEased(eased.max_seconds, eased.every, fill(eased.check_in, values))
+    return None
+
+
+def hold_cues(seconds: float, cues: Cues) -> tuple[Cue, ...]:
+    """Count, halfway and countdown marks inside a hold, most important first on a clash."""
+    ranked: list[Cue] = []
+    if cues.countdown:
+        ranked += [Cue(seconds - n, f"{n}.") for n in range(cues.countdown, 0, -1)]
+    if cues.halfway:
+        ranked.append(Cue(seconds / 2, "Halfway."))
+    if cues.count:
+        elapsed = cues.count
+        while elapsed < seconds:
+            ranked.append(Cue(elapsed, f"{elapsed:g}."))
+            elapsed += cues.count
+    kept: list[Cue] = []
+    for cue in ranked:
+        inside = cue.at > 0 and seconds - cue.at >= MIN_CUE_GAP
+        if inside and all(abs(cue.at - other.at) >= MIN_CUE_GAP for other in kept):
+            kept.append(cue)
+    return tuple(sorted(kept, key=lambda cue: cue.at))
+
+
+def breathing_hold(breathing: Breathing, values: dict[str, str] | None = None) -> Hold:
+    words_in, words_hold, words_out = (
+        fill(words, values or {})
+        for words in (breathing.words_in, breathing.words_hold, breathing.words_out)
+    )
+    cycle = breathing.breathe_in + breathing.hold + breathing.breathe_out
+    cues: list[Cue] = []
+    for n in range(breathing.times):
+        start = n * cycle
+        cues.append(Cue(start, words_in))
+        if breathing.hold:
+            cues.append(Cue(start + breathing.breathe_in, words_hold))
+        cues.append(Cue(start + breathing.breathe_in + breathing.hold, words_out))
+    return Hold(cycle * breathing.times, tuple(cues), kind="breathe")
+
+
+def _title_for(step: Step, actions: list[Action]) -> str:
+    if step.say:
+        text = next(a.text for a in actions if isinstance(a, Say))
+        return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
+    timed = actions[-1] if actions else None
+    if isinstance(timed, Hold):
+        return f"{timed.kind.capitalize()} {timed.seconds:g} s"
+    if isinstance(timed, HoldUntilEased):
+        return "Hold until it eases"
+    return "Press a key to go on"
+
+
+@dataclass
+class _Layout:
+    """Walks a plan the way the player does, with speech lengths from `speech_seconds`."""
+
+    speech_seconds: Callable[[str], float]
+    now: float = 0.0
+    entries: list[Entry] | None = None
+
+    def speak(self, kind: str, text: str, step: int, at: float) -> float:
+        """Say `text` no earlier than `at` and not over anything still being said."""
+        start = max(at, self.now)
+        length = self.speech_seconds(text)
+        assert self.entries is not None
+        self.entries.append(Entry(start, length, kind, step, text))  # type: ignore[arg-type]
+        self.now = start + length
+        return self.now
+
+
+def timeline(plan: Plan, speech_seconds: Callable[[str], float]) -> list[Entry]:
+    """Every spoken line, chime, hold and wait with its offset from the start, in order."""
+    layout = _Layout(speech_seconds, entries=[])
+    entries = layout.entries
+    assert entries is not None
+    for step in plan.steps:
+        for action in step.actions:
+            if isinstance(action, Chime):
+                entries.append(Entry(layout.now, CHIME_SECONDS, "chime", step.number))
+                layout.now += CHIME_SECONDS
+            elif isinstance(action, Say):
+                layout.speak("say", action.text, step.number, layout.now)
+            elif isinstance(action, Hold):
+                anchor = layout.now
+                entries.append(Entry(anchor, action.seconds, "hold", step.number, action.kind))
+                for cue in action.cues:
+                    due = anchor + cue.at
+                    if cue.at < action.seconds and layout.now - due > STALE_CUE_SECONDS:
+                        continue  # as the player: a cue run over by longer speech is dropped
+                    layout.speak("cue", cue.text, step.number, due)
+                layout.now = max(layout.now, anchor + action.seconds)
+            elif isinstance(action, WaitForKey):
+                entries.append(Entry(layout.now, action.hands_free_seconds, "wait", step.number))
+                layout.now += action.hands_free_seconds
+            elif isinstance(action, HoldUntilEased):
+                anchor = layout.now
+                entries.append(
+                    Entry(anchor, action.max_seconds, "until-eased", step.number, "until it eases")
+                )
+                for at in check_in_times(action):
+                    layout.speak("cue", action.check_in, step.number, anchor + at)
+                layout.now = max(layout.now, anchor + action.max_seconds)
+    return entries
+
+
+def check_in_times(action: HoldUntilEased) -> list[float]:
+    times = []
+    at = action.every
+    while at < action.max_seconds - MIN_CUE_GAP / 2:
+        times.append(at)
+        at += action.every
+    return times
+
+
+def total_seconds(entries: list[Entry]) -> float:
+    return max((e.offset + e.duration for e in entries), default=0.0)

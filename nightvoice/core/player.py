@@ -1,0 +1,418 @@
+"""The player: runs a plan against a clock, an inbox of events, a voice and a screen.
+
+Everything waits in one place (`_await`), on one event stream: keys, finished speech and
+deadlines. Deadlines are absolute monotonic times, so a hold lasts what the routine says no
+matter how long its cues took to say; a pause moves the anchor by exactly the time paused.
+Keys become navigation by exception, which unwinds whatever step was running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, auto
+
+from nightvoice.core.errors import SpeechUnavailable
+from nightvoice.core.keys import HELP_TEXT, Command, command_for
+from nightvoice.core.plan import (
+    Chime,
+    Hold,
+    HoldUntilEased,
+    Plan,
+    PlanStep,
+    Say,
+    WaitForKey,
+)
+from nightvoice.core.planner import STALE_CUE_SECONDS, check_in_times
+from nightvoice.core.ports import (
+    Clock,
+    Inbox,
+    KeyPressed,
+    Screen,
+    SpeechFailed,
+    SpeechFinished,
+    Voice,
+)
+from nightvoice.core.routine import RATE_RANGE, Question
+
+RATE_STEP = 10
+VOLUME_STEP = 0.1
+STEP_MOVES = {Command.NEXT: 1, Command.BACK: -1, Command.REPEAT: 0}  # steps to move
+FEEDBACK = {
+    Command.SLOWER: "Slower.",
+    Command.FASTER: "Faster.",
+    Command.QUIETER: "Quieter.",
+    Command.LOUDER: "Louder.",
+}
+
+
+@dataclass(frozen=True)
+class PlayerOptions:
+    interactive: bool = True  # keys can arrive; hands-free turns key waits into pauses
+    step_mode: bool = False  # wait for a key before each next step
+    ramp_sentences: int = 3  # the night profile: volume rises over the first sentences
+    ramp_start: float = 0.5  # ... starting at this share of the set volume
+    reminder_every: float = 45.0  # a gentle spoken reminder while waiting for a key
+    reminder: str = "Press Enter when you are ready."
+
+
+def night_volume(volume: float, said_before: int, options: PlayerOptions) -> float:
+    """The night profile's gentle start: the first sentences are quieter, then the set volume.
+
+    `said_before` counts the sentences already started; the export follows the same curve.
+    """
+    ramp = options.ramp_sentences
+    if ramp <= 0 or said_before >= ramp:
+        return volume
+    return volume * (options.ramp_start + (1.0 - options.ramp_start) * said_before / ramp)
+
+
+@dataclass
+class Outcome:
+    completed: bool = False  # reached the end of the plan
+    quit: bool = False
+    started: float = 0.0
+    ended: float = 0.0
+    steps_started: list[int] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return self.ended - self.started
+
+
+class _Wake(Enum):
+    DEADLINE = auto()
+    SPOKEN = auto()  # the current utterance finished
+    KEY = auto()  # a key that means "go on" while waiting for one
+    INTERRUPTED = auto()  # the current utterance was cut and should be said again
+    RESUMED = auto()  # a pause ended; `paused` says how long it lasted
+
+
+@dataclass(frozen=True)
+class _Woken:
+    why: _Wake
+    paused: float = 0.0
+
+
+class _Navigate(Exception):
+    def __init__(self, delta: int) -> None:
+        self.delta = delta
+
+
+class _Quit(Exception):
+    pass
+
+
+class Player:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        inbox: Inbox,
+        voice: Voice,
+        screen: Screen,
+        rate: int,
+        volume: float,
+        options: PlayerOptions | None = None,
+    ) -> None:
+        self.clock = clock
+        self.inbox = inbox
+        self.voice = voice
+        self.screen = screen
+        self.rate = rate
+        self.volume = volume
+        self.options = options or PlayerOptions()
+        self._utterance: int | None = None
+        self._utterances_started = 0
+        self._waiting_for_key = False
+        self._status = ""
+        self._sentence: int | None = None  # the utterance `_say` says again if it is cut
+
+    # -- public ------------------------------------------------------------------------------
+
+    def ask(self, question: Question) -> str | None:
+        """Ask one keyed question; the answer, or the default after the timeout or hands-free.
+
+        An answer key counts while the question is still being said. Returns None only when
+        the listener pressed quit.
+        """
+        if not self.options.interactive:
+            return question.default
+        self._start(question.say)
+        deadline: float | None = None
+        while True:
+            event = self.inbox.wait(deadline)
+            if event is None:
+                return question.default
+            if isinstance(event, KeyPressed):
+                key = event.key if len(event.key) > 1 else event.key.lower()
+                command = command_for(key)
+                if key in question.choices or command in (Command.QUIT, Command.NEXT):
+                    self._cut()
+                    if key in question.choices:
+                        return question.choices[key]
+                    return None if command is Command.QUIT else question.default
+            elif self._note(event):
+                deadline = self.clock.now() + question.timeout
+
+    def play(self, plan: Plan) -> Outcome:
+        outcome = Outcome(started=self.clock.now())
+        steps = plan.steps
+        index = 0
+        try:
+            while index < len(steps):
+                try:
+                    step = steps[index]
+                    outcome.steps_started.append(step.number)
+                    self.screen.show_step(step.number, len(steps), step.title, step.section)
+                    self._status = ""
+                    self._run_step(step)
+                    last = index + 1 == len(steps)
+                    if self.options.step_mode and self.options.interactive and not last:
+                        self._show_status("Press Enter for the next step")
+                        self._wait_for_key()
+                    index += 1
+                except _Navigate as navigation:
+                    index = min(len(steps), max(0, index + navigation.delta))
+            outcome.completed = True
+        except _Quit:
+            outcome.quit = True
+        finally:
+            self.voice.cut()
+            self._utterance = None
+        outcome.ended = self.clock.now()
+        return outcome
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _run_step(self, step: PlanStep) -> None:
+        for action in step.actions:
+            if isinstance(action, Chime):
+                self._chime()
+            elif isinstance(action, Say):
+                self._say(action.text)
+            elif isinstance(action, Hold):
+                self._hold(action)
+            elif isinstance(action, WaitForKey):
+                if self.options.interactive:
+                    self._show_status("Press Enter to go on")
+                    self._wait_for_key()
+                else:
+                    self._hold(Hold(action.hands_free_seconds, kind="pause"))
+            elif isinstance(action, HoldUntilEased):
+                self._hold_until_eased(action)
+
+    def _hold(self, hold: Hold) -> None:
+        if hold.kind != "pause":
+            self._show_status(f"{hold.kind.capitalize()} {hold.seconds:g} s")
+        anchor = self.clock.now()
+        for cue in hold.cues:
+            anchor = self._sleep_until(anchor, cue.at)
+            anchor += self._finish_speaking()
+            if cue.at >= hold.seconds:
+                self._say(cue.text)
+                return
+            if self.clock.now() - (anchor + cue.at) > STALE_CUE_SECONDS:
+                continue  # the spoken help or a long cue ran over it: late is worse than never
+            self._start(cue.text)
+        anchor = self._sleep_until(anchor, hold.seconds)
+        self._finish_speaking()
+
+    def _hold_until_eased(self, action: HoldUntilEased) -> None:
+        self._show_status("Holding: press Enter when it eases")
+        anchor = self.clock.now()
+        check_ins = check_in_times(action)
+        self._waiting_for_key = self.options.interactive
+        try:
+            for at in [*check_ins, action.max_seconds]:
+                anchor, eased = self._sleep_or_key(anchor, at)
+                if eased:
+                    break
+                # Never wait for earlier speech here: a key must still end the hold at once.
+                # A check-in due while something else (the help) is said is left out.
+                if at < action.max_seconds and self._utterance is None:
+                    self._start(action.check_in)
+            self._finish_speaking()
+        finally:
+            self._waiting_for_key = False
+
+    def _sleep_or_key(self, anchor: float, offset: float) -> tuple[float, bool]:
+        while True:
+            woken = self._await(anchor + offset)
+            if woken.why is _Wake.DEADLINE:
+                return anchor, False
+            if woken.why is _Wake.KEY:
+                self.voice.cut()
+                self._utterance = None
+                return anchor, True
+            if woken.why is _Wake.RESUMED:
+                anchor += woken.paused
+
+    def _wait_for_key(self) -> None:
+        """Wait for a go-on key, with a gentle spoken reminder after a long silence."""
+        self._waiting_for_key = True
+        try:
+            reminder_at = self.clock.now() + self.options.reminder_every
+            while True:
+                woken = self._await(reminder_at)
+                if woken.why is _Wake.KEY:
+                    self.voice.cut()
+                    self._utterance = None
+                    return
+                if woken.why is _Wake.DEADLINE:
+                    self._start(self.options.reminder)
+                    reminder_at = self.clock.now() + self.options.reminder_every
+        finally:
+            self._waiting_for_key = False
+
+    # -- speech --------------------------------------------------------------------------------
+
+    def _volume_now(self) -> float:
+        return night_volume(self.volume, self._utterances_started, self.options)
+
+    def _start(self, text: str) -> None:
+        if self._utterance is not None:
+            self.voice.cut()
+        self._utterance = self.voice.say(text, rate=self.rate, volume=self._volume_now())
+        self._utterances_started += 1
+
+    def _say(self, text: str) -> None:
+        """Say `text` and return once all of it has been heard; interruptions say it again."""
+        self._finish_speaking()
+        self._start(text)
+        self._sentence = self._utterance
+        while True:
+            woken = self._await(None)
+            if woken.why is _Wake.SPOKEN:
+                return
+            if woken.why in (_Wake.INTERRUPTED, _Wake.RESUMED):
+                self._start(text)
+                self._sentence = self._utterance
+
+    def _chime(self) -> None:
+        self._finish_speaking()
+        self._utterance = self.voice.chime(volume=self._volume_now())
+        self._finish_speaking()
+
+    def _finish_speaking(self) -> float:
+        """Let whatever is being said end before anything else starts: speech never overlaps.
+
+        Returns how long the listener paused meanwhile, for a hold to move its anchor by.
+        """
+        paused = 0.0
+        while self._utterance is not None:
+            paused += self._await(None).paused
+        return paused
+
+    def _sleep_until(self, anchor: float, offset: float) -> float:
+        """Wait until anchor + offset, moving the anchor by any pause; returns the anchor."""
+        while True:
+            woken = self._await(anchor + offset)
+            if woken.why is _Wake.DEADLINE:
+                return anchor
+            if woken.why is _Wake.RESUMED:
+                anchor += woken.paused
+
+    # -- the one place that waits --------------------------------------------------------------
+
+    def _await(self, deadline: float | None) -> _Woken:
+        while True:
+            if deadline is None and self._utterance is None and not self._waiting_for_key:
+                return _Woken(_Wake.SPOKEN)
+            event = self.inbox.wait(deadline)
+            if event is None:
+                return _Woken(_Wake.DEADLINE)
+            if isinstance(event, KeyPressed):
+                woken = self._key(event.key)
+                if woken is not None:
+                    return woken
+                continue
+            if self._note(event):
+                return _Woken(_Wake.SPOKEN)
+
+    def _note(self, event: object) -> bool:
+        """Track finished speech; True when the current utterance just ended."""
+        if isinstance(event, SpeechFailed):
+            raise SpeechUnavailable(event.message)
+        if isinstance(event, SpeechFinished) and event.utterance == self._utterance:
+            self._utterance = None
+            return True
+        return False
+
+    def _key(self, key: str) -> _Woken | None:
+        command = command_for(key)
+        if command is None:
+            # Any other key is harmless: while waiting it means "go on", otherwise nothing.
+            return _Woken(_Wake.KEY) if self._waiting_for_key else None
+        if command is Command.QUIT:
+            self._cut()
+            raise _Quit
+        if command in (Command.NEXT, Command.PAUSE) and self._waiting_for_key:
+            return _Woken(_Wake.KEY)
+        if command in (Command.NEXT, Command.BACK, Command.REPEAT):
+            self._cut()
+            raise _Navigate(STEP_MOVES[command])
+        if command is Command.PAUSE:
+            return self._paused()
+        if command is Command.HELP:
+            if self._waiting_for_key:
+                # Said without blocking, so the key that goes on still works during it.
+                self._start(HELP_TEXT)
+                return None
+            was_speaking = self._cut()
+            self._say(HELP_TEXT)
+            return _Woken(_Wake.INTERRUPTED) if was_speaking else None
+        return self._adjust(command)
+
+    def _show_status(self, text: str) -> None:
+        self._status = text
+        self.screen.show_status(text)
+
+    def _cut(self) -> bool:
+        """Silence the voice at once; True if something was being said."""
+        was_speaking = self._utterance is not None
+        self.voice.cut()
+        self._utterance = None
+        return was_speaking
+
+    def _adjust(self, command: Command) -> _Woken | None:
+        low, high = RATE_RANGE
+        if command is Command.SLOWER:
+            self.rate = max(low, self.rate - RATE_STEP)
+        elif command is Command.FASTER:
+            self.rate = min(high, self.rate + RATE_STEP)
+        elif command is Command.QUIETER:
+            self.volume = max(0.05, round(self.volume - VOLUME_STEP, 2))
+        elif command is Command.LOUDER:
+            self.volume = min(1.0, round(self.volume + VOLUME_STEP, 2))
+        if self._utterance is not None and self._utterance == self._sentence:
+            self._cut()
+            return _Woken(_Wake.INTERRUPTED)  # the sentence is said again, in the new voice
+        # Otherwise (a hold, a cue, the last feedback word) a short word says what changed:
+        # pressing 9 three times is heard three times.
+        self._start(FEEDBACK[command])
+        return None
+
+    def _paused(self) -> _Woken:
+        """Hold everything until Space (or any unmapped key); report how long it lasted."""
+        self._cut()
+        paused_at = self.clock.now()
+        status = self._status
+        self._show_status("Paused: press Space to go on")
+        while True:
+            event = self.inbox.wait(None)
+            if not isinstance(event, KeyPressed):
+                self._note(event)
+                continue
+            command = command_for(event.key)
+            if command in (Command.PAUSE, None):
+                break
+            if command is Command.QUIT:
+                raise _Quit
+            if command in (Command.NEXT, Command.BACK, Command.REPEAT):
+                raise _Navigate(STEP_MOVES[command])
+            if command is Command.HELP:
+                self._say(HELP_TEXT)
+            else:
+                self._adjust(command)
+        self._show_status(status)  # what it said before the pause ("Hold 30 s"...)
+        return _Woken(_Wake.RESUMED, self.clock.now() - paused_at)

@@ -1,0 +1,1 @@
+"""The sound edge: synthesis, PCM and the chime, aplay children, the speaker, export."""

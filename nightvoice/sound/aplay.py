@@ -1,0 +1,87 @@
+"""The `aplay` command line for a `--device` value.
+
+Its own module, free of heavy imports, because the head start (headstart.py) spawns `aplay`
+before anything else is loaded.
+"""
+
+from __future__ import annotations
+
+import threading
+
+PERIOD_MICROSECONDS = 10_000
+
+
+class AplaySound:
+    """A sound playing in an aplay child: is it done or stopped, and waiting for its end.
+
+    Shared by `audio.Playback` and `headstart.HeadStart`, which start aplay differently (the
+    head start before `subprocess` is even imported). A subclass's reader thread sets
+    `_exit_status` and `_stderr`, then `_finished`.
+    """
+
+    def __init__(self, device: str | None) -> None:
+        self._device = device
+        self._stopped = False
+        self._stderr = b""
+        self._exit_status: int | None = None
+        self._finished = threading.Event()
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the sound ends; True if it ended, False on timeout.
+
+        Raises SpeechUnavailable if aplay failed (no device, no sound server). A stopped
+        sound is not a failure.
+        """
+        if not self._finished.wait(timeout):
+            return False
+        if self._exit_status != 0 and not self._stopped:
+            from nightvoice.core.errors import SpeechUnavailable
+
+            stderr = self._stderr.decode(errors="replace")
+            raise SpeechUnavailable(failure_message(self._device, stderr))
+        return True
+
+
+def device_command(device: str | None, rate: int) -> tuple[list[str], dict[str, str]]:
+    """The aplay argv and extra environment for a `--device` value.
+
+    None or "default": the system default; "pulse:SINK": that PulseAudio/PipeWire sink;
+    anything else: an ALSA PCM name.
+    """
+    # 10 ms periods: aplay pads its last period with silence and exits only after playing
+    # it, so its default (~50 ms here) made every sentence "end", and a hold start, that late.
+    argv = ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", str(rate), "-c", "1"]
+    argv.append(f"--period-time={PERIOD_MICROSECONDS}")
+    env: dict[str, str] = {}
+    if device and device != "default":
+        if device.startswith("pulse:"):
+            sink = device[len("pulse:") :]
+            argv += ["-D", "pulse"]
+            if sink:
+                env["PULSE_SINK"] = sink
+        else:
+            argv += ["-D", device]
+    argv.append("-")
+    return argv, env
+
+
+def failure_message(device: str | None, stderr: str) -> str:
+    detail = " ".join(stderr.split())
+    if len(detail) > 300:
+        detail = detail[:300] + "..."
+    where = f"the audio device {device!r}" if device and device != "default" else "the sound device"
+    return (
+        f"Cannot play sound through {where}"
+        + (f" (aplay: {detail})" if detail else "")
+        + ". Check that a sound server is running (PulseAudio or PipeWire: `pulseaudio --start`, "
+        "or `sudo apt install pulseaudio`), pick another output with --device "
+        "(`nightvoice devices` lists them), or run with --text to follow the steps on screen."
+    )

@@ -1,0 +1,402 @@
+"""PCM in memory and an audio output the program owns, so speech can be cut at once.
+
+pyttsx3 plays through an `aplay` it cannot stop; here every sound is raw PCM piped into our own
+`aplay` child, which we can kill (silence within ~2 ms) and whose exit means "really finished".
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import math
+import os
+import signal
+import subprocess
+import threading
+import wave
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nightvoice.core.errors import SpeechUnavailable
+from nightvoice.sound.aplay import AplaySound, device_command
+
+FULL_SCALE = 32767
+DEFAULT_RATE = 22050  # espeak-ng's native rate: no resampling on the common path
+
+
+def _samples(data: bytes) -> array[int]:
+    values = array("h")
+    values.frombytes(data)
+    if _BIG_ENDIAN:
+        values.byteswap()
+    return values
+
+
+def _bytes(values: array[int]) -> bytes:
+    if _BIG_ENDIAN:
+        values = array("h", values)
+        values.byteswap()
+    return values.tobytes()
+
+
+_BIG_ENDIAN = array("h", [1]).tobytes() != b"\x01\x00"
+
+
+def _scale_bytes(data: bytes, gain: float) -> bytes:
+    """Multiply samples by `gain`, clipping at full scale (pure Python: ~0.2 us a sample)."""
+    values = _samples(data)
+    if 0.0 <= gain <= 1.0:
+        scaled = array("h", map(int, map(gain.__mul__, values)))
+    else:
+        scaled = array("h", (max(-32768, min(FULL_SCALE, int(v * gain))) for v in values))
+    return _bytes(scaled)
+
+
+@dataclass(frozen=True)
+class Pcm:
+    """Signed 16-bit little-endian mono samples at `rate` Hz."""
+
+    samples: bytes
+    rate: int
+
+    @property
+    def frames(self) -> int:
+        return len(self.samples) // 2
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.rate
+
+    def values(self) -> array[int]:
+        """The samples as integers (a copy), for analysis."""
+        return _samples(self.samples)
+
+    def scaled(self, gain: float) -> Pcm:
+        """Volume is applied here, not in the engine, so it can change between sentences."""
+        if gain == 1.0:
+            return self
+        return Pcm(_scale_bytes(self.samples, gain), self.rate)
+
+    def resampled(self, rate: int) -> Pcm:
+        """Linear interpolation; only for engines whose native rate differs (SAPI5, NSSS)."""
+        if rate == self.rate or not self.samples:
+            return Pcm(self.samples, rate)
+        src = _samples(self.samples)
+        n = max(1, round(len(src) * rate / self.rate))
+        step = (len(src) - 1) / max(1, n - 1)
+        out = array("h", bytes(2 * n))
+        for i in range(n):
+            x = i * step
+            j = int(x)
+            frac = x - j
+            nxt = src[j + 1] if j + 1 < len(src) else src[j]
+            out[i] = round(src[j] + (nxt - src[j]) * frac)
+        return Pcm(_bytes(out), rate)
+
+    @staticmethod
+    def concat(parts: Iterable[Pcm], rate: int | None = None) -> Pcm:
+        """Join parts end to end (for export); parts at other rates are resampled to `rate`."""
+        items = list(parts)
+        target = rate if rate is not None else (items[0].rate if items else DEFAULT_RATE)
+        return Pcm(b"".join(p.resampled(target).samples for p in items), target)
+
+    @staticmethod
+    def silence(seconds: float, rate: int = DEFAULT_RATE) -> Pcm:
+        return Pcm(bytes(2 * max(0, round(seconds * rate))), rate)
+
+    def leading_silence_seconds(self, threshold: int = 300) -> float:
+        """How long before the first sample louder than `threshold` (espeak starts with ~44 ms)."""
+        values = _samples(self.samples)
+        for i, v in enumerate(values):
+            if abs(v) > threshold:
+                return i / self.rate
+        return self.seconds
+
+    def trailing_silence_seconds(self, threshold: int = 300) -> float:
+        """How long after the last sample louder than `threshold` (espeak ends with ~0.5 s)."""
+        values = _samples(self.samples)
+        for i in range(len(values) - 1, -1, -1):
+            if abs(values[i]) > threshold:
+                return (len(values) - 1 - i) / self.rate
+        return self.seconds
+
+    def trimmed_start(self, keep_seconds: float = 0.01, threshold: int = 300) -> Pcm:
+        """Drop leading silence beyond `keep_seconds`: the first word starts sooner."""
+        lead = self.leading_silence_seconds(threshold)
+        drop = max(0, round((lead - keep_seconds) * self.rate))
+        if drop <= 0:
+            return self
+        return Pcm(self.samples[2 * drop :], self.rate)
+
+    def with_lead_in(self, seconds: float, threshold: int = 300) -> Pcm:
+        """Exactly `seconds` of silence before the first sound, trimming or padding.
+
+        espeak's own lead-in varies from 0 to ~60 ms, and a new output stream can lose its
+        first few ms (up to ~10 ms measured through PulseAudio): a fixed lead-in keeps the
+        first word whole without adding more delay than needed.
+        """
+        lead = self.leading_silence_seconds(threshold)
+        if lead >= seconds:
+            return self.trimmed_start(seconds, threshold)
+        return Pcm(bytes(2 * round((seconds - lead) * self.rate)) + self.samples, self.rate)
+
+
+def _chime_pcm(rate: int, seconds: float) -> Pcm:
+    # Two soft partials a fifth apart; 20 ms raised-cosine attack, then an exponential decay
+    # with a short cosine fade so it ends at true zero. Peak about 30 % of full scale.
+    n = round(seconds * rate)
+    attack = max(1, round(0.02 * rate))
+    tail = max(1, round(0.05 * rate))
+    decay_rate = 5.0 / seconds
+    out = array("h", bytes(2 * n))
+    for i in range(n):
+        t = i / rate
+        env = math.exp(-decay_rate * max(0.0, t - 0.02))
+        if i < attack:
+            env *= 0.5 - 0.5 * math.cos(math.pi * i / attack)
+        if i >= n - tail:
+            env *= 0.5 + 0.5 * math.cos(math.pi * (i - (n - tail)) / tail)
+        tone = 0.7 * math.sin(2 * math.pi * 660.0 * t) + 0.3 * math.sin(2 * math.pi * 990.0 * t)
+        out[i] = round(0.3 * FULL_SCALE * env * tone)
+    return Pcm(_bytes(out), rate)
+
+
+_chime_cached = functools.lru_cache(maxsize=8)(_chime_pcm)
+
+
+def chime(rate: int = DEFAULT_RATE, *, seconds: float = 0.6, volume: float = 1.0) -> Pcm:
+    """The soft step-change chime, generated in-process (no sound files to ship or lose)."""
+    return _chime_cached(rate, seconds).scaled(volume)
+
+
+def wav_bytes(pcm: Pcm) -> bytes:
+    """The PCM as a whole 16-bit mono WAV file, in memory (to be written in one go)."""
+    import io
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(pcm.rate)
+        f.writeframes(pcm.samples)
+    return buffer.getvalue()
+
+
+def write_wav(path: str | os.PathLike[str], pcm: Pcm) -> None:
+    with open(path, "wb") as f:
+        f.write(wav_bytes(pcm))
+
+
+def read_wav(path: str | os.PathLike[str]) -> Pcm:
+    """Reads 16-bit WAV; stereo is mixed down to mono (engines' files may be either)."""
+    with wave.open(str(path), "rb") as f:
+        channels, width, rate = f.getnchannels(), f.getsampwidth(), f.getframerate()
+        data = f.readframes(f.getnframes())
+    if width != 2:
+        raise ValueError(f"{path}: {8 * width}-bit WAV is not supported, expected 16-bit")
+    if channels == 1:
+        return Pcm(data, rate)
+    values = _samples(data)
+    mono = array(
+        "h", (sum(values[i : i + channels]) // channels for i in range(0, len(values), channels))
+    )
+    return Pcm(_bytes(mono), rate)
+
+
+# --- devices -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str  # what --device takes
+    description: str
+
+
+def parse_aplay_list(text: str) -> list[Device]:
+    """Parse `aplay -L`: an unindented PCM name, then indented description lines."""
+    devices: list[Device] = []
+    name: str | None = None
+    desc: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if line[0].isspace():
+            if name is not None:
+                desc.append(line.strip())
+            continue
+        if name is not None:
+            devices.append(Device(name, ", ".join(desc)))
+        name, desc = line.strip(), []
+    if name is not None:
+        devices.append(Device(name, ", ".join(desc)))
+    return devices
+
+
+def parse_pactl_sinks(text: str) -> list[Device]:
+    """Parse `pactl list short sinks`: index, name, driver, sample spec, state (tab-separated)."""
+    devices: list[Device] = []
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) < 2 or not fields[1].strip():
+            continue
+        extra = " ".join(f.strip() for f in fields[3:4])
+        desc = "sound server output" + (f" ({extra})" if extra else "")
+        devices.append(Device("pulse:" + fields[1].strip(), desc))
+    return devices
+
+
+def _run_quietly(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout if done.returncode == 0 else ""
+
+
+def list_devices() -> list[Device]:
+    """Outputs `--device` accepts: the default, ALSA PCMs, and sound-server sinks."""
+    import shutil
+
+    devices = [Device("default", "the system's default output")]
+    if shutil.which("aplay"):
+        devices += [
+            d for d in parse_aplay_list(_run_quietly(["aplay", "-L"])) if d.name != "default"
+        ]
+    if shutil.which("pactl"):
+        devices += parse_pactl_sinks(_run_quietly(["pactl", "list", "short", "sinks"]))
+    return devices
+
+
+# --- output --------------------------------------------------------------------------------
+
+NO_APLAY = (
+    "Cannot play sound: the `aplay` program is not installed. On Debian/Ubuntu install it with "
+    "`sudo apt install alsa-utils`, or run with --text to follow the steps on screen."
+)
+
+
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the child's whole process group and reap it (never leave an aplay behind)."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not get ignored
+        proc.kill()
+        proc.wait()
+    with _live_lock:
+        _live.discard(proc)
+
+
+@atexit.register
+def _kill_all() -> None:
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        _kill(proc)
+
+
+def _spawn(device: str | None, rate: int) -> subprocess.Popen[bytes]:
+    argv, extra = device_command(device, rate)
+    env = {**os.environ, **extra} if extra else None
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # its own process group: one killpg silences everything
+        )
+    except FileNotFoundError:
+        raise SpeechUnavailable(NO_APLAY) from None
+    with _live_lock:
+        _live.add(proc)
+    return proc
+
+
+class Playback(AplaySound):
+    """One sound playing in its own aplay.
+
+    A feeder thread writes the PCM (scaling it chunk by chunk, so a long sentence at a low
+    volume starts as fast as a loud one) and play() returns at once.
+    """
+
+    def __init__(
+        self, proc: subprocess.Popen[bytes], pcm: Pcm, device: str | None, gain: float = 1.0
+    ) -> None:
+        super().__init__(device)
+        self._proc = proc
+        self._thread = threading.Thread(
+            target=self._feed, args=(pcm.samples, gain), name="nightvoice-aplay", daemon=True
+        )
+        self._thread.start()
+
+    def _feed(self, data: bytes, gain: float) -> None:
+        proc = self._proc
+        assert proc.stdin is not None
+        assert proc.stderr is not None
+        try:
+            chunk = 4096  # small writes: a stop never waits behind a big blocking write
+            for start in range(0, len(data), chunk):
+                if self._stopped:
+                    break
+                piece = data[start : start + chunk]
+                proc.stdin.write(piece if gain == 1.0 else _scale_bytes(piece, gain))
+            proc.stdin.close()  # EOF: aplay drains and exits when the sound has really ended
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+        with contextlib.suppress(ValueError, OSError):
+            self._stderr = proc.stderr.read()
+        self._exit_status = proc.wait()
+        with _live_lock:
+            _live.discard(proc)
+        self._finished.set()
+
+    def stop(self) -> None:
+        """Silence at once: SIGKILL to aplay's group (the sound stops within ~2 ms), reaped."""
+        self._stopped = True
+        _kill(self._proc)
+        self._thread.join(timeout=5)
+
+
+class AplayOutput:
+    """Plays PCM through one `aplay` child per sound, on the output `--device` names."""
+
+    def __init__(self, device: str | None = None) -> None:
+        self.device = device
+        self._spare: subprocess.Popen[bytes] | None = None
+        self._spare_rate = 0
+        self._lock = threading.Lock()
+
+    def prewarm(self, rate: int = DEFAULT_RATE) -> None:
+        """Start aplay now, so connecting to the device overlaps start-up; play() uses it."""
+        with self._lock:
+            if self._spare is None:
+                self._spare = _spawn(self.device, rate)
+                self._spare_rate = rate
+
+    def play(self, pcm: Pcm, *, gain: float = 1.0) -> Playback:
+        """Start playing at once and return a handle; failures surface in Playback.wait()."""
+        with self._lock:
+            proc, self._spare = self._spare, None
+            if proc is not None and (self._spare_rate != pcm.rate or proc.poll() is not None):
+                _kill(proc)
+                proc = None
+        if proc is None:
+            proc = _spawn(self.device, pcm.rate)
+        return Playback(proc, pcm, self.device, gain)
+
+    def close(self) -> None:
+        """Drop an unused prewarmed aplay."""
+        with self._lock:
+            proc, self._spare = self._spare, None
+        if proc is not None:
+            _kill(proc)

@@ -1,0 +1,254 @@
+"""The Voice port's adapters: real speech through our own output, or text on screen.
+
+Finishing is reported as an event on the player's inbox (never by blocking the player), so a
+key can cut speech at any moment.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
+from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
+from nightvoice.core.ports import Event, Screen, SpeechFailed, SpeechFinished
+from nightvoice.sound.audio import AplayOutput, Pcm, Playback, chime
+from nightvoice.sound.headstart import HeadStart
+from nightvoice.sound.synth import Synthesizer
+
+# A sound ending in at least this much silence may be reported finished by its length alone.
+EARLY_FINISH_SILENCE = 0.2
+
+__all__ = ["CHIME_SECONDS", "LEAD_IN_SECONDS", "FirstWords", "SpeakerVoice", "TextVoice"]
+
+
+def chime_sound(volume: float = 1.0) -> Pcm:
+    """The step-change chime as played: exactly LEAD_IN_SECONDS of silence, then the tone,
+    so it lasts CHIME_SECONDS, as on the timeline (the tone itself starts from zero)."""
+    tone = chime(seconds=CHIME_TONE_SECONDS, volume=volume)
+    return Pcm.concat([Pcm.silence(LEAD_IN_SECONDS, tone.rate), tone])
+
+
+@dataclass(frozen=True)
+class FirstWords:
+    """The first thing this voice said, as played (for the next run's head start)."""
+
+    text: str
+    rate: int
+    volume: float
+    pcm: Pcm  # with its lead-in, before the volume
+
+
+class SpeakerVoice:
+    """Synthesises on the caller's thread (~4 ms a sentence) and plays one sound at a time."""
+
+    def __init__(
+        self,
+        synth: Synthesizer,
+        output: AplayOutput,
+        post: Callable[[Event], None],
+        *,
+        language: str = "en",
+        voice: str | None = None,
+        head_start: HeadStart | None = None,
+    ) -> None:
+        self._synth = synth
+        self._output = output
+        self._post = post
+        self._language = language
+        self._voice = voice
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._current: Playback | HeadStart | None = None
+        self._closed = False
+        # Already playing when we start (headstart.py): adopted if the first sentence is the
+        # one it plays, cut otherwise.
+        self._head_start = head_start
+        self.head_start_adopted = False
+        self.first_words: FirstWords | None = None
+
+    @property
+    def language(self) -> str:
+        return self._language
+
+    @property
+    def voice_name(self) -> str | None:
+        return self._voice
+
+    def engine_data_file(self) -> str | None:
+        """A file of the engine's voice data whose change means every sound may change."""
+        data_file = getattr(self._synth, "data_file", None)
+        return data_file() if callable(data_file) else None
+
+    def say(self, text: str, *, rate: int, volume: float) -> int:
+        first = self._next_id == 0
+
+        def make() -> Pcm:
+            pcm = self._synth.synthesize(
+                text, rate=rate, language=self._language, voice=self._voice
+            )
+            pcm = pcm.with_lead_in(LEAD_IN_SECONDS)
+            if first:
+                self.first_words = FirstWords(text, rate, volume, pcm)
+            return pcm
+
+        head = self._head_start
+        if head is not None and (
+            head.utterance.device == self._output.device
+            and head.utterance.matches(text, rate, _clamp(volume), self._language, self._voice)
+        ):
+            return self._start(make, volume, adopt=head)
+        return self._start(make, volume)
+
+    def chime(self, *, volume: float) -> int:
+        return self._start(chime_sound, volume)
+
+    def _start(self, make: Callable[[], Pcm], volume: float, adopt: HeadStart | None = None) -> int:
+        with self._lock:
+            self._next_id += 1
+            utterance = self._next_id
+            self._stop_current()
+            head, self._head_start = self._head_start, None
+            if head is not None and head is not adopt:
+                head.stop()  # not what the routine says first (after all): silence it now
+            if self._closed:
+                self._post(SpeechFinished(utterance))
+                return utterance
+            if adopt is not None and head is adopt:
+                self._current = adopt
+                self.head_start_adopted = True
+                threading.Thread(
+                    target=self._report,
+                    args=(utterance, adopt),
+                    name="nightvoice-voice",
+                    daemon=True,
+                ).start()
+                return utterance
+            try:
+                pcm = make()
+                if not pcm.samples:
+                    self._post(SpeechFinished(utterance))
+                    return utterance
+                # Scaling happens chunk by chunk as aplay takes the sound: no delay to start.
+                playback = self._output.play(pcm, gain=_clamp(volume))
+            except NightvoiceError as exc:
+                self._post(SpeechFailed(utterance, str(exc)))
+                return utterance
+            self._current = playback
+            heard_by = heard_deadline(pcm)
+        threading.Thread(
+            target=self._report,
+            args=(utterance, playback, heard_by),
+            name="nightvoice-voice",
+            daemon=True,
+        ).start()
+        return utterance
+
+    def _report(
+        self, utterance: int, playback: Playback | HeadStart, heard_by: float | None = None
+    ) -> None:
+        try:
+            timeout = None if heard_by is None else max(0.0, heard_by - time.monotonic())
+            playback.wait(timeout)  # False at `heard_by`: only trailing silence is left
+        except SpeechUnavailable as exc:
+            self._post(SpeechFailed(utterance, str(exc)))
+            return
+        self._post(SpeechFinished(utterance))
+
+    def _stop_current(self) -> None:
+        current, self._current = self._current, None
+        if current is not None and not current.done:
+            current.stop()
+
+    def cut(self) -> None:
+        with self._lock:
+            self._stop_current()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._stop_current()
+            head, self._head_start = self._head_start, None
+        if head is not None:
+            head.stop()
+        self._output.close()
+
+
+def heard_deadline(pcm: Pcm) -> float | None:
+    """When a sound that starts now has been heard, if that is before aplay can say so.
+
+    aplay exits some 30 ms after its last sample has played (it drains a padded period), and
+    that delay would add up over a routine's sentences. A sound ending in enough silence is
+    reported finished once its length has passed since it was started: the real start is a few
+    milliseconds later still, so all that can remain is part of the trailing silence, which
+    the next sound may cut. None: wait for aplay.
+    """
+    if pcm.trailing_silence_seconds() < EARLY_FINISH_SILENCE:
+        return None
+    return time.monotonic() + pcm.seconds
+
+
+def _clamp(volume: float) -> float:
+    return min(1.0, max(0.0, volume))
+
+
+volume_gain = _clamp  # the gain a volume setting plays at
+
+
+class TextVoice:
+    """--text mode: the sentence goes on screen and 'finishes' after its estimated length."""
+
+    def __init__(
+        self,
+        post: Callable[[Event], None],
+        screen: Screen,
+        estimate: Callable[[str, int], float] | None = None,
+    ) -> None:
+        self._post = post
+        self._screen = screen
+        self._estimate = estimate
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._timer: threading.Timer | None = None
+
+    def _seconds(self, text: str, rate: int) -> float:
+        if self._estimate is None:
+            from nightvoice.core.planner import estimate_speech_seconds
+
+            self._estimate = estimate_speech_seconds
+        return self._estimate(text, rate)
+
+    def say(self, text: str, *, rate: int, volume: float) -> int:
+        seconds = self._seconds(text, rate)
+        self._screen.show_text(text)
+        return self._start(seconds)
+
+    def chime(self, *, volume: float) -> int:
+        return self._start(CHIME_SECONDS)
+
+    def _start(self, seconds: float) -> int:
+        with self._lock:
+            self._cancel()
+            self._next_id += 1
+            utterance = self._next_id
+            timer = threading.Timer(
+                max(0.0, seconds), self._post, args=(SpeechFinished(utterance),)
+            )
+            timer.daemon = True
+            self._timer = timer
+            timer.start()
+        return utterance
+
+    def _cancel(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def cut(self) -> None:
+        with self._lock:
+            self._cancel()
+
+    def close(self) -> None:
+        self.cut()

@@ -1,0 +1,1 @@
+"""The user's things: folders, routines catalog, settings, the episode log, starters."""

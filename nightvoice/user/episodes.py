@@ -1,0 +1,159 @@
+"""The episode log for the doctor: one CSV row per night episode, local and append-only.
+
+After a routine with `log_episode: true`, one key answers "did it help?" and a row (start time,
+routine, how long, the answer) is appended to `paths.log_file()`. The log is never required:
+if it cannot be written, a one-line warning is printed and the session ends as usual.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
+from nightvoice.core.plan import Plan
+from nightvoice.core.player import Outcome, Player
+from nightvoice.core.routine import Question
+from nightvoice.user import paths
+
+HEADER = ("start", "routine", "seconds", "helped")
+ANSWERS = ("yes", "no", "unanswered")
+UNANSWERED = "unanswered"
+QUESTION = Question(
+    name="helped",
+    say="Did it help? Press Y for yes or N for no.",
+    choices={"y": "yes", "n": "no"},
+    default=UNANSWERED,
+    timeout=10.0,
+)
+
+
+@dataclass(frozen=True)
+class Episode:
+    start: datetime.datetime  # local time with its UTC offset
+    routine: str
+    seconds: float
+    helped: str  # yes, no or unanswered
+
+    def row(self) -> list[str]:
+        return [
+            self.start.isoformat(timespec="seconds"),
+            self.routine,
+            f"{self.seconds:.0f}",
+            self.helped,
+        ]
+
+
+def should_ask(plan: Plan, outcome: Outcome, interactive: bool) -> bool:
+    """Only for routines that ask for it, played at a terminal, and actually started."""
+    started = outcome.completed or (outcome.quit and bool(outcome.steps_started))
+    return plan.log_episode and interactive and started
+
+
+def append(episode: Episode, path: Path | None = None) -> Path:
+    """Add one row at the end (the header first if the log is new); never rewrites the file."""
+    path = path or paths.log_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            writer.writerow(HEADER)
+        writer.writerow(episode.row())
+        f.write(buffer.getvalue())  # one write: the row lands whole
+    return path
+
+
+def after_routine(
+    plan: Plan,
+    routine: str,
+    outcome: Outcome,
+    player: Player,
+    *,
+    interactive: bool,
+    err: TextIO | None = None,
+) -> Episode | None:
+    """The session's last step: ask "did it help?" and log the episode (or warn, never fail)."""
+    if not should_ask(plan, outcome, interactive):
+        return None
+    try:
+        helped = player.ask(QUESTION) or UNANSWERED
+    except SpeechUnavailable:
+        helped = UNANSWERED
+    start = datetime.datetime.now().astimezone() - datetime.timedelta(seconds=outcome.seconds)
+    episode = Episode(start, routine, outcome.seconds, helped if helped in ANSWERS else UNANSWERED)
+    try:
+        append(episode)
+    except (OSError, ValueError) as error:
+        print(f"nightvoice: could not write the episode log: {error}", file=err or sys.stderr)
+    return episode
+
+
+def read(path: Path | None = None) -> tuple[list[Episode], int]:
+    """Every readable episode, oldest first, and how many rows could not be read.
+
+    Rows that are not what `append` writes (bad bytes, wrong fields) are counted, not fatal;
+    a log that cannot be read at all is a NightvoiceError naming it. The file is never changed.
+    """
+    path = path or paths.log_file()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], 0
+    except OSError as error:
+        raise NightvoiceError(
+            f"cannot read the episode log {path}: {error.strerror or error}"
+        ) from None
+    # Bad bytes survive decoding as surrogates, so only their rows are lost.
+    text = data.decode("utf-8", errors="surrogateescape")
+    episodes: list[Episode] = []
+    unreadable = 0
+    rows = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error:  # the reader goes on with the next line
+            unreadable += 1
+            continue
+        if not row or tuple(row) == HEADER:
+            continue
+        try:
+            "".join(row).encode("utf-8")  # UnicodeEncodeError (a ValueError) on bad bytes
+            start, routine, seconds, helped = row
+            episodes.append(
+                Episode(datetime.datetime.fromisoformat(start), routine, float(seconds), helped)
+            )
+        except ValueError:
+            unreadable += 1
+    return episodes, unreadable
+
+
+def format_table(episodes: list[Episode]) -> str:
+    """Readable lines, newest last: date, time, routine, how long, whether it helped."""
+    if not episodes:
+        return "No episodes logged yet."
+    width = max(len(e.routine) for e in episodes)
+    lines = [f"{'when':<16}  {'routine':<{width}}  {'time':>5}  helped"]
+    for e in episodes:
+        minutes, secs = divmod(round(e.seconds), 60)
+        when = e.start.strftime("%Y-%m-%d %H:%M")
+        lines.append(f"{when:<16}  {e.routine:<{width}}  {minutes:>2}:{secs:02d}  {e.helped}")
+    return "\n".join(lines)
+
+
+def to_csv(episodes: list[Episode]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    for episode in episodes:
+        writer.writerow(episode.row())
+    return buffer.getvalue()

@@ -1,0 +1,254 @@
+"""The loader: valid routines load; every problem is reported at once with its location."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from nightvoice.core.errors import RoutineError
+from nightvoice.core.loader import load_routine, parse_routine
+from nightvoice.core.routine import EachSide, Repeat, Section, Step
+
+# shared/ stands beside the checkout, for developers and for CI's clean clone alike.
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "yaml-test-suite"
+LOCATED = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): \S.*")
+
+GOOD = b"""\
+nightvoice: 1
+title: Test
+rate: 120
+volume: 0.5
+ask:
+  name: side
+  say: Which leg?
+  choices: {l: left, r: right}
+  default: right
+steps:
+  - Sit up.
+  - section: Stretch
+    steps:
+      - each_side: true
+        steps:
+          - say: Stretch the {side} leg, then the {other_side}.
+            hold: 20
+            cues: {halfway: true, countdown: 3, release: Let go.}
+      - repeat: 2
+        steps:
+          - say: Round {round} of {rounds}.
+            rest: 5
+  - say: Breathe.
+    breathe: {in: 4, hold: 2, out: 6, times: 3}
+  - say: Ready?
+    wait_for_key: true
+  - say: Keep holding.
+    until_eased: {max: 60, every: 10}
+"""
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(text.encode(), "r.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_routine_using_every_feature_loads_into_the_model() -> None:
+    routine = parse_routine(GOOD, "good.yaml")
+    assert routine.title == "Test"
+    assert routine.voice.rate == 120
+    assert routine.ask is not None and routine.ask.choices == {"l": "left", "r": "right"}
+    first, section, breathe, wait, eased = routine.steps
+    assert first == Step(say="Sit up.", line=11)
+    assert isinstance(section, Section) and section.name == "Stretch"
+    sides, repeat = section.steps
+    assert isinstance(sides, EachSide) and isinstance(repeat, Repeat) and repeat.times == 2
+    hold = sides.steps[0]
+    assert isinstance(hold, Step) and hold.hold == 20 and hold.cues.countdown == 3
+    assert hold.cues.release == "Let go."
+    assert isinstance(breathe, Step) and breathe.breathe is not None
+    assert breathe.breathe.times == 3
+    assert isinstance(wait, Step) and wait.wait_for_key
+    assert isinstance(eased, Step) and eased.until_eased is not None
+    assert eased.until_eased.every == 10
+
+
+def test_every_built_in_routine_loads(builtin_routines: list[Path]) -> None:
+    assert len(builtin_routines) >= 6
+    for path in builtin_routines:
+        assert load_routine(path).title
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hodl: 30\n",
+            "r.yaml:5:5: unknown key `hodl` in a step; did you mean `hold`?",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: -5\n",
+            "r.yaml:5:11: `hold` must be more than 0 and at most 3600, not -5",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: 99999\n",
+            "r.yaml:5:11: `hold` must be more than 0 and at most 3600, not 99999",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: long\n",
+            "r.yaml:5:11: `hold` must be a number of seconds, not `long`",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nsteps: []\n",
+            "r.yaml:3:8: `steps` is empty; add at least one step",
+        ),
+        ("nightvoice: 1\ntitle: T\nsteps:\n  - {}\n", "r.yaml:4:5: this step is empty"),
+        ("nightvoice: 2\ntitle: T\nsteps: [x]\n", "r.yaml:1:13: unknown format version 2"),
+        ("title: T\nsteps: [x]\n", "r.yaml:1:1: the routine has no format version"),
+        ("- a\n- b\n", "r.yaml:1:1: a routine must be a mapping"),
+        (
+            "nightvoice: 1\ntitle: T\ntitle: U\nsteps: [x]\n",
+            "r.yaml:3:1: `title` appears twice in the routine (first on line 2)",
+        ),
+        ("nightvoice: 1\ntitle: [T\n", "r.yaml:3:1: YAML syntax"),
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: 5\n    pause: 2\n",
+            "r.yaml:6:5: a step can do only one of `hold`, `pause`",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    pause: 5\n    cues: {halfway: true}\n",
+            "r.yaml:6:5: `cues` only go with `hold:` or `rest:`",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: Stretch the {sdie} leg.\n",
+            "r.yaml:4:10: `say` uses an unknown variable `{sdie}`; did you mean `side`?",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: Round {round}.\n",
+            "r.yaml:4:10: `say` uses an unknown variable `{round}`",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nvolume: 3\nsteps: [x]\n",
+            "r.yaml:3:9: `volume` must be at least 0 and at most 1, not 3",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: 5\n    cues: {countdown: 5}\n",
+            "r.yaml:6:23: `cues` `countdown: 5` does not fit in 5 s",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nask: {name: side, say: Q, choices: {l: left, r: right}, "
+            "default: middle}\nsteps: [x]\n",
+            "r.yaml:3:66: `ask` `default` must be one of `left`, `right`",
+        ),
+    ],
+)
+def test_each_problem_is_located_and_says_how_to_fix_it(text: str, expected: str) -> None:
+    found = problems_of(text)
+    assert any(problem.startswith(expected) or expected in problem for problem in found), found
+
+
+def test_all_problems_are_reported_at_once_in_file_order() -> None:
+    found = problems_of(
+        "nightvoice: 1\ntitle: T\nrate: 10\nsteps:\n  - say: a\n    hodl: 3\n  - say: b\n    hold: 0\n"
+    )
+    assert [p.split(": ")[0] for p in found] == ["r.yaml:3:7", "r.yaml:6:5", "r.yaml:8:11"]
+
+
+def test_not_utf8_is_located_at_the_bad_byte() -> None:
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(b"nightvoice: 1\ntitle: caf\xe9\n", "r.yaml")
+    assert str(caught.value.problems[0]).startswith("r.yaml:2:11: the file is not UTF-8")
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n", b"# only a comment\n"])
+def test_an_empty_file_says_what_a_routine_needs(data: bytes) -> None:
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(data, "r.yaml")
+    message = str(caught.value)
+    assert message.startswith("r.yaml:1:1: the file")
+    assert "nightvoice" in message
+
+
+def test_a_utf8_bom_is_accepted() -> None:
+    assert parse_routine(b"\xef\xbb\xbf" + GOOD, "bom.yaml").title == "Test"
+
+
+def test_a_self_referencing_alias_is_refused_not_looped() -> None:
+    found = problems_of("nightvoice: 1\ntitle: T\nsteps: &s\n  - repeat: 2\n    steps: *s\n")
+    assert any("more than" in problem for problem in found)
+
+
+def test_a_missing_file_is_a_located_error(tmp_path: Path) -> None:
+    with pytest.raises(RoutineError) as caught:
+        load_routine(tmp_path / "nope.yaml")
+    assert str(caught.value).startswith(f"{tmp_path / 'nope.yaml'}:1:1: cannot read the file")
+
+
+def corpus_files() -> list[Path]:
+    return sorted(p for p in CORPUS.glob("*/*.yaml"))
+
+
+def test_the_yaml_test_suite_corpus_is_present() -> None:
+    """The corpus test below must not pass vacuously."""
+    assert len(corpus_files()) > 300
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_yaml_test_suite_document_gets_a_clean_located_error(path: Path) -> None:
+    """Invalid YAML, and valid YAML that is no routine: never a traceback, always located."""
+    with pytest.raises(RoutineError) as caught:
+        load_routine(path)
+    for problem in caught.value.problems:
+        match = LOCATED.match(str(problem))
+        assert match, str(problem)
+        assert match["path"] == str(path)
+        assert int(match["line"]) >= 1 and int(match["col"]) >= 1
+        assert "\n" not in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("say", "expected"),
+    [
+        ("hello {side:d}", "has `{side:d}`; a variable is a plain word in braces"),
+        ("{side!r} leg", "has `{side!r}`"),
+        ("{side:>{other_side}}", "has `{side:>{other_side}}`"),
+        ("{side.upper}", "has `{side.upper}`"),
+        ("{} leg", "has `{}`"),
+        ("an { unmatched", "has an unmatched `{` or `}`"),
+    ],
+)
+def test_only_plain_variables_are_accepted_in_texts(say: str, expected: str) -> None:
+    """What `check` accepts must play: str.format would crash on these or speak them oddly."""
+    found = problems_of(f'nightvoice: 1\ntitle: T\nsteps:\n  - say: "{say}"\n')
+    assert any(expected in problem for problem in found), found
+
+
+def test_a_section_name_is_checked_like_any_text() -> None:
+    found = problems_of(
+        "nightvoice: 1\ntitle: T\nsteps:\n  - section: Stretch {x\n    steps: [a]\n"
+    )
+    assert found == [
+        "r.yaml:4:14: `section` (its name) has an unmatched `{` or `}`; write `{{` or `}}` for a brace"
+    ]
+
+
+@pytest.mark.parametrize(("written", "value"), [("01", 1), ("0x1", 1), ("1", 1)])
+def test_the_version_may_be_written_as_yaml_writes_integers(written: str, value: int) -> None:
+    routine = parse_routine(f"nightvoice: {written}\ntitle: T\nsteps: [a]\n".encode(), "r.yaml")
+    assert routine.title == "T"
+    assert value == 1
+
+
+@pytest.mark.parametrize("written", ["1:00", "0b2", "1_0_", "0o9", "0x", "1e400"])
+def test_an_odd_number_is_never_a_crash(written: str) -> None:
+    """As a version it is a located problem; as a hold it loads or is a located problem."""
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(f"nightvoice: {written}\ntitle: T\nsteps: [a]\n".encode(), "r.yaml")
+    assert all(LOCATED.match(str(p)) for p in caught.value.problems)
+    hold = f"nightvoice: 1\ntitle: T\nsteps:\n  - say: a\n    hold: {written}\n"
+    problems = []
+    try:
+        parse_routine(hold.encode(), "r.yaml")
+    except RoutineError as error:
+        problems = error.problems
+    assert all(LOCATED.match(str(p)) for p in problems)

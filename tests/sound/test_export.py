@@ -1,0 +1,290 @@
+"""Export renders the whole routine to one WAV; its timing is checked from the file itself.
+
+Real espeak-ng throughout: the expected timeline is laid out again here from freshly
+synthesised sentences, and the WAV must have speech, silence and chimes exactly there.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from pathlib import Path
+
+import pytest
+
+from nightvoice.cli import run
+from nightvoice.core.errors import SpeechUnavailable
+from nightvoice.core.loader import load_routine
+from nightvoice.core.plan import Entry, Plan
+from nightvoice.core.planner import compile_plan, timeline, total_seconds
+from nightvoice.sound.audio import DEFAULT_RATE, Pcm, read_wav
+from nightvoice.sound.export import (
+    CACHE_FOLDER,
+    TAKE_YOUR_TIME,
+    SpeechCache,
+    export_plan,
+    render,
+)
+from nightvoice.sound.speaker import LEAD_IN_SECONDS
+from nightvoice.sound.synth import EspeakSynthesizer
+from nightvoice.user import paths
+from nightvoice.user.catalog import resolve
+from nightvoice.user.config import resolve_settings
+
+SPEECH_RMS_FLOOR = 150.0  # espeak at volume 0.3-0.6 is in the thousands; silence is 0
+SILENCE_PEAK = 8
+
+
+@pytest.fixture(scope="module")
+def synth() -> EspeakSynthesizer:
+    engine = EspeakSynthesizer()
+    try:
+        engine.warm_up()
+    except SpeechUnavailable as exc:  # pragma: no cover - CI installs espeak-ng
+        pytest.skip(str(exc))
+    return engine
+
+
+def calf_plan() -> Plan:
+    routine = load_routine(resolve("calf-cramp").path)
+    return compile_plan(routine, resolve_settings(routine.voice, {}, {}).settings)
+
+
+def expected_timeline(plan: Plan, synth: EspeakSynthesizer) -> list[Entry]:
+    """planner.timeline fed the real synthesised lengths of the sentences the export used.
+
+    espeak-ng does not render a sentence bit-identically every time (the first call after
+    start-up differs most), so the lengths are read back from the export's speech cache,
+    which must hold every sentence: nothing new is synthesised here.
+    """
+    settings = plan.settings
+    cache = SpeechCache(synth, paths.cache_dir() / CACHE_FOLDER, synth.engine_version())
+
+    def seconds(text: str) -> float:
+        pcm = cache.synthesize(
+            text, rate=settings.rate, language=settings.language, voice=settings.voice
+        )
+        return pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS).seconds
+
+    entries = timeline(export_plan(plan), seconds)
+    assert cache.misses == 0, "the export did not cache (or did not use) every sentence"
+    return entries
+
+
+def window(values: array[int], start: float, end: float) -> array[int]:
+    return values[round(start * DEFAULT_RATE) : round(end * DEFAULT_RATE)]
+
+
+def rms(values: array[int]) -> float:
+    return math.sqrt(sum(v * v for v in values) / len(values)) if values else 0.0
+
+
+def tone_share(values: array[int], frequency: float) -> float:
+    """Goertzel: the share of the window's energy at `frequency` (1.0 = a pure tone)."""
+    n = len(values)
+    k = 2 * math.cos(2 * math.pi * frequency / DEFAULT_RATE)
+    s1 = s2 = 0.0
+    for v in values:
+        s1, s2 = v + k * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - k * s1 * s2
+    energy = sum(v * v for v in values)
+    return 2 * power / (n * energy) if energy else 0.0
+
+
+def sound_intervals(entries: list[Entry]) -> list[tuple[float, float]]:
+    return [(e.offset, e.offset + e.duration) for e in entries if e.kind in ("say", "cue", "chime")]
+
+
+def quiet_gaps(entries: list[Entry], margin: float = 0.02) -> list[tuple[float, float]]:
+    """Stretches inside holds, rests and waits where nothing is said or chimed."""
+    sounds = sound_intervals(entries)
+    gaps = []
+    for e in entries:
+        if e.kind not in ("hold", "wait", "until-eased"):
+            continue
+        cursor = e.offset
+        for start, end in sorted(sounds):
+            if end <= cursor or start >= e.offset + e.duration:
+                continue
+            if start - cursor > 2 * margin:
+                gaps.append((cursor + margin, start - margin))
+            cursor = max(cursor, end)
+        if e.offset + e.duration - cursor > 2 * margin:
+            gaps.append((cursor + margin, e.offset + e.duration - margin))
+    return gaps
+
+
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture
+def exported(
+    shared_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Pcm, Path]:
+    """calf-cramp exported once by the CLI; the tests share its home (and speech cache)."""
+    monkeypatch.setenv("NIGHTVOICE_HOME", str(shared_home))
+    out = shared_home / "calf.wav"
+    if not out.exists():
+        assert run(["export", "calf-cramp", "-o", str(out)]) == 0
+    return read_wav(out), out
+
+
+def test_the_file_is_22050_hz_mono_and_as_long_as_the_timeline(
+    exported: tuple[Pcm, Path], synth: EspeakSynthesizer
+) -> None:
+    pcm, _ = exported
+    entries = expected_timeline(calf_plan(), synth)
+    assert pcm.rate == 22050
+    assert abs(pcm.seconds - total_seconds(entries)) <= 0.050
+    assert pcm.seconds > 240  # holds and rests are in it, not just the words
+
+
+def test_speech_is_where_the_timeline_says_speech(
+    exported: tuple[Pcm, Path], synth: EspeakSynthesizer
+) -> None:
+    values = exported[0].values()
+    spoken = [e for e in expected_timeline(calf_plan(), synth) if e.kind in ("say", "cue")]
+    assert len(spoken) > 30
+    for entry in spoken:
+        level = rms(window(values, entry.offset, entry.offset + entry.duration))
+        assert level > SPEECH_RMS_FLOOR, (entry, level)
+        # and it starts on time: the first 60 ms after the offset already carry sound
+        onset = window(values, entry.offset, entry.offset + 0.06)
+        assert max(abs(v) for v in onset) > 100, entry
+
+
+def test_silence_is_where_the_timeline_says_silence(
+    exported: tuple[Pcm, Path], synth: EspeakSynthesizer
+) -> None:
+    values = exported[0].values()
+    entries = expected_timeline(calf_plan(), synth)
+    gaps = quiet_gaps(entries)
+    assert sum(end - start for start, end in gaps) > 150  # most of the routine is holding
+    for start, end in gaps:
+        assert max(abs(v) for v in window(values, start, end)) <= SILENCE_PEAK, (start, end)
+
+
+def test_chimes_ring_where_the_timeline_puts_them(
+    exported: tuple[Pcm, Path], synth: EspeakSynthesizer
+) -> None:
+    values = exported[0].values()
+    chimes = [e for e in expected_timeline(calf_plan(), synth) if e.kind == "chime"]
+    assert len(chimes) > 10
+    for entry in chimes:
+        ring = window(values, entry.offset + 0.02, entry.offset + 0.3)
+        assert rms(ring) > 500, entry
+        assert tone_share(ring, 660.0) > 0.3, entry  # the chime's main partial
+
+
+def test_keys_only_steps_become_spoken_pauses_and_the_question_is_not_spoken(
+    exported: tuple[Pcm, Path], synth: EspeakSynthesizer
+) -> None:
+    entries = expected_timeline(calf_plan(), synth)
+    texts = [e.text for e in entries if e.kind in ("say", "cue")]
+    assert TAKE_YOUR_TIME in texts
+    assert any("Press Enter when it eases" in text for text in texts)  # the check-ins
+    assert not any("Which leg" in text for text in texts)
+    assert any("left" in text for text in texts)  # the question's default fills {side}
+    assert not [e for e in entries if e.kind == "wait"]
+
+
+def test_sentences_come_from_the_cache_the_second_time(synth: EspeakSynthesizer) -> None:
+    plan = calf_plan()
+    folder = paths.cache_dir() / CACHE_FOLDER
+    first = render(plan, synth, cache_folder=folder)
+    second = render(plan, synth, cache_folder=folder)
+    assert first.synthesized > 20
+    assert (second.synthesized, second.cached) == (0, first.synthesized)
+    assert second.pcm == first.pcm
+
+
+def test_the_cache_key_includes_the_rate(synth: EspeakSynthesizer) -> None:
+    folder = paths.cache_dir() / CACHE_FOLDER
+    routine = load_routine(resolve("calm-breathing").path)
+    slow = resolve_settings(routine.voice, {}, {"rate": 100}).settings
+    fast = resolve_settings(routine.voice, {}, {"rate": 200}).settings
+    a = render(compile_plan(routine, slow), synth, cache_folder=folder)
+    b = render(compile_plan(routine, fast), synth, cache_folder=folder)
+    assert b.cached == 0
+    assert b.seconds < a.seconds
+
+
+def test_an_existing_output_is_kept_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "mine.wav"
+    out.write_bytes(b"not yours to overwrite")
+    assert run(["export", "calm-breathing", "-o", str(out)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert out.read_bytes() == b"not yours to overwrite"
+    assert run(["export", "calm-breathing", "-o", str(out), "--force"]) == 0
+    assert read_wav(out).seconds > 60
+    assert not list(tmp_path.glob(".*"))  # no temporary left behind
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_an_unwritable_output_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], force: bool
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    out = tmp_path / "a-file" / "x.wav"
+    assert run(["export", "calm-breathing", "-o", str(out), *(["--force"] if force else [])]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"cannot write {out}" in err and "is not a folder" in err
+
+
+def test_the_write_itself_never_replaces_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
+    from nightvoice.cli import _write_output
+    from nightvoice.core.errors import NightvoiceError
+
+    out = tmp_path / "x.wav"
+    out.write_bytes(b"appeared after the early check")
+    with pytest.raises(NightvoiceError, match="already exists"):
+        _write_output(out, b"RIFF", force=False)
+    assert out.read_bytes() == b"appeared after the early check"
+    _write_output(out, b"RIFF", force=True)
+    assert out.read_bytes() == b"RIFF"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav"]
+
+
+def test_the_synthesizer_names_its_engine_build_and_the_cache_keys_on_it(
+    synth: EspeakSynthesizer,
+) -> None:
+    from nightvoice.sound.synth import Pyttsx3FileSynthesizer
+
+    assert synth.engine_version().startswith("EspeakSynthesizer/espeak-ng-1.")
+    assert Pyttsx3FileSynthesizer().engine_version().startswith("Pyttsx3FileSynthesizer/pyttsx3-")
+
+    class Upgraded(EspeakSynthesizer):
+        def engine_version(self) -> str:
+            return "EspeakSynthesizer/espeak-ng-99"
+
+    folder = paths.cache_dir() / CACHE_FOLDER
+    plan = compile_plan(load_routine(resolve("calm-breathing").path), calf_plan().settings)
+    first = render(plan, synth, cache_folder=folder)
+    assert render(plan, synth, cache_folder=folder).synthesized == 0
+    upgraded = render(plan, Upgraded(), cache_folder=folder)  # a new build: nothing reused
+    assert (upgraded.synthesized, upgraded.cached) == (first.synthesized, 0)
+
+
+def test_the_timeline_is_laid_out_once_with_the_real_lengths(
+    synth: EspeakSynthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nightvoice.sound import export
+
+    plan = calf_plan()
+    calls: list[object] = []
+
+    def counted(*args: object, **kwargs: object) -> list[Entry]:
+        calls.append(args)
+        return timeline(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export, "timeline", counted)
+    render(plan, synth, cache_folder=paths.cache_dir() / CACHE_FOLDER)
+    assert len(calls) == 1
+    said = {e.text for e in expected_timeline(plan, synth) if e.kind in ("say", "cue")}
+    texts = export.sentences(export.export_plan(plan))
+    assert len(texts) == len(set(texts)) and set(texts) == said

@@ -1,0 +1,145 @@
+"""The episode log: one key answers "did it help?", one row is appended, failures only warn."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+
+from nightvoice.cli import run
+from nightvoice.core.plan import Plan, PlanStep, Say
+from nightvoice.core.player import Outcome, Player, PlayerOptions
+from nightvoice.user import episodes, paths
+from tests.fakes import FakeVoice, FakeWorld, fake_player
+
+PLAN = Plan("Relief", (PlanStep(1, "Stretch", "", (Say("Stretch."),)),), log_episode=True)
+
+
+def player(world: FakeWorld, interactive: bool = True) -> tuple[Player, FakeVoice]:
+    p, voice, _ = fake_player(world, options=PlayerOptions(interactive=interactive))
+    return p, voice
+
+
+def finished(seconds: float = 200.0, **kwargs: object) -> Outcome:
+    values: dict[str, object] = {"completed": True, "steps_started": [1], **kwargs}
+    return Outcome(started=1000.0, ended=1000.0 + seconds, **values)  # type: ignore[arg-type]
+
+
+def rows() -> list[list[str]]:
+    return list(csv.reader(io.StringIO(paths.log_file().read_text())))
+
+
+def test_y_answers_yes_and_one_row_is_appended() -> None:
+    world = FakeWorld()
+    p, voice = player(world)
+    world.press(4.0, "y")
+    before = datetime.datetime.now().astimezone()
+    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    assert episode is not None and episode.helped == "yes"
+    assert voice.said()[0][1] == "Did it help? Press Y for yes or N for no."
+    header, row = rows()
+    assert header == ["start", "routine", "seconds", "helped"]
+    start = datetime.datetime.fromisoformat(row[0])
+    assert start.utcoffset() is not None  # local time with its offset
+    assert abs((before - datetime.timedelta(seconds=200) - start).total_seconds()) < 5
+    assert row[1:] == ["calf-cramp", "200", "yes"]
+
+
+def test_no_key_in_time_is_unanswered_and_rows_accumulate() -> None:
+    world = FakeWorld()
+    p, _ = player(world)
+    episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    world.press(world.elapsed + 2.0, "N")
+    episodes.after_routine(PLAN, "foot-cramp", finished(90), p, interactive=True)
+    assert [r[3] for r in rows()[1:]] == ["unanswered", "no"]
+
+
+def test_quit_at_the_question_is_unanswered() -> None:
+    world = FakeWorld()
+    p, _ = player(world)
+    world.press(1.0, "q")
+    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    assert episode is not None and episode.helped == "unanswered"
+
+
+def test_quit_after_starting_still_asks() -> None:
+    world = FakeWorld()
+    p, _ = player(world)
+    world.press(1.0, "y")
+    outcome = finished(30, completed=False, quit=True)
+    assert episodes.after_routine(PLAN, "calf-cramp", outcome, p, interactive=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("plan", "outcome", "interactive"),
+    [
+        (PLAN, finished(), False),  # no terminal: nobody to ask
+        (Plan("Bedtime", PLAN.steps, log_episode=False), finished(), True),
+        (PLAN, Outcome(quit=True), True),  # quit before the first step
+    ],
+)
+def test_nothing_is_asked_or_logged(plan: Plan, outcome: Outcome, interactive: bool) -> None:
+    world = FakeWorld()
+    p, voice = player(world)
+    assert episodes.after_routine(plan, "x", outcome, p, interactive=interactive) is None
+    assert voice.said() == [] and not paths.log_file().exists()
+
+
+def test_a_log_that_cannot_be_written_warns_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    paths.log_file().mkdir(parents=True)  # a folder where the file should be
+    world = FakeWorld()
+    p, _ = player(world)
+    world.press(1.0, "y")
+    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    assert episode is not None
+    err = capsys.readouterr().err
+    assert err.startswith("nightvoice: could not write the episode log") and err.count("\n") == 1
+
+
+def test_log_prints_recent_episodes_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["log"]) == 0
+    assert "No episodes logged yet." in capsys.readouterr().out
+    start = datetime.datetime(2026, 3, 1, 3, 12, tzinfo=datetime.timezone.utc)
+    for n, answer in enumerate(["yes", "no", "unanswered"]):
+        episodes.append(
+            episodes.Episode(start + datetime.timedelta(days=n), "calf-cramp", 275, answer)
+        )
+    with paths.log_file().open("a") as f:
+        f.write("garbage line\n")
+    assert run(["log", "--last", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "2026-03-02 03:12" in out and "4:35" in out and "unanswered" in out
+    assert "2026-03-01" not in out and "1 earlier" in out
+    assert "skipped 1 unreadable" in err
+    assert run(["log", "--csv"]) == 0
+    table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert table[0] == ["start", "routine", "seconds", "helped"]
+    assert [r[3] for r in table[1:]] == ["yes", "no", "unanswered"]
+    assert table[1][0] == "2026-03-01T03:12:00+00:00"
+
+
+def test_a_log_with_bad_bytes_keeps_its_good_rows_and_is_never_rewritten(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    start = datetime.datetime(2026, 3, 1, 3, 12, tzinfo=datetime.timezone.utc)
+    episodes.append(episodes.Episode(start, "calf-cramp", 275, "yes"))
+    with paths.log_file().open("ab") as f:
+        f.write(b"2026-03-02T03:12:00+00:00,calf-\xff\xfe,100,no\n\x00\xc3,\n")
+    episodes.append(episodes.Episode(start, "foot-cramp", 60, "no"))
+    before = paths.log_file().read_bytes()
+    assert run(["log"]) == 0
+    out, err = capsys.readouterr()
+    assert "calf-cramp" in out and "foot-cramp" in out
+    assert "skipped 2 unreadable" in err and "Traceback" not in err
+    assert paths.log_file().read_bytes() == before
+
+
+def test_a_log_that_cannot_be_read_is_one_line_and_a_failure(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    paths.log_file().mkdir(parents=True)  # a folder where the file should be
+    assert run(["log"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nightvoice: cannot read the episode log") and err.count("\n") == 1

@@ -6,6 +6,7 @@ before anything else is loaded.
 
 from __future__ import annotations
 
+import os
 import threading
 
 PERIOD_MICROSECONDS = 10_000
@@ -71,6 +72,44 @@ def device_command(device: str | None, rate: int) -> tuple[list[str], dict[str, 
             argv += ["-D", device]
     argv.append("-")
     return argv, env
+
+
+def child_command(device: str | None, rate: int) -> tuple[list[str], dict[str, str]]:
+    """`device_command`, run so that aplay dies with us, however we die.
+
+    Every aplay child is started through this. util-linux's `setpriv --pdeathsig KILL` sets
+    the kernel's parent-death signal and then becomes aplay (the same process, the same PID):
+    if nightvoice is killed (SIGKILL, a signal before its handlers are set, a crash), the
+    kernel kills aplay at once instead of leaving it to speak what is left in its pipe. The
+    "parent" is the spawning *thread*: spawn aplay only from threads that live as long as
+    the sound (the main thread does). Without setpriv (not Linux) aplay runs bare; the
+    `atexit` and signal clean-up still stop it on every catchable exit.
+    """
+    argv, env = device_command(device, rate)
+    setpriv = _which("setpriv")
+    # Only when aplay is there too: a missing aplay must stay a FileNotFoundError, not a
+    # setpriv that starts and then fails.
+    if setpriv and _which("aplay"):
+        argv = [setpriv, "--pdeathsig", "KILL", "--", *argv]
+    return argv, env
+
+
+_FOUND: dict[tuple[str, str], str] = {}
+
+
+def _which(name: str) -> str:
+    """The path of `name` on PATH, or "" (plain os calls: the head start imports nothing)."""
+    path = os.environ.get("PATH", os.defpath)
+    key = (name, path)
+    if key not in _FOUND:
+        found = ""
+        for folder in path.split(os.pathsep):
+            candidate = os.path.join(folder or ".", name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                found = candidate
+                break
+        _FOUND[key] = found
+    return _FOUND[key]
 
 
 def failure_message(device: str | None, stderr: str) -> str:

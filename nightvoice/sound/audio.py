@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nightvoice.core.errors import SpeechUnavailable
-from nightvoice.sound.aplay import AplaySound, device_command
+from nightvoice.sound.aplay import AplaySound, child_command
 
 FULL_SCALE = 32767
 DEFAULT_RATE = 22050  # espeak-ng's native rate: no resampling on the common path
@@ -304,7 +304,7 @@ def _kill_all() -> None:
 
 
 def _spawn(device: str | None, rate: int) -> subprocess.Popen[bytes]:
-    argv, extra = device_command(device, rate)
+    argv, extra = child_command(device, rate)
     env = {**os.environ, **extra} if extra else None
     try:
         proc = subprocess.Popen(

@@ -270,9 +270,9 @@ class HeadStart(AplaySound):
 
 def _spawn(device: str | None, rate: int) -> tuple[int, int, int]:
     """aplay reading raw PCM from a pipe, in its own session; (pid, stdin fd, stderr fd)."""
-    from nightvoice.sound.aplay import device_command
+    from nightvoice.sound.aplay import child_command
 
-    argv, extra = device_command(device, rate)
+    argv, extra = child_command(device, rate)
     stdin_r, stdin_w = os.pipe()
     err_r, err_w = os.pipe()
     env = {**os.environ, **extra}

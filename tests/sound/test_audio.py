@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from nightvoice.core.errors import SpeechUnavailable
+from nightvoice.sound.aplay import device_command
 from nightvoice.sound.audio import (
     AplayOutput,
     Device,
     Pcm,
     chime,
-    device_command,
     parse_aplay_list,
     parse_pactl_sinks,
 )

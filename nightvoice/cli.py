@@ -127,9 +127,8 @@ def list_routines() -> int:
 def show(routine: str) -> int:
     """Print a routine as text with timings, for reading by day."""
     from nightvoice.core.describe import describe
-    from nightvoice.core.loader import load_routine
     from nightvoice.core.planner import compile_plan
-    from nightvoice.user.catalog import resolve
+    from nightvoice.user.catalog import load_routine, resolve
     from nightvoice.user.config import load_config, resolve_settings
 
     loaded = load_routine(resolve(routine).path)
@@ -143,7 +142,7 @@ def show(routine: str) -> int:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def check(files: tuple[Path, ...]) -> int:
     """Check routine FILES; print every problem as file:line:column."""
-    from nightvoice.core.loader import load_routine
+    from nightvoice.user.catalog import load_routine
 
     bad = 0
     for path in files:
@@ -153,6 +152,15 @@ def check(files: tuple[Path, ...]) -> int:
             bad += 1
             for problem in error.problems:
                 click.echo(str(problem), err=True)
+            continue
+        except Exception as error:  # a bug, not the user's fault: still check the other files
+            bad += 1
+            reason = " ".join(str(error).split())[:200] or type(error).__name__
+            click.echo(
+                f"{path}:1:1: nightvoice failed to check this file ({type(error).__name__}: "
+                f"{reason}); please report it",
+                err=True,
+            )
             continue
         click.echo(f"{path}: ok ({routine.title})")
     if bad:
@@ -239,7 +247,7 @@ def new(name: str, edit: bool, force: bool, shadow: bool) -> int:
     if not edit:
         return 0
     click.edit(filename=str(created.path))
-    from nightvoice.core.loader import load_routine
+    from nightvoice.user.catalog import load_routine
 
     load_routine(created.path)  # problems are reported as file:line:column, exit 2
     click.echo(f"{created.path}: ok")
@@ -269,8 +277,7 @@ def config_command(ctx: click.Context, routine: str | None) -> int | None:
 
     voice = Voice()
     if routine:
-        from nightvoice.core.loader import load_routine
-        from nightvoice.user.catalog import resolve
+        from nightvoice.user.catalog import load_routine, resolve
 
         voice = load_routine(resolve(routine).path).voice
     resolved = resolve_settings(voice, load_config(), {})
@@ -334,13 +341,12 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     import time
 
     from nightvoice.core.describe import clock_time
-    from nightvoice.core.loader import load_routine
     from nightvoice.core.planner import compile_plan
     from nightvoice.sound.audio import wav_bytes
     from nightvoice.sound.export import CACHE_FOLDER, render
     from nightvoice.sound.synth import make_synthesizer
     from nightvoice.user import paths
-    from nightvoice.user.catalog import resolve
+    from nightvoice.user.catalog import load_routine, resolve
     from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
     started = time.perf_counter()

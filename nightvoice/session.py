@@ -14,10 +14,10 @@ from typing import Any, TextIO
 from nightvoice.console.realtime import MonotonicClock, QueueInbox
 from nightvoice.console.screen import choose_screen
 from nightvoice.console.terminal import KeyReader, exits_cleanly, keys_available
-from nightvoice.core.loader import load_routine
 from nightvoice.core.planner import compile_plan
 from nightvoice.core.player import Outcome, Player, PlayerOptions
 from nightvoice.user import catalog
+from nightvoice.user.catalog import load_routine
 from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
 

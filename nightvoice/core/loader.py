@@ -10,7 +10,6 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 
@@ -74,17 +73,6 @@ MAX_HOLD = 3600.0
 MAX_EASED = 600.0
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 DEFAULT_CHECK_IN = "Keep holding. Press Enter when it eases."
-
-
-def load_routine(path: str | Path) -> Routine:
-    """Load and validate one routine file; raise RoutineError with every problem found."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise RoutineError([Problem(str(path), 1, 1, f"cannot read the file: {reason}")]) from None
-    return parse_routine(data, str(path))
 
 
 def parse_routine(data: bytes, source: str) -> Routine:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from nightvoice.core.errors import RoutineNotFound
+from nightvoice.core.errors import Problem, RoutineError, RoutineNotFound
+from nightvoice.core.routine import Routine
 from nightvoice.user import paths
 
 DEFAULT_ROUTINE = "calf-cramp"
@@ -58,6 +60,21 @@ def _routine_file(folder: Path, name: str) -> Path | None:
     return None
 
 
+def load_routine(path: str | Path) -> Routine:
+    """Read one routine file (a regular file of sane size only) and validate it.
+
+    RoutineError with every problem found, each as `file:line:col: message`.
+    """
+    from nightvoice.core.loader import parse_routine
+
+    try:
+        data = paths.read_input(path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise RoutineError([Problem(str(path), 1, 1, f"cannot read the file: {reason}")]) from None
+    return parse_routine(data, str(path))
+
+
 def all_routines() -> list[RoutineRef]:
     """Built-ins and user routines by name; a user routine of a built-in's name replaces it."""
     builtins = _routines_in(builtin_dir())
@@ -84,7 +101,7 @@ def resolve(target: str | None) -> RoutineRef:
     as_path = Path(target).expanduser()
     looks_like_path = target.endswith(SUFFIXES) or "/" in target or "\\" in target
     if looks_like_path:
-        if not as_path.is_file():
+        if not os.path.lexists(as_path):  # anything else there: load_routine says what it is
             raise RoutineNotFound(f"no routine file at {target}")
         return RoutineRef(as_path.stem, as_path, "user")
     name = check_name(target)
@@ -124,8 +141,6 @@ class Listing:
 def _summarise(path: Path, config: dict[str, Any]) -> tuple[str, float, str | None, int]:
     """Title and length as `show` gives them (the config's settings applied), or the problem."""
     from nightvoice.core.describe import estimated_timeline
-    from nightvoice.core.errors import RoutineError
-    from nightvoice.core.loader import load_routine
     from nightvoice.core.planner import compile_plan, total_seconds
     from nightvoice.user.config import resolve_settings
 
@@ -168,7 +183,7 @@ def list_routines(use_cache: bool = True, config: dict[str, Any] | None = None) 
     cached: dict[str, list[object]] = {}
     if use_cache:
         try:
-            data = json.loads(cache_path.read_text(encoding="utf-8"))
+            data = json.loads(paths.read_input(cache_path, limit=64 * 1024 * 1024))
             if (
                 data.get("version") == __version__
                 and data.get("config") == config

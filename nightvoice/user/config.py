@@ -112,7 +112,7 @@ def _line_of(text: str, key: str) -> int:
 def _read(path: Path) -> tuple[str, dict[Any, Any]] | None:
     """The config file's text and its YAML mapping, unchecked; None when there is no file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = paths.read_input(path).decode("utf-8")
     except FileNotFoundError:
         return None
     except OSError as error:

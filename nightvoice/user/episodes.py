@@ -22,6 +22,7 @@ from nightvoice.core.player import Outcome, Player
 from nightvoice.core.routine import Question
 from nightvoice.user import paths
 
+LOG_LIMIT = 256 * 1024 * 1024  # decades of nights; a device or FIFO here is refused, not read
 HEADER = ("start", "routine", "seconds", "helped")
 ANSWERS = ("yes", "no", "unanswered")
 UNANSWERED = "unanswered"
@@ -104,7 +105,7 @@ def read(path: Path | None = None) -> tuple[list[Episode], int]:
     """
     path = path or paths.log_file()
     try:
-        data = path.read_bytes()
+        data = paths.read_input(path, limit=LOG_LIMIT)
     except FileNotFoundError:
         return [], 0
     except OSError as error:

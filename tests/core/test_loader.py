@@ -8,11 +8,20 @@ from pathlib import Path
 import pytest
 
 from nightvoice.core.errors import RoutineError
-from nightvoice.core.loader import load_routine, parse_routine
+from nightvoice.core.loader import parse_routine
 from nightvoice.core.routine import EachSide, Repeat, Section, Step
+from nightvoice.user.catalog import load_routine
 
 # shared/ stands beside the checkout, for developers and for CI's clean clone alike.
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "yaml-test-suite"
+# (A worktree sits deeper: the nearest folder above with a shared/ corpus is the one.)
+CORPUS = next(
+    (
+        folder / "shared" / "corpus" / "yaml-test-suite"
+        for folder in Path(__file__).resolve().parents
+        if (folder / "shared" / "corpus" / "yaml-test-suite").is_dir()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "corpus" / "yaml-test-suite",
+)
 LOCATED = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): \S.*")
 
 GOOD = b"""\

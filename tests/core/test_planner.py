@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from nightvoice.core.loader import load_routine, parse_routine
+from nightvoice.core.loader import parse_routine
 from nightvoice.core.plan import Chime, Cue, Hold, HoldUntilEased, Say, Settings, WaitForKey
 from nightvoice.core.planner import compile_plan, hold_cues, timeline, total_seconds
 from nightvoice.core.player import PlayerOptions
 from nightvoice.core.routine import Cues
-from nightvoice.user.catalog import resolve
+from nightvoice.user.catalog import load_routine, resolve
 from tests.fakes import FakeWorld, fake_player, words_half_second
 
 SETTINGS = Settings(rate=130, volume=0.6)

@@ -14,7 +14,6 @@ import pytest
 
 from nightvoice.cli import run
 from nightvoice.core.errors import SpeechUnavailable
-from nightvoice.core.loader import load_routine
 from nightvoice.core.plan import Entry, Plan
 from nightvoice.core.planner import compile_plan, timeline, total_seconds
 from nightvoice.sound.audio import DEFAULT_RATE, Pcm, read_wav
@@ -28,7 +27,7 @@ from nightvoice.sound.export import (
 from nightvoice.sound.speaker import LEAD_IN_SECONDS
 from nightvoice.sound.synth import EspeakSynthesizer
 from nightvoice.user import paths
-from nightvoice.user.catalog import resolve
+from nightvoice.user.catalog import load_routine, resolve
 from nightvoice.user.config import resolve_settings
 
 SPEECH_RMS_FLOOR = 150.0  # espeak at volume 0.3-0.6 is in the thousands; silence is 0

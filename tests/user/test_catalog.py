@@ -167,25 +167,23 @@ def test_list_gives_the_length_show_gives_with_the_config_applied(
 def test_any_failure_in_one_file_lists_it_broken_and_never_stops_the_list(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from nightvoice.core import loader
-
     user_routine("good", GOOD.format(title="Good one"))
     crashing = user_routine("crashing", GOOD.format(title="Crashes the loader"))
-    load = loader.load_routine
+    load = catalog.load_routine
 
     def load_routine(path: Path) -> object:
         if path == crashing:
             raise KeyError("side\nsecond line")
         return load(path)
 
-    monkeypatch.setattr(loader, "load_routine", load_routine)
+    monkeypatch.setattr(catalog, "load_routine", load_routine)
     assert run(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     by_name = {line.split()[0]: line for line in lines}
     assert "BROKEN" in by_name["crashing"] and f"{crashing}:1:1:" in by_name["crashing"]
     assert "KeyError" in by_name["crashing"] and len(lines) == len(by_name)
     assert "Good one" in by_name["good"] and "calf-cramp" in by_name
-    monkeypatch.setattr(loader, "load_routine", load)  # fixed: read again, not cached broken
+    monkeypatch.setattr(catalog, "load_routine", load)  # fixed: read again, not cached broken
     listed = {item.ref.name: item for item in catalog.list_routines()}
     assert listed["crashing"].title == "Crashes the loader"
 

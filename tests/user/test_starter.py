@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nightvoice.cli import run
-from nightvoice.core.loader import load_routine, parse_routine
+from nightvoice.core.loader import parse_routine
 from nightvoice.core.plan import Chime, Hold, HoldUntilEased, Say, WaitForKey
 from nightvoice.core.planner import compile_plan, total_seconds
 from nightvoice.core.ports import Event
@@ -19,6 +19,7 @@ from nightvoice.core.routine import Breathing, EachSide, Repeat, Section, Step
 from nightvoice.sound.audio import read_wav
 from nightvoice.sound.synth import EspeakSynthesizer
 from nightvoice.user import paths
+from nightvoice.user.catalog import load_routine
 from nightvoice.user.config import resolve_settings
 from nightvoice.user.starter import TEMPLATE, create, starter_text
 from tests.sound.test_export import expected_timeline, quiet_gaps, rms, window

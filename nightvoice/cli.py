@@ -55,6 +55,9 @@ def play_options(command: F) -> F:
         click.option(
             "--hands-free", is_flag=True, help="Ignore the keyboard; never wait for a key."
         ),
+        click.option(
+            "--verbose", is_flag=True, help="Say why the media keys are off, if they are."
+        ),
         voice_options(),
     ]
     for decorator in reversed(decorators):
@@ -72,6 +75,7 @@ def _play(target: str | None, **options: Any) -> int:
         step_mode=options["step"],
         blank=options["blank"],
         hands_free=options["hands_free"],
+        verbose=options["verbose"],
         device=options["device"],
         flags={key: value for key, value in flags.items() if value is not None},
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from nightvoice.console.realtime import MonotonicClock, QueueInbox
 from nightvoice.console.screen import choose_screen
@@ -20,6 +20,9 @@ from nightvoice.user import catalog
 from nightvoice.user.catalog import load_routine
 from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
+if TYPE_CHECKING:
+    from nightvoice.desktop.frontend import MprisFrontend
+
 
 @dataclass(frozen=True)
 class PlayRequest:
@@ -28,6 +31,7 @@ class PlayRequest:
     step_mode: bool = False
     blank: bool = False
     hands_free: bool = False
+    verbose: bool = False  # say why an optional part (the media keys) is off
     device: str | None = None
     flags: dict[str, Any] = field(default_factory=dict)  # rate, volume, voice, language
 
@@ -58,7 +62,9 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
         # Ctrl-C cannot cut them short.
         cleanup = ExitStack()
         afterwards = ExitStack()
+        media_keys = _media_keys(inbox, routine.title)
         try:
+            cleanup.callback(media_keys.close)  # closed last: the terminal comes back first
             screen = choose_screen(out, blank=request.blank)
             cleanup.callback(screen.close)
             if interactive:
@@ -96,6 +102,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 rate=settings.rate,
                 volume=settings.volume,
                 options=options,
+                listener=media_keys,
             )
             answers: dict[str, str] = {}
             if routine.ask:
@@ -115,6 +122,15 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                     cleanup.close()
                 finally:
                     afterwards.close()
+            if request.verbose and media_keys.problem:
+                print(f"nightvoice: media keys are off: {media_keys.problem}", file=sys.stderr)
+
+
+def _media_keys(inbox: QueueInbox, title: str) -> MprisFrontend:
+    """The desktop's media keys and headset buttons, connected on their own thread."""
+    from nightvoice.desktop.frontend import MprisFrontend
+
+    return MprisFrontend(inbox.post, title).start()
 
 
 def _remember_first_words(voice: Any, routine_file: Any, device: str | None) -> None:

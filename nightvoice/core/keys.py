@@ -16,6 +16,10 @@ class Command(Enum):
     LOUDER = "louder"
     HELP = "say the keys"
     QUIT = "quit"
+    # Two commands no key gives: a media player's idempotent Play and Pause (MPRIS), which
+    # a desktop or a headset sends when it believes the player paused or playing.
+    PLAY = "go on (nothing if already playing)"
+    PAUSE_ONLY = "pause (nothing if already paused)"
 
 
 # Media-player habits (mpv): a half-asleep hand finds Space, Enter and the arrows.

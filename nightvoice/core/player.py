@@ -27,6 +27,9 @@ from nightvoice.core.ports import (
     Clock,
     Inbox,
     KeyPressed,
+    Listener,
+    NoListener,
+    RemoteCommand,
     Screen,
     SpeechFailed,
     SpeechFinished,
@@ -113,6 +116,7 @@ class Player:
         rate: int,
         volume: float,
         options: PlayerOptions | None = None,
+        listener: Listener | None = None,
     ) -> None:
         self.clock = clock
         self.inbox = inbox
@@ -121,9 +125,10 @@ class Player:
         self.rate = rate
         self.volume = volume
         self.options = options or PlayerOptions()
+        self.listener: Listener = listener or NoListener()
         self._utterance: int | None = None
         self._utterances_started = 0
-        self._waiting_for_key = False
+        self._waiting = False
         self._status = ""
         self._sentence: int | None = None  # the utterance `_say` says again if it is cut
 
@@ -133,17 +138,29 @@ class Player:
         """Ask one keyed question; the answer, or the default after the timeout or hands-free.
 
         An answer key counts while the question is still being said. Returns None only when
-        the listener pressed quit.
+        the person pressed quit.
         """
         if not self.options.interactive:
             return question.default
         self._start(question.say)
+        self.listener.waiting(True)
+        try:
+            return self._answer(question)
+        finally:
+            self.listener.waiting(False)
+
+    def _answer(self, question: Question) -> str | None:
         deadline: float | None = None
         while True:
             event = self.inbox.wait(deadline)
             if event is None:
                 return question.default
-            if isinstance(event, KeyPressed):
+            if isinstance(event, RemoteCommand):
+                # A headset has no letters: its button takes the default, Stop quits.
+                if event.command in (Command.QUIT, Command.NEXT, Command.PLAY, Command.PAUSE):
+                    self._cut()
+                    return None if event.command is Command.QUIT else question.default
+            elif isinstance(event, KeyPressed):
                 key = event.key if len(event.key) > 1 else event.key.lower()
                 command = command_for(key)
                 if key in question.choices or command in (Command.QUIT, Command.NEXT):
@@ -164,6 +181,7 @@ class Player:
                     step = steps[index]
                     outcome.steps_started.append(step.number)
                     self.screen.show_step(step.number, len(steps), step.title, step.section)
+                    self.listener.step_started(step.number, len(steps), step.title)
                     self._status = ""
                     self._run_step(step)
                     last = index + 1 == len(steps)
@@ -179,6 +197,7 @@ class Player:
         finally:
             self.voice.cut()
             self._utterance = None
+            self.listener.ended()
         outcome.ended = self.clock.now()
         return outcome
 
@@ -321,8 +340,8 @@ class Player:
             event = self.inbox.wait(deadline)
             if event is None:
                 return _Woken(_Wake.DEADLINE)
-            if isinstance(event, KeyPressed):
-                woken = self._key(event.key)
+            if isinstance(event, KeyPressed | RemoteCommand):
+                woken = self._command(_command_of(event))
                 if woken is not None:
                     return woken
                 continue
@@ -338,20 +357,33 @@ class Player:
             return True
         return False
 
-    def _key(self, key: str) -> _Woken | None:
-        command = command_for(key)
+    @property
+    def _waiting_for_key(self) -> bool:
+        return self._waiting
+
+    @_waiting_for_key.setter
+    def _waiting_for_key(self, waiting: bool) -> None:
+        if waiting != self._waiting:
+            self._waiting = waiting
+            self.listener.waiting(waiting)
+
+    def _command(self, command: Command | None) -> _Woken | None:
+        """What a key's (or a media key's) command does now; None: nothing to wake up for."""
         if command is None:
             # Any other key is harmless: while waiting it means "go on", otherwise nothing.
             return _Woken(_Wake.KEY) if self._waiting_for_key else None
         if command is Command.QUIT:
             self._cut()
             raise _Quit
-        if command in (Command.NEXT, Command.PAUSE) and self._waiting_for_key:
+        if command in (Command.NEXT, Command.PAUSE, Command.PLAY) and self._waiting_for_key:
+            # A wait shows as paused to a desktop, so its one button sends Play or PlayPause.
             return _Woken(_Wake.KEY)
+        if command is Command.PLAY or (command is Command.PAUSE_ONLY and self._waiting_for_key):
+            return None  # already playing; already waiting
         if command in (Command.NEXT, Command.BACK, Command.REPEAT):
             self._cut()
             raise _Navigate(STEP_MOVES[command])
-        if command is Command.PAUSE:
+        if command in (Command.PAUSE, Command.PAUSE_ONLY):
             return self._paused()
         if command is Command.HELP:
             if self._waiting_for_key:
@@ -398,14 +430,26 @@ class Player:
         paused_at = self.clock.now()
         status = self._status
         self._show_status("Paused: press Space to go on")
+        self.listener.paused()
+        try:
+            self._stay_paused()
+        finally:
+            self.listener.resumed()
+        self._show_status(status)  # what it said before the pause ("Hold 30 s"...)
+        return _Woken(_Wake.RESUMED, self.clock.now() - paused_at)
+
+    def _stay_paused(self) -> None:
+        """Until Space, Play or any unmapped key; other commands work as ever."""
         while True:
             event = self.inbox.wait(None)
-            if not isinstance(event, KeyPressed):
+            if not isinstance(event, KeyPressed | RemoteCommand):
                 self._note(event)
                 continue
-            command = command_for(event.key)
-            if command in (Command.PAUSE, None):
-                break
+            command = _command_of(event)
+            if command in (Command.PAUSE, Command.PLAY, None):
+                return
+            if command is Command.PAUSE_ONLY:
+                continue
             if command is Command.QUIT:
                 raise _Quit
             if command in (Command.NEXT, Command.BACK, Command.REPEAT):
@@ -414,5 +458,10 @@ class Player:
                 self._say(HELP_TEXT)
             else:
                 self._adjust(command)
-        self._show_status(status)  # what it said before the pause ("Hold 30 s"...)
-        return _Woken(_Wake.RESUMED, self.clock.now() - paused_at)
+
+
+def _command_of(event: KeyPressed | RemoteCommand) -> Command | None:
+    """The command a key or a media key gives; None for an unmapped key."""
+    if isinstance(event, RemoteCommand):
+        return event.command
+    return command_for(event.key)

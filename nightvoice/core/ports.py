@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from nightvoice.core.keys import Command
+
 
 @dataclass(frozen=True)
 class KeyPressed:
@@ -28,7 +30,18 @@ class SpeechFailed:
     message: str
 
 
-Event = KeyPressed | SpeechFinished | SpeechFailed
+@dataclass(frozen=True)
+class RemoteCommand:
+    """A command from outside the terminal (the desktop's media keys, a headset's button).
+
+    It means what the key for the same command means; it is never typed ahead, so it always
+    counts as a fresh press.
+    """
+
+    command: Command
+
+
+Event = KeyPressed | SpeechFinished | SpeechFailed | RemoteCommand
 
 
 class Clock(Protocol):
@@ -57,6 +70,46 @@ class Voice(Protocol):
     def cut(self) -> None:
         """Silence whatever is playing now; its SpeechFinished may still arrive, stale."""
         ...
+
+
+class Listener(Protocol):
+    """Watches the player from outside (the desktop's media-player frontend); never blocks.
+
+    Called on the player's thread, so an implementation only records and hands the news on.
+    """
+
+    def step_started(self, number: int, total: int, title: str) -> None: ...
+
+    def paused(self) -> None: ...
+
+    def resumed(self) -> None: ...
+
+    def waiting(self, waiting: bool) -> None:
+        """True while the player waits for the person (a key, a question), False after."""
+        ...
+
+    def ended(self) -> None:
+        """The routine ended (to its end or quit); nothing more will be announced."""
+        ...
+
+
+class NoListener:
+    """Nobody watching."""
+
+    def step_started(self, number: int, total: int, title: str) -> None:
+        pass
+
+    def paused(self) -> None:
+        pass
+
+    def resumed(self) -> None:
+        pass
+
+    def waiting(self, waiting: bool) -> None:
+        pass
+
+    def ended(self) -> None:
+        pass
 
 
 class Screen(Protocol):

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any
 
 # The play options (see cli.play_options): flags, and options that take a value.
-PLAY_FLAGS = frozenset({"--step", "--blank", "--hands-free"})
+PLAY_FLAGS = frozenset({"--step", "--blank", "--hands-free", "--verbose"})
 PLAY_VALUES = frozenset({"--rate", "--volume", "--voice", "--language", "--device"})
 
 FORMAT = 1

@@ -1,0 +1,257 @@
+"""nightvoice as an MPRIS media player on the session bus, while a routine plays.
+
+A frontend in mopidy-mpris's sense: it listens to the player's events (core.ports.Listener)
+and turns them into `PropertiesChanged`, and it turns the desktop's calls (media keys, a
+headset's buttons through BlueZ, `playerctl`) into the same commands the keys give, posted on
+the player's inbox. The player never waits for it: connecting, answering and announcing all
+happen on its own thread, and any failure (no bus, the name refused, the bus gone, jeepney
+missing) only ends the frontend, leaving the keys; `problem` says why, for `--verbose`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from nightvoice.core.ports import Event, RemoteCommand
+from nightvoice.desktop.mpris import (
+    BUS_NAME,
+    OBJECT_PATH,
+    PLAYER,
+    PROPERTIES,
+    Call,
+    PlayerState,
+    answer,
+    changes,
+    instance_name,
+)
+
+AUTH_SECONDS = 1.0  # a bus that accepts the connection but never answers is given up
+NAME_SECONDS = 2.0  # ... and so is one that never answers the name request
+CLOSE_SECONDS = 0.5  # the longest `close` waits for the thread; it is a daemon after that
+_HELLO, _NAME = "hello", "name"
+
+
+def session_bus_address(environ: Mapping[str, str]) -> str | None:
+    """DBUS_SESSION_BUS_ADDRESS, else the usual $XDG_RUNTIME_DIR/bus socket if it exists."""
+    address = environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if address:
+        return address
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        path = os.path.join(runtime, "bus")
+        if os.path.exists(path):
+            return "unix:path=" + _escape_address_value(path)
+    return None
+
+
+def _escape_address_value(value: str) -> str:
+    """D-Bus address values escape every byte but [-0-9A-Za-z_/.\\*] as %XX."""
+    plain = set(b"-_/.\\*0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return "".join(chr(byte) if byte in plain else f"%{byte:02x}" for byte in os.fsencode(value))
+
+
+class _GiveUp(Exception):
+    """The frontend cannot run; the message says why (for --verbose)."""
+
+
+class MprisFrontend:
+    """Listens to the player and serves MPRIS on its own thread; `close` ends it."""
+
+    def __init__(
+        self,
+        post: Callable[[Event], None],
+        routine_title: str,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._post = post
+        self._environ = os.environ if environ is None else environ
+        self._lock = threading.Lock()
+        self._state = PlayerState(routine=routine_title)
+        self._announced = dataclasses.replace(self._state)
+        self._conn: Any = None  # set while serving, so events can wake the thread
+        self._closing = False
+        self.name: str | None = None  # the bus name it owns, once it owns one
+        self.problem: str | None = None
+        self._thread = threading.Thread(target=self._run, name="nightvoice-mpris", daemon=True)
+
+    def start(self) -> MprisFrontend:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Leave the bus (releasing the name); never waits long for a bus that hangs."""
+        with self._lock:
+            self._closing = True
+        self._wake()
+        if self._thread.is_alive():
+            self._thread.join(timeout=CLOSE_SECONDS)
+
+    def __enter__(self) -> MprisFrontend:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the player's events (core.ports.Listener), on the player's thread -----------------------
+
+    def step_started(self, number: int, total: int, title: str) -> None:
+        self._update(number=number, total=total, step=title, paused=False)
+
+    def paused(self) -> None:
+        self._update(paused=True)
+
+    def resumed(self) -> None:
+        self._update(paused=False)
+
+    def waiting(self, waiting: bool) -> None:
+        self._update(waiting=waiting)
+
+    def ended(self) -> None:
+        self._update(ended=True, paused=False, waiting=False)
+
+    def _update(self, **fields: Any) -> None:
+        with self._lock:
+            if self._state.ended:
+                return
+            self._state = dataclasses.replace(self._state, **fields)
+        self._wake()
+
+    def _wake(self) -> None:
+        with self._lock:
+            conn = self._conn
+        if conn is not None:
+            conn.interrupt()  # one byte on a pipe: the thread announces what changed
+
+    # -- the bus, on the frontend's thread ------------------------------------------------------
+
+    def _run(self) -> None:
+        conn = None
+        try:
+            conn = self._connect()
+            self._serve(conn)
+        except _GiveUp as stop:
+            self.problem = str(stop)
+        except Exception as error:  # the bus went away, or anything else: keys alone
+            with self._lock:
+                closing = self._closing
+            if not closing:
+                self.problem = f"the session bus connection failed ({error!r})"
+        finally:
+            with self._lock:
+                self._conn = None
+            if conn is not None:
+                conn.close()  # leaving the bus releases the name
+
+    def _connect(self) -> Any:
+        address = session_bus_address(self._environ)
+        if address is None:
+            raise _GiveUp("no session bus (DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR unset)")
+        try:
+            from jeepney.io.blocking import prep_socket
+            from jeepney.io.threading import DBusConnection
+        except ImportError:
+            raise _GiveUp("the jeepney library is not installed (pip install jeepney)") from None
+        from jeepney.bus import get_bus
+
+        try:
+            sock = prep_socket(get_bus(address), timeout=AUTH_SECONDS)
+        except Exception as error:
+            raise _GiveUp(f"cannot connect to the session bus at {address} ({error})") from None
+        return DBusConnection(sock)
+
+    def _serve(self, conn: Any) -> None:
+        """Ask for the name, then answer calls and announce changes until the routine ends."""
+        from jeepney import HeaderFields, MessageType
+        from jeepney.bus_messages import DBusNameFlags, message_bus
+        from jeepney.io.threading import ReceiveStopped
+
+        def call_bus(message: Any, purpose: str) -> None:
+            serial = next(conn.outgoing_serial)
+            pending[serial] = purpose
+            conn.send(message, serial=serial)
+
+        pending: dict[int, str] = {}
+        names = [BUS_NAME, instance_name(os.getpid())]
+        call_bus(message_bus.Hello(), _HELLO)
+        call_bus(message_bus.RequestName(names[0], DBusNameFlags.do_not_queue), _NAME)
+        deadline = time.monotonic() + NAME_SECONDS
+        with self._lock:
+            if self._closing:
+                return
+            self._conn = conn
+        while True:
+            timeout = None if self.name else max(0.0, deadline - time.monotonic())
+            try:
+                message = conn.receive(timeout=timeout)
+            except ReceiveStopped:
+                conn.reset_interrupt()
+                if self._announce(conn):
+                    return
+                continue
+            except TimeoutError:
+                raise _GiveUp("the session bus did not answer the name request") from None
+            kind = message.header.message_type
+            if kind is MessageType.method_call:
+                self._answer(conn, message)
+            elif kind in (MessageType.method_return, MessageType.error):
+                serial = message.header.fields.get(HeaderFields.reply_serial, -1)
+                if pending.pop(serial, None) != _NAME:
+                    continue
+                if kind is MessageType.error:
+                    why = message.body[0] if message.body else "refused"
+                    raise _GiveUp(f"the session bus refused the name {names[0]}: {why}")
+                if message.body[0] in (1, 4):  # the primary owner (now, or already)
+                    self.name = names[0]
+                    if self._announce(conn):
+                        return
+                elif len(names) > 1:  # taken: another nightvoice plays; be an instance
+                    names.pop(0)
+                    call_bus(message_bus.RequestName(names[0], DBusNameFlags.do_not_queue), _NAME)
+                else:
+                    raise _GiveUp(f"the bus names {BUS_NAME} and {names[0]} are taken")
+
+    def _answer(self, conn: Any, message: Any) -> None:
+        from jeepney import HeaderFields, MessageFlag
+        from jeepney.wrappers import new_error, new_method_return
+
+        fields = message.header.fields
+        call = Call(
+            path=fields.get(HeaderFields.path, ""),
+            interface=fields.get(HeaderFields.interface),
+            member=fields.get(HeaderFields.member, ""),
+            signature=fields.get(HeaderFields.signature, ""),
+            args=tuple(message.body),
+        )
+        with self._lock:
+            state = self._state
+        reply = answer(call, state)
+        if reply.command is not None and not state.ended:
+            self._post(RemoteCommand(reply.command))  # before the reply: the caller's
+            # call has taken effect (is on the inbox) by the time it returns
+        if message.header.flags & MessageFlag.no_reply_expected:
+            return
+        if reply.error is not None:
+            conn.send(new_error(message, reply.error, reply.signature, reply.body))
+        else:
+            conn.send(new_method_return(message, reply.signature, reply.body))
+
+    def _announce(self, conn: Any) -> bool:
+        """Send PropertiesChanged for what changed since last time; True once it has ended."""
+        from jeepney.wrappers import DBusAddress, new_signal
+
+        with self._lock:
+            state, before = self._state, self._announced
+            self._announced = state
+            closing = self._closing
+        changed = changes(before, state)
+        if changed and self.name:
+            emitter = DBusAddress(OBJECT_PATH, interface=PROPERTIES)
+            body: tuple[str, dict[str, Any], list[str]] = (PLAYER, changed, [])
+            conn.send(new_signal(emitter, "PropertiesChanged", "sa{sv}as", body))
+        return closing or state.ended

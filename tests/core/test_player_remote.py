@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 import pytest
 
 from nightvoice.core.keys import Command
-from nightvoice.core.loader import load_routine
 from nightvoice.core.plan import Hold, HoldUntilEased, Plan, PlanStep, Say, WaitForKey
 from nightvoice.core.planner import compile_plan
 from nightvoice.core.player import Player, PlayerOptions
 from nightvoice.core.ports import RemoteCommand
 from nightvoice.core.routine import Question
+from nightvoice.user.catalog import load_routine
 from nightvoice.user.config import resolve_settings
 from tests.fakes import FakeVoice, FakeWorld, fake_player
 

@@ -17,22 +17,27 @@ def main() -> None:
 
 def _run() -> int:
     _open_standard_streams()
-    # Before click and YAML are imported (~100 ms of Python here): when this run plays aloud
-    # and is the same command as last time, its first words start playing right now.
     from nightvoice.sound import headstart
 
     args = sys.argv[1:]
-    headstart.start(args)
     if not args:
-        # The bedside command itself: straight to playing. Parsing nothing needs no click,
-        # and not loading it brings the first words of a first-ever run ~30 ms sooner.
+        # The bedside command itself. Before click and YAML are imported (~100 ms of Python
+        # here), its first words start playing from the head start's record, if it holds.
+        headstart.start()
+        # Straight to playing: parsing nothing needs no click, and not loading it brings the
+        # first words of a first-ever run ~30 ms sooner.
         from nightvoice.boundary import guarded
         from nightvoice.session import PlayRequest, play_exit_code
 
-        return guarded(lambda: play_exit_code(PlayRequest()))
-    from nightvoice.cli import run
+        code = guarded(lambda: play_exit_code(PlayRequest()))
+    else:
+        from nightvoice.cli import run
 
-    return run()
+        code = run()
+    # Whatever this command was, the next plain `nightvoice` (at 3 a.m.) finds its first
+    # words ready: re-rendered in the background if anything they depend on has changed.
+    headstart.refresh_if_stale()
+    return code
 
 
 class _ClosedOutput:

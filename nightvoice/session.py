@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 from nightvoice.console.realtime import MonotonicClock, QueueInbox
 from nightvoice.console.screen import choose_screen
 from nightvoice.console.terminal import KeyReader, exits_cleanly, keys_available
+from nightvoice.core.plan import Plan, Settings
 from nightvoice.core.planner import compile_plan
 from nightvoice.core.player import Outcome, Player, PlayerOptions
+from nightvoice.core.routine import Routine
 from nightvoice.user import catalog
 from nightvoice.user.catalog import load_routine
 from nightvoice.user.config import load_config_or_defaults, resolve_settings
@@ -42,13 +44,46 @@ def play_exit_code(request: PlayRequest) -> int:
     return 0 if outcome.completed or outcome.quit else 1
 
 
-def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
-    out = out or sys.stdout
+@dataclass(frozen=True)
+class Prepared:
+    """A request resolved: the routine and the settings it plays with."""
+
+    ref: catalog.RoutineRef
+    routine: Routine
+    config: dict[str, Any]
+    settings: Settings
+    device: str | None
+
+
+def prepare(request: PlayRequest, err: TextIO | None = None) -> Prepared:
+    """The routine and its settings (routine < config < flags) for this request."""
     ref = catalog.resolve(request.target)
     routine = load_routine(ref.path)
-    config = load_config_or_defaults()  # a broken config warns; it never stops the voice
+    config = load_config_or_defaults(err)  # a broken config warns; it never stops the voice
     settings = resolve_settings(routine.voice, config, request.flags).settings
-    device = request.device or config.get("device")
+    return Prepared(ref, routine, config, settings, request.device or config.get("device"))
+
+
+def plan_after_question(player: Player, prepared: Prepared) -> Plan | None:
+    """Ask the routine's question, if it has one, and compile the plan with the answer.
+
+    None if the listener quit at the question. The first-words renderer (firstwords.py) runs
+    this too, so what it expects plain `nightvoice` to say first is what the session says.
+    """
+    routine = prepared.routine
+    answers: dict[str, str] = {}
+    if routine.ask:
+        answer = player.ask(routine.ask)
+        if answer is None:
+            return None
+        answers[routine.ask.name] = answer
+    return compile_plan(routine, prepared.settings, answers, chime=prepared.config.get("chime"))
+
+
+def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
+    out = out or sys.stdout
+    prepared = prepare(request)
+    ref, settings, device = prepared.ref, prepared.settings, prepared.device
     inbox = QueueInbox()
     clock = MonotonicClock()
     interactive = not request.hands_free and keys_available()
@@ -57,12 +92,9 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
     with exits_cleanly() as signals:
         # Everything that changes the terminal or starts a process is undone by `cleanup`,
         # in this order: silence the audio, restore the terminal's modes, show the cursor.
-        # Only then does `afterwards` run (saving the first words for the next run), so the
-        # person gets their terminal back first. Both run with signals held, so a second
-        # Ctrl-C cannot cut them short.
+        # It runs with signals held, so a second Ctrl-C cannot cut it short.
         cleanup = ExitStack()
-        afterwards = ExitStack()
-        media_keys = _media_keys(inbox, routine.title)
+        media_keys = _media_keys(inbox, prepared.routine.title)
         try:
             cleanup.callback(media_keys.close)  # closed last: the terminal comes back first
             screen = choose_screen(out, blank=request.blank)
@@ -91,7 +123,6 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                     voice=settings.voice,
                     head_start=headstart.take(),  # the first words, if already playing
                 )
-                afterwards.callback(_remember_first_words, voice, ref.path, device)
             cleanup.callback(voice.close)
             options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
             player = Player(
@@ -104,13 +135,9 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 options=options,
                 listener=media_keys,
             )
-            answers: dict[str, str] = {}
-            if routine.ask:
-                answer = player.ask(routine.ask)
-                if answer is None:
-                    return Outcome(quit=True)
-                answers[routine.ask.name] = answer
-            plan = compile_plan(routine, settings, answers, chime=config.get("chime"))
+            plan = plan_after_question(player, prepared)
+            if plan is None:
+                return Outcome(quit=True)
             outcome = player.play(plan)
             from nightvoice.user.episodes import after_routine
 
@@ -118,10 +145,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
             return outcome
         finally:
             with signals.held():
-                try:
-                    cleanup.close()
-                finally:
-                    afterwards.close()
+                cleanup.close()
             if request.verbose and media_keys.problem:
                 print(f"nightvoice: media keys are off: {media_keys.problem}", file=sys.stderr)
 
@@ -131,32 +155,3 @@ def _media_keys(inbox: QueueInbox, title: str) -> MprisFrontend:
     from nightvoice.desktop.frontend import MprisFrontend
 
     return MprisFrontend(inbox.post, title).start()
-
-
-def _remember_first_words(voice: Any, routine_file: Any, device: str | None) -> None:
-    """Keep what was said first, as played, for the next run's head start (headstart.py)."""
-    from nightvoice.sound import headstart
-    from nightvoice.sound.speaker import volume_gain
-    from nightvoice.user import paths
-
-    first = voice.first_words
-    if first is None or voice.head_start_adopted:
-        return
-    files = [str(routine_file), str(paths.config_file()), str(paths.routines_dir())]
-    data_file = voice.engine_data_file()
-    if data_file:
-        files.append(data_file)
-    gain = volume_gain(first.volume)
-    headstart.remember(
-        files,
-        headstart.Utterance(
-            text=first.text,
-            rate=first.rate,
-            volume=gain,
-            language=voice.language,
-            voice=voice.voice_name,
-            device=device,
-            samples=first.pcm.scaled(gain).samples,
-            sample_rate=first.pcm.rate,
-        ),
-    )

@@ -1,5 +1,4 @@
-"""The play session's clean-up order: the person gets their terminal back before any
-bookkeeping (saving the first words for the next run)."""
+"""The play session's clean-up order: the sound stops, then the terminal comes back."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from nightvoice.sound.speaker import TextVoice
 ROUTINE = "nightvoice: 1\ntitle: Quick\nsteps:\n  - Sit up.\n  - Breathe.\n"
 
 
-def test_the_first_words_are_saved_after_the_screen_and_audio_are_restored(
+def test_the_audio_is_silenced_before_the_screen_is_restored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: list[str] = []
@@ -49,10 +48,7 @@ def test_the_first_words_are_saved_after_the_screen_and_audio_are_restored(
     monkeypatch.setattr("nightvoice.sound.synth.make_synthesizer", object)
     monkeypatch.setattr("nightvoice.sound.speaker.SpeakerVoice", speaker)
     monkeypatch.setattr("nightvoice.sound.speaker.CHIME_SECONDS", 0.001)
-    monkeypatch.setattr(
-        session, "_remember_first_words", lambda *args: events.append("first words saved")
-    )
     routine = tmp_path / "quick.yaml"
     routine.write_text(ROUTINE, encoding="utf-8")
     assert play_routine(PlayRequest(target=str(routine), hands_free=True)).completed
-    assert events == ["audio closed", "screen closed (cursor shown)", "first words saved"]
+    assert events == ["audio closed", "screen closed (cursor shown)"]

@@ -1,17 +1,23 @@
-"""The first words, from a cache, before the rest of the program has even loaded.
+"""The default routine's first words, playing before the rest of the program has even loaded.
 
 Loading click, YAML, the routine and the speech engine takes this machine 100+ ms of Python,
-while a bare pyttsx3 one-liner speaks in ~60 ms. So each play session remembers what it said
-first and exactly how it sounded (the samples as played, lead-in and volume included), keyed on
-everything that decides it: the command line, the working folder, whether keys can be read,
-the relevant environment, and the size and change time of the routine file, the config file,
-the user's routines folder and espeak-ng's data. The next run with the same key starts playing
-those samples in its first few milliseconds, through an `aplay` started with `posix_spawn`
-(no subprocess import), and the session adopts that sound as its first utterance when the
-player asks for the same sentence; anything else cuts it at once.
+while a bare pyttsx3 one-liner speaks in ~70 ms. So the cache folder keeps one record of what
+plain `nightvoice` says first, exactly as it sounds (the samples as played: lead-in, volume and
+engine applied), once for a run at a terminal (the routine may ask a question first) and once
+for a hands-free run. Any nightvoice command checks the record when it ends and, if it is
+missing or stale, starts a quiet background process that renders it again
+(`nightvoice.firstwords`): so after `nightvoice play bedtime-stretches` in the evening, from any
+folder, plain `nightvoice` at 3 a.m. starts playing its first words within its first few
+milliseconds, through an `aplay` started with `posix_spawn` (no subprocess import).
 
-The cache is one file in the user's cache folder; deleting it only costs speed. Only stdlib
-modules that Python has already loaded at start-up are imported here.
+The record is only used while nothing that decides those words has changed: it lists every
+file that does (the default routine and the user's routines that could replace it, the config
+file, the engine's data and library) with its change time and size, and the environment that
+decides where those files are. The session still checks the sentence, its voice settings, the
+engine and the output when it starts speaking, and adopts the sound as its first utterance
+only if they are exactly what it was about to say; anything else cuts it at once.
+
+Only stdlib modules that Python has already loaded at start-up are imported here.
 """
 
 from __future__ import annotations
@@ -29,52 +35,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
     from typing import Any
 
-# The play options (see cli.play_options): flags, and options that take a value.
-PLAY_FLAGS = frozenset({"--step", "--blank", "--hands-free", "--verbose"})
-PLAY_VALUES = frozenset({"--rate", "--volume", "--voice", "--language", "--device"})
-
-FORMAT = 1
+FORMAT = 2
 FILE_NAME = "first-words.bin"
-ENVIRONMENT = (
-    "NIGHTVOICE_HOME",
-    "XDG_CONFIG_HOME",
-    "XDG_CACHE_HOME",
-    "HOME",
-    "PULSE_SERVER",
-    "PULSE_SINK",
-)
+# Where the record, the config file and the user's routines are; which espeak-ng data is used.
+ENVIRONMENT = ("NIGHTVOICE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HOME", "ESPEAK_DATA_PATH")
 
 
-def plays_sound(args: Sequence[str]) -> bool:
-    """Do these arguments (without the program name) mean playing a routine aloud?
-
-    Playing is: no arguments, `play [ROUTINE]`, or only play options. Anything else (help,
-    version, another command, --text, an unknown option) is not, and never gets a head start.
-    """
-    rest = list(args)
-    positional_allowed = False
-    if rest and rest[0] == "play":
-        rest = rest[1:]
-        positional_allowed = True
-    i = 0
-    while i < len(rest):
-        arg = rest[i]
-        name, equals, _ = arg.partition("=")
-        if arg in PLAY_FLAGS:
-            i += 1
-        elif name in PLAY_VALUES:
-            i += 1 if equals else 2
-            if i > len(rest):
-                return False
-        elif positional_allowed and not arg.startswith("-"):
-            positional_allowed = False
-            i += 1
-        else:
-            return False
-    return True
-
-
-def cache_file() -> str:
+def record_file() -> str:
     """Where the record lives, without importing pathlib or platformdirs when avoidable."""
     home = os.environ.get("NIGHTVOICE_HOME")
     if home:
@@ -88,23 +55,15 @@ def cache_file() -> str:
     return str(paths.cache_dir() / FILE_NAME)
 
 
-def run_key(args: Sequence[str], interactive: bool) -> tuple[object, ...]:
-    """Everything about this run, besides files, that could change what is said first."""
+def run_key() -> tuple[object, ...]:
+    """Everything besides files that decides what plain `nightvoice` says first."""
     from nightvoice import __version__
 
-    return (
-        FORMAT,
-        __version__,
-        sys.version,
-        tuple(args),
-        os.getcwd(),
-        interactive,
-        tuple(os.environ.get(name) for name in ENVIRONMENT),
-    )
+    return (FORMAT, __version__, tuple(os.environ.get(name) for name in ENVIRONMENT))
 
 
 def file_stamps(files: Sequence[str]) -> tuple[tuple[str, int, int], ...]:
-    """(path, change time, size) of each file or folder; a missing one is (path, -1, -1)."""
+    """(path, change time, size) of each file; a missing one is (path, -1, -1)."""
     stamps = []
     for path in files:
         try:
@@ -117,17 +76,30 @@ def file_stamps(files: Sequence[str]) -> tuple[tuple[str, int, int], ...]:
 
 
 def keys_possible() -> bool:
-    """What the session's `keys_available` will say, as far as it depends on stdin."""
+    """What the session's `keys_available` will say: stdin is a terminal, we its foreground."""
     try:
-        return os.isatty(sys.stdin.fileno())
+        fd = sys.stdin.fileno()
+        if not os.isatty(fd):
+            return False
+        return not hasattr(os, "tcgetpgrp") or os.tcgetpgrp(fd) == os.getpgrp()
     except (AttributeError, OSError, ValueError):
         return False
 
 
 class Utterance:
-    """What was said first: the sentence, its settings, and the samples exactly as played."""
+    """What is said first: the sentence, how it is said, and the samples exactly as played."""
 
-    __slots__ = ("device", "language", "rate", "sample_rate", "samples", "text", "voice", "volume")
+    __slots__ = (
+        "device",
+        "engine",
+        "language",
+        "rate",
+        "sample_rate",
+        "samples",
+        "text",
+        "voice",
+        "volume",
+    )
 
     def __init__(
         self,
@@ -137,60 +109,66 @@ class Utterance:
         volume: float,
         language: str,
         voice: str | None,
+        engine: str,
         device: str | None,
         samples: bytes,
         sample_rate: int,
     ) -> None:
         self.text = text
         self.rate = rate
-        self.volume = volume
+        self.volume = volume  # the gain it was scaled by
         self.language = language
         self.voice = voice
+        self.engine = engine  # Synthesizer.engine_version(): which engine build rendered it
         self.device = device
         self.samples = samples
         self.sample_rate = sample_rate
 
     def matches(
-        self, text: str, rate: int, volume: float, language: str, voice: str | None
+        self,
+        text: str,
+        *,
+        rate: int,
+        volume: float,
+        language: str,
+        voice: str | None,
+        engine: str,
+        device: str | None,
     ) -> bool:
-        return (text, rate, round(volume, 6), language, voice) == (
+        """Exactly what the session is about to say, in the same voice, on the same output?"""
+        return (text, rate, round(volume, 6), language, voice, engine, device) == (
             self.text,
             self.rate,
             round(self.volume, 6),
             self.language,
             self.voice,
+            self.engine,
+            self.device,
         )
 
     def as_record(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-_args: list[str] | None = None  # the command line start() was given
-
-
-def remember(files: Sequence[str], first: Utterance) -> None:
-    """Save this run's first words, if this run came through start() (the real command)."""
-    if _args is not None:
-        save(_args, keys_possible(), files, first)
-
-
 def save(
-    args: Sequence[str],
-    interactive: bool,
     files: Sequence[str],
-    first: Utterance,
+    first: dict[bool, Utterance | None],
     path: str | None = None,
 ) -> None:
-    """Remember this run's first words for the next run with the same key (never fails)."""
-    path = path or cache_file()
+    """Keep the first words for a run with keys (True) and a hands-free run (False).
+
+    `files` are every file whose change could change them. Never fails: a cache that cannot
+    be written only costs speed.
+    """
+    path = path or record_file()
     record = {
-        "key": run_key(args, interactive),
+        "key": run_key(),
         "stamps": file_stamps(files),
-        "first": first.as_record(),
+        "first": {mode: None if u is None else u.as_record() for mode, u in first.items()},
     }
     try:
         data = marshal.dumps(record)
-        # Not on the start-up path: the session has loaded paths (and pathlib) long before.
+        # Not on the start-up path: the writer has loaded paths (and pathlib) long before.
         from nightvoice.user import paths
 
         paths.write_atomically(path, data, durable=False)  # a cache: no flush to disk
@@ -198,20 +176,63 @@ def save(
         return
 
 
-def load(args: Sequence[str], interactive: bool, path: str | None = None) -> Utterance | None:
-    """The remembered first words if nothing that decides them has changed, else None."""
-    path = path or cache_file()
+def _read(path: str | None) -> dict[str, Any] | None:
+    """The record if it still holds (same key, every file unchanged), else None."""
     try:
-        with open(path, "rb") as f:
+        with open(path or record_file(), "rb") as f:
             record = marshal.load(f)
-        if record["key"] != run_key(args, interactive):
+        if record["key"] != run_key():
             return None
-        stamps = record["stamps"]
-        if file_stamps([stamp[0] for stamp in stamps]) != tuple(tuple(s) for s in stamps):
+        stamps = tuple(tuple(s) for s in record["stamps"])
+        if file_stamps([stamp[0] for stamp in stamps]) != stamps:
             return None
-        return Utterance(**record["first"])
-    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        return dict(record)
+    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
         return None
+
+
+def fresh(path: str | None = None) -> bool:
+    """Is the record there and still right? (Cheap: one small read and a few `stat`s.)"""
+    return _read(path) is not None
+
+
+def load(interactive: bool, path: str | None = None) -> Utterance | None:
+    """The first words for this kind of run, if the record still holds, else None."""
+    record = _read(path)
+    if record is None:
+        return None
+    try:
+        first = record["first"].get(interactive)
+        return None if first is None else Utterance(**first)
+    except (AttributeError, TypeError):
+        return None
+
+
+# --- keeping it fresh --------------------------------------------------------------------------
+
+
+def refresh_if_stale() -> None:
+    """After any command: if the record is missing or stale, render it again in the background.
+
+    A detached, niced process (`python -m nightvoice.firstwords`) in its own session, with no
+    terminal, so it never delays this command, never writes on its screen, and outlives it.
+    """
+    if not hasattr(os, "posix_spawn") or fresh():
+        return
+    argv = [sys.executable, "-m", "nightvoice.firstwords"]
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        os.posix_spawn(
+            sys.executable,
+            argv,
+            os.environ,
+            file_actions=[(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)],
+            setsid=True,
+        )
+    except OSError:
+        pass
+    finally:
+        os.close(devnull)
 
 
 # --- playing it -------------------------------------------------------------------------------
@@ -320,13 +341,11 @@ def _write_start(fd: int, samples: bytes) -> int:
 _started: list[HeadStart] = []
 
 
-def start(args: Sequence[str]) -> HeadStart | None:
-    """Start playing the remembered first words for this command line, if they still hold."""
-    global _args  # noqa: PLW0603 - one command line per process
-    if not plays_sound(args) or not hasattr(os, "posix_spawnp"):
+def start() -> HeadStart | None:
+    """Start playing plain `nightvoice`'s first words, if the record still holds."""
+    if not hasattr(os, "posix_spawnp"):
         return None
-    _args = list(args)
-    utterance = load(args, keys_possible())
+    utterance = load(keys_possible())
     if utterance is None:
         return None
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
 from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
@@ -21,7 +20,7 @@ from nightvoice.sound.synth import Synthesizer
 # A sound ending in at least this much silence may be reported finished by its length alone.
 EARLY_FINISH_SILENCE = 0.2
 
-__all__ = ["CHIME_SECONDS", "LEAD_IN_SECONDS", "FirstWords", "SpeakerVoice", "TextVoice"]
+__all__ = ["CHIME_SECONDS", "LEAD_IN_SECONDS", "SpeakerVoice", "TextVoice"]
 
 
 def chime_sound(volume: float = 1.0) -> Pcm:
@@ -29,16 +28,6 @@ def chime_sound(volume: float = 1.0) -> Pcm:
     so it lasts CHIME_SECONDS, as on the timeline (the tone itself starts from zero)."""
     tone = chime(seconds=CHIME_TONE_SECONDS, volume=volume)
     return Pcm.concat([Pcm.silence(LEAD_IN_SECONDS, tone.rate), tone])
-
-
-@dataclass(frozen=True)
-class FirstWords:
-    """The first thing this voice said, as played (for the next run's head start)."""
-
-    text: str
-    rate: int
-    volume: float
-    pcm: Pcm  # with its lead-in, before the volume
 
 
 class SpeakerVoice:
@@ -67,7 +56,7 @@ class SpeakerVoice:
         # one it plays, cut otherwise.
         self._head_start = head_start
         self.head_start_adopted = False
-        self.first_words: FirstWords | None = None
+        self._engine: str | None = None
 
     @property
     def language(self) -> str:
@@ -77,30 +66,33 @@ class SpeakerVoice:
     def voice_name(self) -> str | None:
         return self._voice
 
-    def engine_data_file(self) -> str | None:
-        """A file of the engine's voice data whose change means every sound may change."""
-        data_file = getattr(self._synth, "data_file", None)
-        return data_file() if callable(data_file) else None
-
     def say(self, text: str, *, rate: int, volume: float) -> int:
-        first = self._next_id == 0
-
         def make() -> Pcm:
             pcm = self._synth.synthesize(
                 text, rate=rate, language=self._language, voice=self._voice
             )
-            pcm = pcm.with_lead_in(LEAD_IN_SECONDS)
-            if first:
-                self.first_words = FirstWords(text, rate, volume, pcm)
-            return pcm
+            return pcm.with_lead_in(LEAD_IN_SECONDS)
 
         head = self._head_start
-        if head is not None and (
-            head.utterance.device == self._output.device
-            and head.utterance.matches(text, rate, _clamp(volume), self._language, self._voice)
+        if head is not None and head.utterance.matches(
+            text,
+            rate=rate,
+            volume=_clamp(volume),
+            language=self._language,
+            voice=self._voice,
+            engine=self._engine_version(),
+            device=self._output.device,
         ):
             return self._start(make, volume, adopt=head)
         return self._start(make, volume)
+
+    def _engine_version(self) -> str:
+        if self._engine is None:
+            try:
+                self._engine = self._synth.engine_version()
+            except NightvoiceError:
+                self._engine = ""
+        return self._engine
 
     def chime(self, *, volume: float) -> int:
         return self._start(chime_sound, volume)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
+from array import array
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,40 +16,25 @@ from nightvoice.console.realtime import QueueInbox
 from nightvoice.core.ports import SpeechFinished
 from nightvoice.sound import headstart
 from nightvoice.sound.audio import AplayOutput, Pcm
-from nightvoice.sound.headstart import HeadStart, Utterance, load, plays_sound, save
+from nightvoice.sound.headstart import HeadStart, Utterance, load, save
 from nightvoice.sound.speaker import LEAD_IN_SECONDS, SpeakerVoice
 from nightvoice.sound.synth import EspeakSynthesizer
-from tests.audio_server import Recorder, loud_stretches, pulse_server, recorder
+from tests.audio_server import (
+    RATE,
+    PulseServer,
+    Recorder,
+    correlation,
+    loud_stretches,
+    pulse_server,
+    recorder,
+)
 
 _ = (pulse_server, recorder)  # fixtures used by name below
 
 TEXT = "You are all right. This will pass."
 
 
-@pytest.mark.parametrize(
-    ("args", "plays"),
-    [
-        ([], True),
-        (["--hands-free"], True),
-        (["--step", "--rate", "120", "--volume=0.4"], True),
-        (["play"], True),
-        (["play", "calf-cramp", "--device", "pulse:phones"], True),
-        (["play", "--blank", "my.yaml"], True),
-        (["--text"], False),
-        (["play", "x", "--text"], False),
-        (["--help"], False),
-        (["-h"], False),
-        (["--version"], False),
-        (["list"], False),
-        (["say", "hello"], False),
-        (["devices"], False),
-        (["play", "a", "b"], False),
-        (["--rate"], False),
-        (["--bogus"], False),
-    ],
-)
-def test_only_playing_aloud_gets_a_head_start(args: list[str], plays: bool) -> None:
-    assert plays_sound(args) is plays
+ENGINE = "EspeakSynthesizer/espeak-ng-test"
 
 
 def utterance(samples: bytes = b"\x00\x01" * 100, **changes: object) -> Utterance:
@@ -55,6 +44,7 @@ def utterance(samples: bytes = b"\x00\x01" * 100, **changes: object) -> Utteranc
         "volume": 0.3,
         "language": "en",
         "voice": None,
+        "engine": ENGINE,
         "device": None,
         "samples": samples,
         "sample_rate": 22050,
@@ -63,33 +53,80 @@ def utterance(samples: bytes = b"\x00\x01" * 100, **changes: object) -> Utteranc
     return Utterance(**fields)  # type: ignore[arg-type]
 
 
-def test_the_record_holds_only_while_the_command_and_the_files_are_the_same(
-    tmp_path: Path,
+def test_the_record_holds_only_while_every_deciding_file_and_the_environment_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    routine = tmp_path / "r.yaml"
+    """Each deciding file edited, created or removed, or the environment changed: stale."""
+    routine, config, shadow = tmp_path / "r.yaml", tmp_path / "config.yaml", tmp_path / "s.yaml"
     routine.write_text("x")
+    config.write_text("rate: 120\n")
+    files = [str(routine), str(config), str(shadow)]
     record = str(tmp_path / "first.bin")
-    save(["--hands-free"], False, [str(routine), str(tmp_path / "missing")], utterance(), record)
-    loaded = load(["--hands-free"], False, record)
-    assert loaded is not None
-    assert loaded.as_record() == utterance().as_record()
-    assert load(["--hands-free", "--step"], False, record) is None  # another command line
-    assert load(["--hands-free"], True, record) is None  # keys now possible: may ask first
-    routine.write_text("changed")
+    question = utterance(text="Which leg?")
+
+    def fresh_record() -> None:
+        save(files, {True: question, False: utterance()}, record)
+        assert load(False, record) is not None
+
+    fresh_record()
+    loaded = load(False, record)
+    assert loaded is not None and loaded.as_record() == utterance().as_record()
+    with_keys = load(True, record)
+    assert with_keys is not None and with_keys.text == "Which leg?"
+
+    routine.write_text("y")  # the routine edited (same size, new time)
     os.utime(routine, ns=(1, 1))
-    assert load(["--hands-free"], False, record) is None  # the routine changed
+    assert load(False, record) is None and not headstart.fresh(record)
+    fresh_record()
+    config.write_text("rate: 140\n")  # settings changed
+    os.utime(config, ns=(2, 2))
+    assert load(False, record) is None
+    fresh_record()
+    shadow.write_text("a user routine now replaces the built-in")
+    assert load(False, record) is None
+    fresh_record()
+    config.unlink()  # back to the night defaults
+    assert load(False, record) is None
+    fresh_record()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # another config file decides
+    assert load(False, record) is None
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    assert load(False, record) is not None
+    monkeypatch.setattr("nightvoice.__version__", "9.9")  # another nightvoice renders
+    assert load(False, record) is None
+
+
+def test_a_broken_or_missing_record_is_no_head_start(tmp_path: Path) -> None:
     (tmp_path / "broken.bin").write_bytes(b"\x00garbage")
-    assert load([], False, str(tmp_path / "broken.bin")) is None
-    assert load([], False, str(tmp_path / "absent.bin")) is None
+    assert load(False, str(tmp_path / "broken.bin")) is None
+    assert load(False, str(tmp_path / "absent.bin")) is None
+    save([], {True: None, False: None}, str(tmp_path / "silent.bin"))
+    assert headstart.fresh(str(tmp_path / "silent.bin"))  # fresh, with nothing to play first
+    assert load(True, str(tmp_path / "silent.bin")) is None
 
 
-def test_matching_is_exact_about_the_sentence_and_its_voice() -> None:
+def test_matching_is_exact_about_the_sentence_its_voice_its_engine_and_its_output() -> None:
     first = utterance()
-    assert first.matches(TEXT, 125, 0.3, "en", None)
-    assert not first.matches(TEXT + " ", 125, 0.3, "en", None)
-    assert not first.matches(TEXT, 130, 0.3, "en", None)
-    assert not first.matches(TEXT, 125, 0.6, "en", None)
-    assert not first.matches(TEXT, 125, 0.3, "de", None)
+    same: dict[str, Any] = {
+        "rate": 125,
+        "volume": 0.3,
+        "language": "en",
+        "voice": None,
+        "engine": ENGINE,
+        "device": None,
+    }
+    assert first.matches(TEXT, **same)
+    assert not first.matches(TEXT + " ", **same)
+    others = {
+        "rate": 130,
+        "volume": 0.6,
+        "language": "de",
+        "voice": "whisper",
+        "engine": "PiperSynthesizer/joe",
+        "device": "pulse:phones",
+    }
+    for name, other in others.items():
+        assert not first.matches(TEXT, **{**same, name: other}), name
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +139,7 @@ def synth() -> EspeakSynthesizer:
 def played(synth: EspeakSynthesizer, volume: float = 0.3) -> Utterance:
     pcm = synth.synthesize(TEXT, rate=125, language="en", voice=None)
     pcm = pcm.with_lead_in(LEAD_IN_SECONDS).scaled(volume)
-    return utterance(pcm.samples, volume=volume)
+    return utterance(pcm.samples, volume=volume, engine=synth.engine_version())
 
 
 def wait_event(inbox: QueueInbox) -> object:
@@ -160,18 +197,67 @@ def test_a_failed_save_leaves_nothing_behind(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", disk_full)
-    save([], False, [], utterance(), str(tmp_path / "cache" / "first.bin"))  # never raises
+    save([], {False: utterance()}, str(tmp_path / "cache" / "first.bin"))  # never raises
     assert list((tmp_path / "cache").iterdir()) == []
 
 
-def test_the_head_start_knows_exactly_the_options_play_takes() -> None:
-    """headstart cannot import click, so its copy of the option names must not drift."""
-    import click
+def run_until(
+    argv: list[str], env: dict[str, str], cwd: Path, rec: Recorder, seconds: float
+) -> array[int]:
+    """Run a nightvoice command until `seconds` have been heard, then SIGTERM it: the sound."""
+    mark = rec.mark()
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        rec.wait_for_samples(mark, seconds, timeout=30)
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 128 + signal.SIGTERM, stderr.decode()
+    return rec.samples(mark)
 
-    from nightvoice.cli import play
 
-    options = [p for p in play.params if isinstance(p, click.Option)]
-    flags = {name for p in options if p.is_flag for name in p.opts} - {"--help"}
-    values = {name for p in options if not p.is_flag for name in p.opts}
-    assert flags - {"--text"} == headstart.PLAY_FLAGS  # --text plays no sound: no head start
-    assert values == headstart.PLAY_VALUES
+@pytest.mark.real_audio
+def test_after_an_evening_routine_from_elsewhere_plain_nightvoice_starts_with_its_own_words(
+    tmp_path: Path,
+    private_home: Path,
+    pulse_server: PulseServer,
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`play bedtime-stretches` in the evening; at night plain `nightvoice` in another folder
+    starts from the head start with the calf routine's first sentence, said once."""
+    env = {**pulse_server.env(), "NIGHTVOICE_HOME": str(private_home)}
+    monkeypatch.setenv("HOME", env["HOME"])  # the record's key, as the commands see it
+    evening, night = tmp_path / "evening", tmp_path / "night"
+    evening.mkdir()
+    night.mkdir()
+    run_until(["nightvoice", "play", "bedtime-stretches"], env, evening, recorder, 0.3)
+
+    # The evening command ended by rendering the night's first words in the background.
+    deadline = time.monotonic() + 60
+    while (first := headstart.load(False)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first is not None, "no first words were rendered after `play bedtime-stretches`"
+    assert first.text == "You are all right. This will pass."
+
+    # The sentence, the routine's 2 s pause, and the start of the next sentence.
+    source = Pcm(first.samples, first.sample_rate)
+    heard = run_until(["nightvoice"], env, night, recorder, source.seconds + 2.5)
+    said = loud_stretches(source.values(), gap=1.0)
+    assert len(said) == 1
+    stretches = loud_stretches(heard, gap=1.0)
+    assert len(stretches) >= 2, stretches
+    (start, end), (next_start, _) = stretches[:2]
+    # Heard whole and once: as long as the sentence (a cut-and-restart or a repeat would be
+    # longer), then the pause before the next sentence.
+    assert abs((end - start) - (said[0][1] - said[0][0])) < 0.01 * RATE
+    assert next_start - end > 1.5 * RATE
+    assert correlation(heard[start:end], source.values()[said[0][0] : said[0][1]]) > 0.9

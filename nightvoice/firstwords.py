@@ -1,0 +1,187 @@
+"""Render what plain `nightvoice` says first, for the head start (sound/headstart.py).
+
+Run as `python -m nightvoice.firstwords`: a quiet background process that any nightvoice
+command starts when it ends and finds the record missing or stale. It loads the default routine
+and the config as the session would, lets the real player run up to its first sound (with a
+voice that only notes what it was asked to say), renders that sentence through the speech cache
+exactly as the speaker would play it, and saves it with the stamps of every file it depends on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from dataclasses import dataclass
+
+from nightvoice.core.errors import NightvoiceError
+from nightvoice.core.player import Player, PlayerOptions
+from nightvoice.session import PlayRequest, Prepared, plan_after_question, prepare
+from nightvoice.sound import headstart
+from nightvoice.user import catalog, paths
+
+
+@dataclass(frozen=True)
+class FirstSay:
+    """The first thing the player says, at the very start: the arguments of `Voice.say`."""
+
+    text: str
+    rate: int
+    volume: float
+
+
+class _Noted(Exception):
+    def __init__(self, first: FirstSay | None) -> None:
+        self.first = first
+
+
+class _NotingVoice:
+    """A Voice that stops the player at its first sound, noting it if it is a sentence."""
+
+    def say(self, text: str, *, rate: int, volume: float) -> int:
+        raise _Noted(FirstSay(text, rate, volume))
+
+    def chime(self, *, volume: float) -> int:
+        raise _Noted(None)  # a chime first: nothing worth a head start
+
+    def cut(self) -> None:
+        pass
+
+
+class _StillClock:
+    def now(self) -> float:
+        return 0.0
+
+
+class _EmptyInbox:
+    def wait(self, deadline: float | None) -> None:
+        raise _Noted(None)  # a wait before any sound: the first sound is not at the start
+
+
+class _NoScreen:
+    def show_step(self, number: int, total: int, title: str, section: str) -> None:
+        pass
+
+    def show_status(self, text: str) -> None:
+        pass
+
+    def show_text(self, text: str) -> None:
+        pass
+
+
+def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
+    """What the session's player says first for this routine, if it says it at once."""
+    player = Player(
+        clock=_StillClock(),
+        inbox=_EmptyInbox(),
+        voice=_NotingVoice(),
+        screen=_NoScreen(),
+        rate=prepared.settings.rate,
+        volume=prepared.settings.volume,
+        options=PlayerOptions(interactive=interactive),
+    )
+    try:
+        plan = plan_after_question(player, prepared)
+        if plan is not None:
+            player.play(plan)
+    except _Noted as noted:
+        return noted.first
+    return None
+
+
+def deciding_files() -> list[str]:
+    """Files whose change could change the default routine's first words (engine's aside)."""
+    name = catalog.DEFAULT_ROUTINE
+    files = [
+        str(paths.routines_dir() / f"{name}{suffix}") for suffix in catalog.SUFFIXES
+    ]  # a routine of the user's that replaces the built-in, now or later
+    files += [str(catalog.builtin_dir() / f"{name}{suffix}") for suffix in catalog.SUFFIXES]
+    files.append(str(paths.config_file()))
+    return files
+
+
+def engine_files(synth: object) -> list[str]:
+    """The engine's voice data and the shared libraries it runs on, as far as they are known."""
+    files = []
+    data_file = getattr(synth, "data_file", None)
+    found = data_file() if callable(data_file) else None
+    if found:
+        files.append(found)
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/self/maps", encoding="utf-8", errors="replace") as maps,
+    ):
+        for line in maps:
+            path = line.split(maxsplit=5)[-1].strip()
+            if "espeak" in os.path.basename(path) and path not in files:
+                files.append(path)
+    return files
+
+
+def render() -> dict[bool, headstart.Utterance | None] | None:
+    """The first words of plain `nightvoice`, with keys and hands-free, as the speaker plays
+    them; None when no engine can speak here (nothing is kept then)."""
+    from nightvoice.sound.audio import Pcm
+    from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
+    from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
+    from nightvoice.sound.synth import make_synthesizer
+
+    try:
+        prepared = prepare(PlayRequest(), err=io.StringIO())
+    except NightvoiceError:
+        return {True: None, False: None}  # a broken routine has no first words to keep
+    synth = make_synthesizer()
+    try:
+        engine = synth.engine_version()
+        settings = prepared.settings
+        cache = SpeechCache(synth, paths.cache_dir() / CACHE_FOLDER, engine)
+        first: dict[bool, headstart.Utterance | None] = {}
+        for interactive in (True, False):
+            said = first_say(prepared, interactive=interactive)
+            if said is None:
+                first[interactive] = None
+                continue
+            pcm: Pcm = cache.synthesize(
+                said.text, rate=said.rate, language=settings.language, voice=settings.voice
+            )
+            gain = volume_gain(said.volume)
+            pcm = pcm.with_lead_in(LEAD_IN_SECONDS).scaled(gain)
+            first[interactive] = headstart.Utterance(
+                text=said.text,
+                rate=said.rate,
+                volume=gain,
+                language=settings.language,
+                voice=settings.voice,
+                engine=engine,
+                device=prepared.device,
+                samples=pcm.samples,
+                sample_rate=pcm.rate,
+            )
+    except NightvoiceError:
+        return None
+    return first
+
+
+def refresh() -> None:
+    """Render the first words and keep them, stamped with every file they depend on."""
+    files = deciding_files()  # stamped as they were before reading them: a change meanwhile
+    stamps = headstart.file_stamps(files)  # makes the record stale, never wrongly fresh
+    first = render()
+    if first is None:
+        return
+    from nightvoice.sound.synth import make_synthesizer
+
+    files += engine_files(make_synthesizer())
+    if headstart.file_stamps(files[: len(stamps)]) != stamps:
+        return  # something changed while rendering: the next command renders again
+    headstart.save(files, first)
+
+
+def main() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)  # in the background, after the command: never compete with it
+    refresh()
+
+
+if __name__ == "__main__":
+    main()

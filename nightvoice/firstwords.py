@@ -10,19 +10,19 @@ exactly as the speaker would play it, and saves it with the stamps of every file
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from nightvoice.core.errors import NightvoiceError
-from nightvoice.core.player import Player, PlayerOptions
-from nightvoice.session import PlayRequest, Prepared, plan_after_question, prepare
 from nightvoice.sound import headstart
-from nightvoice.user import catalog, paths
+
+if TYPE_CHECKING:
+    from nightvoice.session import Prepared
+
+# The rest is imported where it is used: as a background process this first lowers its own
+# priority (main), and only then loads the program.
 
 
-@dataclass(frozen=True)
-class FirstSay:
+class FirstSay(NamedTuple):
     """The first thing the player says, at the very start: the arguments of `Voice.say`."""
 
     text: str
@@ -71,6 +71,9 @@ class _NoScreen:
 
 def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
     """What the session's player says first for this routine, if it says it at once."""
+    from nightvoice.core.player import Player, PlayerOptions
+    from nightvoice.session import plan_after_question
+
     player = Player(
         clock=_StillClock(),
         inbox=_EmptyInbox(),
@@ -91,6 +94,8 @@ def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
 
 def deciding_files() -> list[str]:
     """Files whose change could change the default routine's first words (engine's aside)."""
+    from nightvoice.user import catalog, paths
+
     name = catalog.DEFAULT_ROUTINE
     files = [
         str(paths.routines_dir() / f"{name}{suffix}") for suffix in catalog.SUFFIXES
@@ -121,10 +126,15 @@ def engine_files(synth: object) -> list[str]:
 def render() -> dict[bool, headstart.Utterance | None] | None:
     """The first words of plain `nightvoice`, with keys and hands-free, as the speaker plays
     them; None when no engine can speak here (nothing is kept then)."""
+    import io
+
+    from nightvoice.core.errors import NightvoiceError
+    from nightvoice.session import PlayRequest, prepare
     from nightvoice.sound.audio import Pcm
     from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
     from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
     from nightvoice.sound.synth import make_synthesizer
+    from nightvoice.user import paths
 
     try:
         prepared = prepare(PlayRequest(), err=io.StringIO())
@@ -178,8 +188,12 @@ def refresh() -> None:
 
 
 def main() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(10)  # in the background, after the command: never compete with it
+    """In the background, after a command: never compete with anything for the CPU."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # Linux: only idle time
+    except (AttributeError, OSError):
+        with contextlib.suppress(AttributeError, OSError):
+            os.nice(10)
     refresh()
 
 

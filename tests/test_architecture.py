@@ -18,7 +18,12 @@ EDGES = (
     "nightvoice.user",
     "nightvoice.cli",
 )
-TOP_LEVEL = ("nightvoice.session", "nightvoice.boundary", "nightvoice.__main__")
+TOP_LEVEL = (
+    "nightvoice.session",
+    "nightvoice.boundary",
+    "nightvoice.firstwords",
+    "nightvoice.__main__",
+)
 
 
 def module_name(path: Path) -> str:

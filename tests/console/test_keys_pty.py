@@ -373,6 +373,7 @@ def test_closing_the_terminal_ends_the_program_cleanly(tmp_path: Path, routine: 
         timeout=8,
     )
     child.expect_exact(b"Hold 30 s")
+    child.ptyproc.delayafterclose = 1.0  # pexpect's 0.1 s to exit was too short under load
     child.close(force=False)  # closes the pty: SIGHUP, and reads and writes fail from now on
     assert child.exitstatus == 128 + signal.SIGHUP
     assert TRACEBACK not in err.read_text()

@@ -1,6 +1,8 @@
-"""Entry point for `nightvoice` and `python -m nightvoice`."""
+"""Entry point for `nightvoice` and `python -m nightvoice`.
 
-from __future__ import annotations
+Nothing is imported above `main` but what Python has loaded already (not even `__future__`,
+which is a real import): a Ctrl-C before `main`'s guard is in place prints a traceback.
+"""
 
 import os
 import sys

@@ -161,8 +161,11 @@ def _write_beside(path: Path, data: bytes, *, durable: bool) -> str:
     """A new temporary file holding `data` in `path`'s folder, with `path`'s mode; its name."""
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _naming(error, path) from None
     try:
         _set_mode(fd, path)
         with os.fdopen(fd, "wb") as f:
@@ -170,11 +173,20 @@ def _write_beside(path: Path, data: bytes, *, durable: bool) -> str:
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(error, OSError):
+            raise _naming(error, path) from None
         raise
     return temp
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """The error with the file the user knows (not our temporary name, or none at all)."""
+    if error.filename is not None and Path(os.fsdecode(error.filename)) in path.parents:
+        return error  # a folder on the way is the trouble: keep its name
+    return type(error)(error.errno, error.strerror, str(path))
 
 
 def _set_mode(fd: int, path: Path) -> None:

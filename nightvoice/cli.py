@@ -166,10 +166,40 @@ def check(files: tuple[Path, ...]) -> int:
                 err=True,
             )
             continue
+        wrong = _voice_problems(routine, path)
+        if wrong:
+            bad += 1
+            for line in wrong:
+                click.echo(line, err=True)
+            continue
         click.echo(f"{path}: ok ({routine.title})")
     if bad:
         click.echo(f"{bad} of {len(files)} file(s) have problems", err=True)
     return 1 if bad else 0
+
+
+def _voice_problems(routine: Any, path: Path) -> list[str]:
+    """The routine's `language:` and `voice:` checked against the installed engine, located.
+
+    A name espeak-ng lacks would pass the loader and fail at the first word of the night.
+    """
+    from nightvoice.core.errors import ConfigError, Problem
+    from nightvoice.user.config import check_with_engine
+
+    found = []
+    for key in ("language", "voice"):
+        value = getattr(routine.voice, key)
+        if value is None:
+            continue
+        try:
+            note = check_with_engine(key, value)
+        except ConfigError as error:
+            line, column = routine.locations.get(key, (1, 1))
+            found.append(str(Problem(str(path), line, column, str(error))))
+            continue
+        if note:
+            click.echo(f"{path}: {note}", err=True)
+    return found
 
 
 @cli.command()

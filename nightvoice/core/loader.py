@@ -7,13 +7,15 @@ walked by hand, so each value keeps its line and column and one bad field never 
 from __future__ import annotations
 
 import difflib
-import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import yaml
 
 from nightvoice.core.errors import Problem, RoutineError
+from nightvoice.core.planner import HANDS_FREE_WAIT, MIN_CUE_GAP, estimate_speech_seconds
 from nightvoice.core.routine import (
     FORMAT_VERSION,
     RATE_RANGE,
@@ -65,12 +67,41 @@ CUE_KEYS = ("count", "halfway", "countdown", "release")
 BREATHE_KEYS = ("in", "hold", "out", "times", "words")
 WORD_KEYS = ("in", "hold", "out")
 EASED_KEYS = ("max", "every", "check_in")
+# Where each key belongs, for "`rate` belongs at the top of the routine" (most likely first).
+KEY_HOMES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("at the top of the routine", tuple(k for k in TOP_KEYS if k != "steps")),
+    ("in `ask:`", tuple(k for k in ASK_KEYS if k != "say")),
+    ("in a step", LEAF_KEYS),
+    ("at the start of a step of its own, like `- repeat: 2` with `steps:` under it", CONTAINERS),
+    ("at the top of the routine or in a `section`, `repeat` or `each_side` step", ("steps",)),
+    ("in `cues:` under a `hold:` or `rest:`", CUE_KEYS),
+    ("in `breathe:`", BREATHE_KEYS),
+    ("in `until_eased:`", EASED_KEYS),
+)
 
-MAX_PAUSE = 600.0
-MAX_STEPS = 5000
-MAX_DEPTH = 12
-MAX_HOLD = 3600.0
-MAX_EASED = 600.0
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+# Tags a routine may carry, written or implied; any other (`!!binary`, `!foo`...) is refused.
+KNOWN_TAGS = frozenset({INT, FLOAT, BOOL, STR, NULL, TIMESTAMP, SEQ, MAP})
+BOOL_WORDS = {
+    **dict.fromkeys(("yes", "y", "true", "on"), True),
+    **dict.fromkeys(("no", "n", "false", "off"), False),
+}
+
+# Limits (docs/routine-format.md, "Limits"): each keeps one file from taking the player, `show`,
+# `export` or `list` down with it, and each is far beyond what a real routine needs.
+MAX_PAUSE = 600.0  # one pause, seconds
+MAX_HOLD = 3600.0  # one hold or rest, seconds
+MAX_EASED = 600.0  # one until_eased maximum, seconds
+MAX_WRITTEN_STEPS = 1000  # steps as written (YAML aliases count every time they are used)
+MAX_NESTING = 4  # sections, repeats and each_side inside one another
+MAX_PLAN_STEPS = 2000  # steps after repeats and sides are expanded
+MAX_CUES = 10000  # spoken cues, breaths and check-ins after expansion
+MAX_ROUTINE_SECONDS = 3 * 3600.0  # the routine's timed length plus its speech at the fastest rate
+MAX_TEXT = 1000  # characters in one spoken text (say, a cue, a check-in...)
+MAX_LONG_TEXT = 4000  # characters in `description` or `safety`
+MIN_COUNT = 1.0  # seconds between counted cues: closer ones would talk over each other
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 DEFAULT_CHECK_IN = "Keep holding. Press Enter when it eases."
 
@@ -96,17 +127,62 @@ class _Scope:
     """Which template variables a text may use where it stands."""
 
     names: frozenset[str]
+    lenient: bool = False  # the question is broken: its name is unknown, so do not guess
+    where: str = ""  # why no variables can be used here ("" where they can)
 
     def with_names(self, *names: str) -> _Scope:
-        return _Scope(self.names | frozenset(names))
+        return _Scope(self.names | frozenset(names), self.lenient)
+
+
+NO_VARIABLES = _Scope(frozenset(), where="it is shown as written, never filled in")
+
+
+@dataclass
+class _Cost:
+    """What a part of a routine adds to the plan once repeats and sides are expanded."""
+
+    steps: float = 0
+    cues: float = 0
+    seconds: float = 0.0
+
+    def times(self, n: float) -> _Cost:
+        return _Cost(self.steps * n, self.cues * n, self.seconds * n)
+
+    def plus(self, other: _Cost) -> _Cost:
+        return _Cost(self.steps + other.steps, self.cues + other.cues, self.seconds + other.seconds)
+
+    def excess(self) -> str | None:
+        """Which limit this cost is over, in words, or None."""
+        if self.steps > MAX_PLAN_STEPS:
+            return (
+                f"{_count(self.steps)} steps once repeats and sides are expanded; "
+                f"a routine plays at most {MAX_PLAN_STEPS}"
+            )
+        if self.cues > MAX_CUES:
+            return (
+                f"{_count(self.cues)} spoken cues, breaths and check-ins; "
+                f"a routine has at most {MAX_CUES}"
+            )
+        if self.seconds > MAX_ROUTINE_SECONDS:
+            return (
+                f"at least {_duration(self.seconds)} long; a routine lasts at most "
+                f"{_duration(MAX_ROUTINE_SECONDS)}"
+            )
+        return None
 
 
 @dataclass
 class _Reader:
     source: str
     problems: list[Problem] = field(default_factory=list)
-    steps_left: int = MAX_STEPS  # YAML aliases can nest a list in itself or blow up its size
+    steps_left: int = MAX_WRITTEN_STEPS  # YAML aliases can nest a list in itself or blow it up
     depth: int = 0
+    costs: dict[int, _Cost] = field(default_factory=dict)  # id(model node) -> its cost
+    over_limit: bool = False  # one limit message is enough: the rest follow from it
+    guessed: dict[int, set[str]] = field(default_factory=dict)  # id(mapping) -> keys suggested
+    sides_used: list[yaml.Node] = field(default_factory=list)  # each_side / {other_side}
+    where: dict[int, yaml.Node] = field(default_factory=dict)  # id(model node) -> its key
+    question_name: str | None = None  # the question's name, even when the question is wrong
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -152,10 +228,10 @@ class _Reader:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
-            what = error.problem or error.context or "not valid YAML"
-            if "expected a single document" in str(error.context or ""):
-                what = "the file holds more than one YAML document; a routine is one document"
+            if "quoted scalar" in str(error.context) and error.context_mark is not None:
+                mark = error.context_mark  # where the quote that never closes was opened
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            what = _syntax_message(error, text.splitlines(), line, column)
             self.problems.append(Problem(self.source, line, column, f"YAML syntax: {what}"))
             return None
         except yaml.YAMLError as error:  # errors without a mark, e.g. a bad character
@@ -182,7 +258,10 @@ class _Reader:
     ) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
         """A mapping's entries by key, with unknown and duplicate keys reported."""
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{what} must be a mapping of `key: value` lines")
+            self.problem(node, f"{what} must be a mapping of `key: value` lines, not {_kind(node)}")
+            return None
+        if node.tag != MAP:
+            self.problem(node, _tag_problem(node, what))
             return None
         entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
@@ -198,23 +277,87 @@ class _Reader:
                 self.problem(key_node, f"`{key}` appears twice in {what} (first on line {first})")
                 continue
             if key not in allowed:
-                shown = key.encode("unicode_escape").decode("ascii")[:40]
-                self.problem(
-                    key_node,
-                    f"unknown key `{shown}` in {what}{did_you_mean(key, allowed)}",
-                )
+                self.problem(key_node, self.unknown_key(node, key, allowed, what))
                 continue
             entries[key] = (key_node, value_node)
         return entries
 
-    def text(self, node: yaml.Node, what: str, scope: _Scope | None = None) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in (STR, INT, FLOAT):
-            self.problem(node, f"{what} must be text")
+    def unknown_key(self, node: yaml.Node, key: str, allowed: tuple[str, ...], what: str) -> str:
+        """Why `key` is wrong here: where it belongs, or the allowed key it was meant to be."""
+        shown = key.encode("unicode_escape").decode("ascii")[:40]
+        homes = [home for home, keys in KEY_HOMES if key in keys]
+        if homes:
+            return f"`{shown}` belongs {_or(homes)}, not in {what}"
+        close = difflib.get_close_matches(key.lower(), allowed, n=1, cutoff=0.6)
+        if close:
+            self.guessed.setdefault(id(node), set()).add(close[0])
+            return f"unknown key `{shown}` in {what}; did you mean `{close[0]}`?"
+        for home, keys in KEY_HOMES:
+            elsewhere = difflib.get_close_matches(key.lower(), keys, n=1, cutoff=0.75)
+            if elsewhere:
+                return (
+                    f"unknown key `{shown}` in {what}; did you mean `{elsewhere[0]}`? "
+                    f"(it belongs {home})"
+                )
+        return f"unknown key `{shown}` in {what}; it takes {_pretty(list(allowed))}"
+
+    def missing(self, parent: yaml.Node, key: str, message: str) -> None:
+        """Report a missing key, unless a misspelt key was already taken for it (root cause)."""
+        if key not in self.guessed.get(id(parent), ()):
+            self.problem(parent, message)
+
+    def text(
+        self,
+        node: yaml.Node,
+        what: str,
+        scope: _Scope | None = None,
+        *,
+        limit: int = MAX_TEXT,
+    ) -> str | None:
+        """A text as written; problems are noted, and a value is still returned where one can
+        be read, so one wrong text never causes follow-on messages."""
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(node, f"{what} must be text, not {_kind(node)}")
+            return None
+        if node.tag not in KNOWN_TAGS:
+            self.problem(node, _tag_problem(node, what))
+            return None
+        if not node.style and node.tag == BOOL and node.value.lower() in BOOL_WORDS:
+            self.problem(
+                node,
+                f"{what} is `{node.value}`, which YAML reads as true or false; "
+                f'write it in quotes: "{node.value}"',
+            )
+            return str(node.value)
+        if node.tag == NULL and node.value.strip():
+            self.problem(
+                node,
+                f"{what} is `{node.value}`, which YAML reads as nothing; "
+                f'write it in quotes: "{node.value}"',
+            )
+            return None
+        if node.tag in (BOOL, SEQ, MAP):  # an explicit `!!bool` or the like on text
+            self.problem(node, f"{what} must be text, not `{_show(node)}` (tagged {node.tag})")
             return None
         value: str = node.value.strip()
         if not value:
             self.problem(node, f"{what} is empty")
             return None
+        bad = next((c for c in value if _is_control(c)), None)
+        if bad is not None:
+            self.problem(
+                node,
+                f"{what} has a control character (U+{ord(bad):04X}) that would cut the speech "
+                "short; remove it",
+            )
+            return None
+        if len(value) > limit:
+            self.problem(
+                node,
+                f"{what} is {len(value)} characters long; a text is at most {limit} "
+                "(split it into several steps)",
+            )
+            return value[:limit]
         if scope is not None:
             self.check_template(node, value, what, scope)
         return value
@@ -226,13 +369,22 @@ class _Reader:
             self.problem(node, f"{what} {error}")
             return
         for name in names:
-            if name not in scope.names:
+            if scope.where:
+                self.problem(
+                    node,
+                    f"{what} cannot use `{{{name}}}`: {scope.where} "
+                    "(write `{{` and `}}` for a brace)",
+                )
+                return
+            if name not in scope.names and not scope.lenient:
                 hint = did_you_mean(name, sorted(scope.names)) or (
                     f"; here you can use {', '.join(f'{{{n}}}' for n in sorted(scope.names))}"
                     if scope.names
                     else ""
                 )
                 self.problem(node, f"{what} uses an unknown variable `{{{name}}}`{hint}")
+            if name == "other_side":
+                self.sides_used.append(node)
 
     def number(
         self,
@@ -244,30 +396,57 @@ class _Reader:
         low_inclusive: bool = False,
         integer: bool = False,
     ) -> float | None:
+        """A number as a person writes it (plain decimal); every other form is refused with
+        the way to write it, and the allowed range is always given."""
         kind = "a whole number" if integer else "a number of seconds"
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in (INT, FLOAT):
-            self.problem(node, f"{what} must be {kind}, not `{_show(node)}`")
+        bound = f"at least {low:g}" if low_inclusive else f"more than {low:g}"
+        allowed = f"{kind}, {bound} and at most {high:g}"
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(node, f"{what} must be {allowed}, not {_kind(node)}")
             return None
-        if integer and node.tag != INT:
-            self.problem(node, f"{what} must be a whole number, not `{node.value}`")
+        if node.tag not in KNOWN_TAGS:
+            self.problem(node, _tag_problem(node, what))
             return None
-        try:
-            value = _yaml_number(node)
-        except ValueError:
-            self.problem(node, f"{what} must be {kind}, not `{node.value}`")
+        written = _as_written(node)
+        value, fix = _read_number(node.value)
+        if node.tag not in (INT, FLOAT) or fix is not None or value is None:
+            if node.tag == NULL and node.value in ("", "~", "null", "Null", "NULL"):
+                self.problem(node, f"{what} has no value; write {allowed}")
+                return None
+            if node.tag == STR and value is not None and fix is None:
+                how = "text in quotes" if node.style else "marked as text with `!!str`"
+                self.problem(node, f"{what} is {written}, which is {how}; write {node.value}")
+                return None
+            if node.tag == BOOL:
+                how = "YAML reads it as" if node.value.lower() in BOOL_WORDS else "it is tagged"
+                self.problem(node, f"{what} must be {allowed}, not {written} ({how} true/false)")
+                return None
+            hint = f"; {fix}" if fix else ""
+            self.problem(node, f"{what} must be {allowed}, not {written}{hint}")
+            return None
+        if integer and value != int(value):
+            self.problem(node, f"{what} must be {allowed}, not {written}")
             return None
         too_low = value < low if low_inclusive else value <= low
-        if math.isnan(value) or too_low or value > high:
-            bound = f"at least {low:g}" if low_inclusive else f"more than {low:g}"
-            self.problem(node, f"{what} must be {bound} and at most {high:g}, not {node.value}")
+        if too_low or value > high:
+            self.problem(node, f"{what} must be {bound} and at most {high:g}, not {written}")
             return None
-        return value
+        return float(value)
 
     def boolean(self, node: yaml.Node, what: str) -> bool | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag != BOOL:
-            self.problem(node, f"{what} must be true or false, not `{_show(node)}`")
+        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
+            word = BOOL_WORDS.get(node.value.lower())
+            if word is not None:
+                return word
+        if isinstance(node, yaml.ScalarNode) and node.tag not in KNOWN_TAGS:
+            self.problem(node, _tag_problem(node, what))
             return None
-        return node.value.lower() in ("true", "yes", "on", "y")
+        written = _as_written(node) if isinstance(node, yaml.ScalarNode) else _kind(node)
+        hint = ""
+        if isinstance(node, yaml.ScalarNode) and node.style and node.value.lower() in BOOL_WORDS:
+            hint = f"; write {node.value} without quotes"
+        self.problem(node, f"{what} must be true or false, not {written}{hint}")
+        return None
 
     # -- the routine ---------------------------------------------------------------------------
 
@@ -283,19 +462,31 @@ class _Reader:
         if entries is None:
             return None
         version_ok = self.version(root, entries.get("nightvoice"))
-        title = self.required_text(root, entries, "title", "`title`")
-        description = self.optional_text(entries, "description")
-        safety = self.optional_text(entries, "safety")
+        title = self.required_text(root, entries, "title", "`title`", NO_VARIABLES)
+        description = self.optional_text(entries, "description", NO_VARIABLES, MAX_LONG_TEXT)
+        safety = self.optional_text(entries, "safety", NO_VARIABLES, MAX_LONG_TEXT)
         voice = self.voice_settings(entries)
         chime = self.optional_bool(entries, "chime", default=True)
         log_episode = self.optional_bool(entries, "log_episode", default=False)
         ask = self.question(entries["ask"][1]) if "ask" in entries else None
-        scope = _Scope(frozenset({"side", "other_side"} | ({ask.name} if ask else set())))
+        names = {"side", "other_side"}
+        if self.question_name:
+            names.add(self.question_name)
+        unknown_name = "ask" in entries and not self.question_name
+        scope = _Scope(frozenset(names), lenient=unknown_name)
         steps: tuple[Node, ...] = ()
         if "steps" not in entries:
-            self.problem(root, "the routine has no `steps:` list; add at least one step")
+            self.missing(root, "steps", "the routine has no `steps:` list; add at least one step")
         else:
             steps = self.steps(entries["steps"][1], scope, "`steps`")
+            self.check_total(steps)
+        if ask is not None and ask.name == "side" and self.sides_used and len(ask.choices) != 2:
+            self.problem(
+                entries["ask"][1],
+                f"`each_side` and `{{other_side}}` swap between two sides, but the `side` "
+                f"question has {len(ask.choices)} choices; give it exactly two, "
+                "like `{l: left, r: right}`",
+            )
         if not version_ok or title is None or not steps or self.problems:
             return None
         return Routine(
@@ -308,28 +499,45 @@ class _Reader:
             ask=ask,
             log_episode=log_episode,
             source=self.source,
+            locations={
+                key: (entries[key][1].start_mark.line + 1, entries[key][1].start_mark.column + 1)
+                for key in entries
+            },
         )
+
+    def check_total(self, steps: tuple[Node, ...]) -> None:
+        """The whole routine within the limits; point at the step that takes it over."""
+        total = _Cost()
+        for step in steps:
+            total = total.plus(self.costs.get(id(step), _Cost()))
+            excess = total.excess()
+            if excess and not self.over_limit:
+                self.over_limit = True
+                self.problem(self.where.get(id(step)), f"with this step the routine is {excess}")
 
     def version(self, root: yaml.Node, entry: tuple[yaml.Node, yaml.Node] | None) -> bool:
         if entry is None:
-            self.problem(
+            self.missing(
                 root,
+                "nightvoice",
                 f"the routine has no format version; add `nightvoice: {FORMAT_VERSION}` "
                 "as its first line",
             )
             return False
         node = entry[1]
-        if not isinstance(node, yaml.ScalarNode) or node.tag != INT:
-            self.problem(node, f"`nightvoice` is the format version: write `{FORMAT_VERSION}`")
-            return False
-        try:
-            version = _yaml_number(node)
-        except ValueError:
-            version = math.nan
-        if version != FORMAT_VERSION:
+        value, fix = _read_number(node.value) if isinstance(node, yaml.ScalarNode) else (None, None)
+        if not isinstance(node, yaml.ScalarNode) or node.tag != INT or value is None:
+            written = _as_written(node) if isinstance(node, yaml.ScalarNode) else _kind(node)
             self.problem(
                 node,
-                f"unknown format version {node.value}; this nightvoice reads version "
+                f"`nightvoice` is the format version: write {FORMAT_VERSION}, not {written}"
+                + (f" ({fix})" if fix else ""),
+            )
+            return False
+        if value != FORMAT_VERSION:
+            self.problem(
+                node,
+                f"unknown format version {_show(node)}; this nightvoice reads version "
                 f"{FORMAT_VERSION} (a newer nightvoice may read this file)",
             )
             return False
@@ -344,7 +552,7 @@ class _Reader:
         scope: _Scope | None = None,
     ) -> str | None:
         if key not in entries:
-            self.problem(parent, f"missing {what}")
+            self.missing(parent, key, f"missing {what}")
             return None
         return self.text(entries[key][1], what, scope)
 
@@ -353,8 +561,11 @@ class _Reader:
         entries: dict[str, tuple[yaml.Node, yaml.Node]],
         key: str,
         scope: _Scope | None = None,
+        limit: int = MAX_TEXT,
     ) -> str | None:
-        return self.text(entries[key][1], f"`{key}`", scope) if key in entries else None
+        if key not in entries:
+            return None
+        return self.text(entries[key][1], f"`{key}`", scope, limit=limit)
 
     def optional_bool(
         self, entries: dict[str, tuple[yaml.Node, yaml.Node]], key: str, *, default: bool
@@ -416,49 +627,76 @@ class _Reader:
         if name is not None and not IDENTIFIER.match(name):
             self.problem(entries["name"][1], "`ask` `name` must be one word, like `side`")
             name = None
-        say = self.required_text(node, entries, "say", "`ask` `say` (the question spoken)")
+        before_say = _Scope(frozenset(), where="the question is asked before there is an answer")
+        say = self.required_text(
+            node, entries, "say", "`ask` `say` (the question spoken)", before_say
+        )
         choices: dict[str, str] = {}
+        choices_ok = True
         if "choices" not in entries:
-            self.problem(node, "missing `ask` `choices`, e.g. `choices: {l: left, r: right}`")
+            self.missing(node, "choices", "missing `ask` `choices`, like `{l: left, r: right}`")
         else:
+            before = len(self.problems)
             choices = self.choices(entries["choices"][1])
+            choices_ok = len(self.problems) == before
         default = self.required_text(node, entries, "default", "`ask` `default`")
-        if default is not None and choices and default not in choices.values():
+        if default is not None and choices_ok and choices and default not in choices.values():
             options = ", ".join(f"`{v}`" for v in choices.values())
             self.problem(entries["default"][1], f"`ask` `default` must be one of {options}")
             default = None
         timeout = self.optional_number(
             entries, "timeout", "`ask` `timeout`", default=6.0, low=1, high=60, low_inclusive=True
         )
-        if name and say and choices and default:
+        if name and say and choices and default and choices_ok:
             return Question(name=name, say=say, choices=choices, default=default, timeout=timeout)
+        self.question_name = name  # the texts may still use it: no follow-on messages
         return None
 
     def choices(self, node: yaml.Node) -> dict[str, str]:
+        """Choice key -> value. Every entry counts toward "2 to 9", even a wrong one, so the
+        wrong entry is the message and not a follow-on count."""
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, "`ask` `choices` must map a key to a value, like `l: left`")
             return {}
         choices: dict[str, str] = {}
+        before = len(self.problems)
+        seen: dict[str, str] = {}  # value -> its key, for duplicates
+        entries = 0
         for key_node, value_node in node.value:
+            entries += 1
             if not isinstance(key_node, yaml.ScalarNode) or len(key_node.value) != 1:
-                self.problem(key_node, "each choice key must be a single character, like `l`")
+                scalar = isinstance(key_node, yaml.ScalarNode)
+                written = f", not {_as_written(key_node)}" if scalar else ""
+                self.problem(
+                    key_node, f"each choice key must be a single character, like `l`{written}"
+                )
                 continue
             key = key_node.value.lower()
             if key in choices:
                 self.problem(key_node, f"choice key `{key}` appears twice")
                 continue
             value = self.text(value_node, f"the value for choice `{key}`")
-            if value is not None:
-                choices[key] = value
-        if not 2 <= len(choices) <= 9:
-            self.problem(node, "`ask` `choices` needs between 2 and 9 choices")
+            if value is None:
+                continue
+            if value.lower() in seen:
+                self.problem(
+                    value_node,
+                    f"choices `{seen[value.lower()]}` and `{key}` both answer `{value}`; "
+                    "give each choice its own value",
+                )
+                continue
+            seen[value.lower()] = key
+            choices[key] = value
+        if not 2 <= entries <= 9 and len(self.problems) == before:  # a wrong entry comes first
+            self.problem(node, f"`ask` `choices` needs between 2 and 9 choices, not {entries}")
         return choices
 
     # -- steps -------------------------------------------------------------------------------
 
     def steps(self, node: yaml.Node, scope: _Scope, what: str) -> tuple[Node, ...]:
-        if not isinstance(node, yaml.SequenceNode):
-            self.problem(node, f"{what} must be a list, one `- ` line per step")
+        if not isinstance(node, yaml.SequenceNode) or node.tag != SEQ:
+            shown = _kind(node) if node.tag in KNOWN_TAGS else f"a `{node.tag}`-tagged value"
+            self.problem(node, f"{what} must be a list, one `- ` line per step, not {shown}")
             return ()
         if not node.value:
             self.problem(node, f"{what} is empty; add at least one step")
@@ -469,12 +707,21 @@ class _Reader:
     def step(self, node: yaml.Node, scope: _Scope) -> Node | None:
         self.steps_left -= 1
         if self.steps_left == 0:
-            self.problem(node, f"the routine has more than {MAX_STEPS} steps (a looping alias?)")
+            self.problem(
+                node,
+                f"the routine has more than {MAX_WRITTEN_STEPS} steps as written "
+                "(a YAML alias used many times counts each time)",
+            )
         if self.steps_left <= 0:
             return None
-        if isinstance(node, yaml.ScalarNode) and node.tag in (STR, INT, FLOAT):
+        if isinstance(node, yaml.ScalarNode):
             text = self.text(node, "a step", scope)
-            return Step(say=text, line=node.start_mark.line + 1) if text else None
+            if not text:
+                return None
+            leaf = Step(say=text, line=node.start_mark.line + 1)
+            self.costs[id(leaf)] = _Cost(1, 0, _speech_floor(text))
+            self.where[id(leaf)] = node
+            return leaf
         if not isinstance(node, yaml.MappingNode):
             self.problem(
                 node,
@@ -491,15 +738,41 @@ class _Reader:
         return self.leaf(node, scope)
 
     def container(self, node: yaml.Node, kind: str, scope: _Scope) -> Node | None:
-        if self.depth >= MAX_DEPTH:
-            self.problem(node, f"steps are nested more than {MAX_DEPTH} deep (a looping alias?)")
-            self.steps_left = 0
+        if self.depth >= MAX_NESTING:
+            key = next(k for k, _ in node.value if getattr(k, "value", None) == kind)
+            self.problem(
+                key,
+                f"this `{kind}` is nested {self.depth + 1} deep; sections, repeats and "
+                f"each_side nest at most {MAX_NESTING} deep",
+            )
+            self.steps_left = min(self.steps_left, 1)  # an alias loop: stop reading here
             return None
         self.depth += 1
         try:
-            return self._container(node, kind, scope)
+            built = self._container(node, kind, scope)
         finally:
             self.depth -= 1
+        if built is not None and not isinstance(built, Step):
+            key, head = next((k, v) for k, v in node.value if getattr(k, "value", None) == kind)
+            inner = _Cost()
+            for child in built.steps:
+                inner = inner.plus(self.costs.get(id(child), _Cost()))
+            if isinstance(built, Repeat):
+                cost = inner.times(built.times)
+            elif isinstance(built, EachSide):
+                cost = inner.times(2)
+            elif built.say:
+                cost = inner.plus(_Cost(1, 0, _speech_floor(built.say)))
+            else:
+                cost = inner
+            self.costs[id(built)] = cost
+            self.where[id(built)] = key
+            excess = cost.excess()
+            if excess and inner.excess() is None and not self.over_limit:
+                self.over_limit = True
+                shown = f"{kind}: {_show(head)}" if kind == "repeat" else kind
+                self.problem(key, f"this `{shown}` makes the routine {excess}")
+        return built
 
     def _container(self, node: yaml.Node, kind: str, scope: _Scope) -> Node | None:
         allowed = (kind, "steps", "say") if kind == "section" else (kind, "steps")
@@ -524,6 +797,7 @@ class _Reader:
             )
             return Repeat(times=int(times), steps=steps) if times and steps else None
         flag = self.boolean(head, "`each_side`")
+        self.sides_used.append(head)
         if flag is False:
             self.problem(head, "`each_side: false` does nothing; remove it or write `true`")
         steps = self.steps(entries["steps"][1], scope, "the steps for each side")
@@ -558,7 +832,11 @@ class _Reader:
         else:
             value = entries[action][1]
             step = self.action(step, action, value, entries, scope)
-        return step if len(self.problems) == before else None
+        if len(self.problems) != before:
+            return None
+        self.costs[id(step)] = _leaf_cost(step)
+        self.where[id(step)] = node
+        return step
 
     def action(
         self,
@@ -607,6 +885,12 @@ class _Reader:
             high=MAX_HOLD,
             low_inclusive=True,
         )
+        if 0 < count < MIN_COUNT:
+            self.problem(
+                entries["count"][1],
+                f"`cues` `count` must be 0 (no count) or at least {MIN_COUNT:g} second, "
+                f"not {count:g}: closer counts would talk over each other",
+            )
         countdown = int(
             self.optional_number(
                 entries,
@@ -704,20 +988,121 @@ class _Reader:
         check_in = self.optional_text(entries, "check_in", scope) or DEFAULT_CHECK_IN
         if longest is None:
             return None
+        if "every" in entries and every > longest - MIN_CUE_GAP / 2:
+            self.problem(
+                entries["every"][1],
+                f"`until_eased` `every: {every:g}` is not less than `max: {longest:g}`, so no "
+                "check-in would ever be said; make `every` smaller than `max`",
+            )
+            return None
         return UntilEased(max_seconds=longest, every=every, check_in=check_in)
 
 
-def _yaml_number(node: yaml.ScalarNode) -> float:
-    """The number exactly as `yaml.safe_load` reads it (YAML 1.1: 0x1F, 0o17, 1:30, 1_000).
+_DECIMAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_UNDERSCORED = re.compile(r"[-+]?\d[\d_]*(\.[\d_]*)?")
+_SEXAGESIMAL = re.compile(r"([-+]?)(\d+(?::[0-5]?\d)+)(\.\d*)?")
+_BASES = {"0x": 16, "0b": 2, "0o": 8}
 
-    ValueError for what the resolver tagged a number but cannot be one.
+
+def _read_number(text: str) -> tuple[Decimal | None, str | None]:
+    """A plain decimal number exactly (any size: no float overflow), or how to write one.
+
+    YAML 1.1's other forms are refused rather than read silently: `1:45` (base 60, 105),
+    `010` (octal, 8), `0x1E`; the second value says how to write the number instead.
     """
-    if node.tag == INT:
-        return float(_NUMBERS.construct_yaml_int(node))
-    return float(_NUMBERS.construct_yaml_float(node))
+    written = text.strip()
+    sign, digits = ("-", written[1:]) if written[:1] == "-" else ("", written.lstrip("+"))
+    if _UNDERSCORED.fullmatch(written) and "_" in written:
+        written = written.replace("_", "")
+    if _DECIMAL.fullmatch(written):
+        if re.fullmatch(r"[-+]?0\d+", written):
+            plain = int(written)
+            return None, (
+                f"YAML 1.1 reads a leading 0 as octal; write {plain} without the leading zero"
+            )
+        try:
+            return Decimal(written), None
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+            return None, None
+    sexagesimal = _SEXAGESIMAL.fullmatch(written)
+    if sexagesimal and len(written) < 50:
+        seconds = 0.0
+        for part in sexagesimal[2].split(":"):
+            seconds = seconds * 60 + int(part)
+        seconds += float(sexagesimal[3] or 0)
+        shown = f"{sign}{seconds:g}"
+        return None, (
+            f"YAML 1.1 reads `{sexagesimal[0]}` as minutes:seconds ({shown}); write the "
+            f"seconds as one number: {shown}"
+        )
+    base = _BASES.get(digits[:2].lower())
+    if base is not None and len(digits) < 50:
+        try:
+            number = int(digits[2:].replace("_", ""), base)
+        except ValueError:
+            return None, None
+        return None, f"write it as a plain decimal number: {sign}{number}"
+    if written.lower().lstrip("+-") in (".inf", ".nan", "inf", "nan", "infinity"):
+        return None, "write a plain number"
+    return None, None
 
 
-_NUMBERS = yaml.constructor.SafeConstructor()
+def _speech_floor(text: str) -> float:
+    """The least time `text` can take to say: at the fastest rate a routine may set."""
+    return estimate_speech_seconds(text, RATE_RANGE[1]) if text else 0.0
+
+
+def _leaf_cost(step: Step) -> _Cost:
+    """One step's share of the limits: its timed length, speech and spoken cues."""
+    seconds = _speech_floor(step.say or "") + step.pause
+    cues = 0
+    if step.hold is not None:
+        marks = step.cues
+        seconds += step.hold
+        cues += int(step.hold // marks.count) if marks.count else 0
+        cues += marks.halfway + marks.countdown + (1 if marks.release else 0)
+    if step.breathe is not None:
+        b = step.breathe
+        seconds += (b.breathe_in + b.hold + b.breathe_out) * b.times
+        cues += b.times * (3 if b.hold else 2)
+    if step.wait_for_key:
+        seconds += HANDS_FREE_WAIT
+        cues += 1
+    if step.until_eased is not None:
+        seconds += step.until_eased.max_seconds
+        cues += int(step.until_eased.max_seconds // step.until_eased.every)
+    return _Cost(1, cues, seconds)
+
+
+def _as_written(node: yaml.ScalarNode) -> str:
+    """The value as the user wrote it, quotes included, shortened: `"30"`, `1:45`."""
+    quote = {"'": "'", '"': '"'}.get(node.style or "", "")
+    return f"`{quote}{_show(node)}{quote}`"
+
+
+def _tag_problem(node: yaml.Node, what: str) -> str:
+    tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+    return f"{what} has the YAML tag `{tag[:40]}`, which routines do not use; remove the tag"
+
+
+def _is_control(char: str) -> bool:
+    """A character that cuts or garbles speech: NUL and other controls, lone surrogates."""
+    return char not in "\n\t" and unicodedata.category(char) in ("Cc", "Cs")
+
+
+def _count(n: float) -> str:
+    return f"{n:,.0f}" if n < 1e15 else "more than a million billion"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 1e9:
+        return "more than 30 years"
+    hours, rest = divmod(round(seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _kind(node: yaml.Node) -> str:
@@ -739,3 +1124,62 @@ def _show(node: yaml.Node) -> str:
 
 def _pretty(keys: list[str]) -> str:
     return ", ".join(f"`{k}`" for k in keys)
+
+
+def _syntax_message(error: yaml.MarkedYAMLError, lines: list[str], line: int, column: int) -> str:
+    """PyYAML's message in plain words, naming the line a bad indent was meant to continue."""
+    problem = error.problem or error.context or "not valid YAML"
+    context = error.context or ""
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "quoted scalar" in context and "end of stream" in problem:
+        return "this quote is never closed; add the closing quote at the end of the text"
+    if "expected a single document" in context:
+        return "the file holds more than one YAML document; a routine is one document"
+    if "\t" in here[: max(column, len(here) - len(here.lstrip(" \t")))] or "tab" in problem:
+        return "tabs are not allowed for indentation; use spaces"
+    indent_errors = ("expected <block end>", "did not find expected", "mapping values")
+    if not any(words in problem for words in indent_errors):
+        return problem
+    start = _content_column(here)
+    key = _KEY.match(here, start)
+    if "mapping values" in problem and key is not None and key.end() < column:
+        return (
+            'a `: ` inside a value; put the whole value in quotes, like say: "Note: stretch slowly"'
+        )
+    is_item = here.lstrip(" ").startswith("- ")
+    for number in range(line - 1, 0, -1):
+        above = lines[number - 1]
+        content = above.strip()
+        if not content or content.startswith("#"):
+            continue
+        if above.lstrip(" ").startswith("- ") != is_item and is_item:
+            continue
+        other = _dash_column(above) if is_item else _content_column(above)
+        mine = _dash_column(here) if is_item else start
+        if other == mine:
+            continue
+        shown = content if len(content) <= 40 else content[:37] + "..."
+        what = "list item" if is_item else "line"
+        return (
+            f"the indentation is off: this {what} starts at column {mine + 1}, but line "
+            f"{number} (`{shown}`), which it seems to continue, starts at column {other + 1}; "
+            "line them up with spaces"
+        )
+    return f"the indentation is off ({problem}); line up keys of one mapping with spaces"
+
+
+_KEY = re.compile(r"[^\s#:][^:]*:(\s|$)")
+
+
+def _content_column(text: str) -> int:
+    """Where a line's key or text starts, after its indentation and any `- ` list markers."""
+    at = len(text) - len(text.lstrip(" "))
+    while text[at : at + 2] == "- ":
+        at += 2
+        while text[at : at + 1] == " ":
+            at += 1
+    return at
+
+
+def _dash_column(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))

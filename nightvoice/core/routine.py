@@ -113,10 +113,14 @@ class Routine:
     ask: Question | None = None
     log_episode: bool = False
     source: str = ""  # the file it came from, for messages
+    # Where each top-level value was written (line, column), for checks made after loading.
+    locations: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
     def other_side(self, side: str) -> str:
-        """The side that is not `side`, from the two-choice question or left/right."""
-        pair = list(self.ask.choices.values()) if self.ask else ["left", "right"]
+        """The side that is not `side`: from a two-choice question named `side`, else
+        left/right (another question's choices, like `{o: one, b: both}`, are no sides)."""
+        sides = self.ask is not None and self.ask.name == "side"
+        pair = list(self.ask.choices.values()) if self.ask and sides else ["left", "right"]
         if len(pair) == 2 and side in pair:
             return pair[1] if side == pair[0] else pair[0]
         return "left" if side == "right" else "right"

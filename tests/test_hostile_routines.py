@@ -368,7 +368,7 @@ FIX = [
         f"{HEAD}steps:\n  - No\n",
         '4:5: a step is `No`, which YAML reads as true or false; write it in quotes: "No"',
     ),
-    case(f"title: off\nnightvoice: 1\nsteps: [a]\n", "1:8: `title` is `off`, which YAML reads"),
+    case("title: off\nnightvoice: 1\nsteps: [a]\n", "1:8: `title` is `off`, which YAML reads"),
     case(
         f"{HEAD}steps:\n  - say: null\n",
         '4:10: `say` is `null`, which YAML reads as nothing; write it in quotes: "null"',
@@ -409,7 +409,7 @@ FIX = [
         f"{HEAD}steps:\n  - say: Note: slowly\n",
         "4:14: YAML syntax: a `: ` inside a value; put the whole value in quotes",
     ),
-    case(f"nightvoice: 1\ntitle: 'T\nsteps: [a]\n", "2:8: YAML syntax: this quote is never closed"),
+    case("nightvoice: 1\ntitle: 'T\nsteps: [a]\n", "2:8: YAML syntax: this quote is never closed"),
 ]
 
 

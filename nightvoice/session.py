@@ -64,14 +64,17 @@ def prepare(request: PlayRequest, err: TextIO | None = None) -> Prepared:
     return Prepared(ref, routine, config, settings, request.device or config.get("device"))
 
 
-def plan_after_question(player: Player, prepared: Prepared) -> Plan | None:
+def plan_after_question(
+    player: Player, prepared: Prepared, answers: dict[str, str] | None = None
+) -> Plan | None:
     """Ask the routine's question, if it has one, and compile the plan with the answer.
 
+    The answer is also put in `answers` when given (the episode log keeps which leg).
     None if the listener quit at the question. The first-words renderer (firstwords.py) runs
     this too, so what it expects plain `nightvoice` to say first is what the session says.
     """
     routine = prepared.routine
-    answers: dict[str, str] = {}
+    answers = {} if answers is None else answers
     if routine.ask:
         answer = player.ask(routine.ask)
         if answer is None:
@@ -135,13 +138,15 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 options=options,
                 listener=media_keys,
             )
-            plan = plan_after_question(player, prepared)
+            answers: dict[str, str] = {}
+            plan = plan_after_question(player, prepared, answers)
             if plan is None:
                 return Outcome(quit=True)
             outcome = player.play(plan)
             from nightvoice.user.episodes import after_routine
 
-            after_routine(plan, ref.name, outcome, player, interactive=interactive)
+            side = answers.get("side", "")
+            after_routine(plan, ref.name, outcome, player, interactive=interactive, side=side)
             return outcome
         finally:
             with signals.held():

@@ -1,8 +1,12 @@
 """The episode log for the doctor: one CSV row per night episode, local and append-only.
 
 After a routine with `log_episode: true`, one key answers "did it help?" and a row (start time,
-routine, how long, the answer) is appended to `paths.log_file()`. The log is never required:
-if it cannot be written, a one-line warning is printed and the session ends as usual.
+routine, how long, the answer, which leg) is appended to `paths.log_file()`. The log is never
+required: if it cannot be written, a one-line warning is printed and the session ends as usual.
+
+Two row layouts live side by side in one file, since it is only ever appended to: version 1
+(start, routine, seconds, helped) and version 2, which adds the leg and says its version in its
+last field (start, routine, seconds, helped, side, 2). Both are read.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from nightvoice.core.routine import Question
 from nightvoice.user import paths
 
 LOG_LIMIT = 256 * 1024 * 1024  # decades of nights; a device or FIFO here is refused, not read
-HEADER = ("start", "routine", "seconds", "helped")
+HEADER_V1 = ("start", "routine", "seconds", "helped")
+HEADER = (*HEADER_V1, "side", "version")
+VERSION = "2"
 ANSWERS = ("yes", "no", "unanswered")
 UNANSWERED = "unanswered"
 QUESTION = Question(
@@ -41,6 +47,7 @@ class Episode:
     routine: str
     seconds: float
     helped: str  # yes, no or unanswered
+    side: str = ""  # the answer to the routine's `side` question (left, right); "" if not asked
 
     def row(self) -> list[str]:
         return [
@@ -48,6 +55,8 @@ class Episode:
             self.routine,
             f"{self.seconds:.0f}",
             self.helped,
+            self.side,
+            VERSION,
         ]
 
 
@@ -79,6 +88,7 @@ def after_routine(
     player: Player,
     *,
     interactive: bool,
+    side: str = "",
     err: TextIO | None = None,
 ) -> Episode | None:
     """The session's last step: ask "did it help?" and log the episode (or warn, never fail)."""
@@ -89,7 +99,8 @@ def after_routine(
     except SpeechUnavailable:
         helped = UNANSWERED
     start = datetime.datetime.now().astimezone() - datetime.timedelta(seconds=outcome.seconds)
-    episode = Episode(start, routine, outcome.seconds, helped if helped in ANSWERS else UNANSWERED)
+    helped = helped if helped in ANSWERS else UNANSWERED
+    episode = Episode(start, routine, outcome.seconds, helped, side)
     try:
         append(episode)
     except (OSError, ValueError) as error:
@@ -125,13 +136,18 @@ def read(path: Path | None = None) -> tuple[list[Episode], int]:
         except csv.Error:  # the reader goes on with the next line
             unreadable += 1
             continue
-        if not row or tuple(row) == HEADER:
+        if not row or tuple(row) in (HEADER, HEADER_V1):
             continue
         try:
             "".join(row).encode("utf-8")  # UnicodeEncodeError (a ValueError) on bad bytes
-            start, routine, seconds, helped = row
+            if len(row) == len(HEADER) and row[-1] == VERSION:
+                start, routine, seconds, helped, side, _ = row
+            else:  # version 1, or ValueError when the fields are not either layout
+                (start, routine, seconds, helped), side = row, ""
             episodes.append(
-                Episode(datetime.datetime.fromisoformat(start), routine, float(seconds), helped)
+                Episode(
+                    datetime.datetime.fromisoformat(start), routine, float(seconds), helped, side
+                )
             )
         except ValueError:
             unreadable += 1

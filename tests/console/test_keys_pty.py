@@ -161,8 +161,9 @@ nightvoice: 1
 title: Relief
 chime: false
 log_episode: true
+ask: {name: side, say: Which leg?, choices: {l: left, r: right}, default: left}
 steps:
-  - say: Stretch.
+  - say: Stretch your {side} leg.
     hold: 1
 """
 
@@ -172,6 +173,8 @@ def test_a_relief_routine_asks_if_it_helped_and_logs_the_answer(
 ) -> None:
     path = write_routine(tmp_path, EPISODE, "relief.yaml")
     s = session("play", str(path), "--text", "--rate", "300")
+    s.expect("Which leg?")
+    s.send("r")
     s.expect("Did it help?")
     s.send("y")
     code, _ = s.finish()
@@ -183,9 +186,9 @@ def test_a_relief_routine_asks_if_it_helped_and_logs_the_answer(
         text=True,
         check=True,
     ).stdout.splitlines()
-    assert log[0] == "start,routine,seconds,helped"
+    assert log[0] == "start,routine,seconds,helped,side,version"
     assert log[1].split(",")[1:2] == ["relief"]
-    assert log[1].endswith(",yes")
+    assert log[1].endswith(",yes,right,2")  # the leg chosen at the start is logged
 
 
 # -- each key's effect --------------------------------------------------------------------------

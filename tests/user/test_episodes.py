@@ -36,15 +36,17 @@ def test_y_answers_yes_and_one_row_is_appended() -> None:
     p, voice = player(world)
     world.press(4.0, "y")
     before = datetime.datetime.now().astimezone()
-    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    episode = episodes.after_routine(
+        PLAN, "calf-cramp", finished(), p, interactive=True, side="right"
+    )
     assert episode is not None and episode.helped == "yes"
     assert voice.said()[0][1] == "Did it help? Press Y for yes or N for no."
     header, row = rows()
-    assert header == ["start", "routine", "seconds", "helped"]
+    assert header == ["start", "routine", "seconds", "helped", "side", "version"]
     start = datetime.datetime.fromisoformat(row[0])
     assert start.utcoffset() is not None  # local time with its offset
     assert abs((before - datetime.timedelta(seconds=200) - start).total_seconds()) < 5
-    assert row[1:] == ["calf-cramp", "200", "yes"]
+    assert row[1:] == ["calf-cramp", "200", "yes", "right", "2"]
 
 
 def test_no_key_in_time_is_unanswered_and_rows_accumulate() -> None:
@@ -115,7 +117,7 @@ def test_log_prints_recent_episodes_and_csv(capsys: pytest.CaptureFixture[str]) 
     assert "skipped 1 unreadable" in err
     assert run(["log", "--csv"]) == 0
     table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert table[0] == ["start", "routine", "seconds", "helped"]
+    assert table[0] == ["start", "routine", "seconds", "helped", "side", "version"]
     assert [r[3] for r in table[1:]] == ["yes", "no", "unanswered"]
     assert table[1][0] == "2026-03-01T03:12:00+00:00"
 
@@ -143,3 +145,21 @@ def test_a_log_that_cannot_be_read_is_one_line_and_a_failure(
     assert run(["log"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("nightvoice: cannot read the episode log") and err.count("\n") == 1
+
+
+def test_version_1_and_version_2_rows_are_read_side_by_side() -> None:
+    """A log begun before the leg was recorded keeps its rows; new rows carry the leg."""
+    paths.log_file().parent.mkdir(parents=True)
+    paths.log_file().write_text(
+        "start,routine,seconds,helped\n2026-03-01T03:12:00+01:00,calf-cramp,275,yes\n"
+    )
+    start = datetime.datetime(2026, 3, 2, 4, 0, tzinfo=datetime.timezone.utc)
+    episodes.append(episodes.Episode(start, "foot-cramp", 60, "no", "left"))
+    with paths.log_file().open("a") as f:
+        f.write("2026-03-03T03:00:00+00:00,calf-cramp,90,no,left,3\n")  # a later version
+    found, unreadable = episodes.read()
+    assert [(e.routine, e.helped, e.side) for e in found] == [
+        ("calf-cramp", "yes", ""),
+        ("foot-cramp", "no", "left"),
+    ]
+    assert unreadable == 1

@@ -466,6 +466,49 @@ def log_command(as_csv: bool, last: int) -> int:
     return 0
 
 
+@cli.command()
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only episodes on or after this date (YYYY-MM-DD, local time).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The HTML file to write (default: report.html in your data folder).",
+)
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--open", "open_it", is_flag=True, help="Open the page in your web browser.")
+def report(since: Any, output: Path | None, force: bool, open_it: bool) -> int:
+    """Write your night episodes as one printable page with charts, for your doctor."""
+    from nightvoice.user import paths
+    from nightvoice.user import report as reporting
+    from nightvoice.user.episodes import read
+
+    reporting.require_charts()
+    episodes, unreadable = read()
+    if unreadable:
+        click.echo(f"nightvoice: skipped {unreadable} unreadable line(s) in the log", err=True)
+    day = since.date() if since else None
+    page = reporting.build(episodes, day)
+    if page is None:
+        where = f"since {day}" if day and episodes else "logged yet"
+        raise NightvoiceError(
+            f"no episodes {where} (log: {paths.log_file()}), so no report was written"
+        )
+    if output is None:
+        output, force = reporting.default_output(), True  # nightvoice's own file: regenerated
+    _write_output(output, page.encode("utf-8"), force=force)
+    click.echo(str(output))
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open(output.resolve().as_uri()):
+            click.echo(f"could not open a web browser; open {output} yourself", err=True)
+    return 0
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     return guarded(lambda: _main(argv))

@@ -509,6 +509,61 @@ def report(since: Any, output: Path | None, force: bool, open_it: bool) -> int:
     return 0
 
 
+@cli.command()
+@click.argument("when", metavar="[HH:MM]", required=False)
+@click.option(
+    "--say", "say_text", metavar="TEXT", help="Speak this short reminder instead of the routine."
+)
+@click.option("--off", is_flag=True, help="Remove the reminder.")
+@click.option("--fire", is_flag=True, hidden=True, help="Go off now (what the timer runs).")
+@click.pass_context
+def remind(
+    ctx: click.Context, when: str | None, say_text: str | None, off: bool, fire: bool
+) -> int:
+    """Set a daily bedtime reminder at HH:MM: the bedtime routine plays (or --say TEXT).
+
+    With no time it shows what is set and when it next goes off. It never plays over a
+    routine that is playing, and logs no episode.
+    """
+    from nightvoice.user import remind as reminders
+
+    if fire:
+        return _fire_reminder(ctx, say_text)
+    if off:
+        if when or say_text:
+            raise click.UsageError("--off takes no time and no --say")
+        lines = reminders.remove()
+    elif when is None:
+        if say_text:
+            raise click.UsageError("give the time for the reminder, like: remind 22:30 --say TEXT")
+        lines = reminders.show()
+    else:
+        hour, minute = reminders.parse_time(when)
+        lines = reminders.set_reminder(hour, minute, say_text)
+    for line in lines:
+        click.echo(line)
+    return 0
+
+
+def _fire_reminder(ctx: click.Context, text: str | None) -> int:
+    """The reminder going off: quiet while a routine plays; never asks, never logs."""
+    from nightvoice.user import playing
+    from nightvoice.user.remind import ROUTINE
+
+    if playing.someone_playing():
+        click.echo("nightvoice: a routine is playing; the bedtime reminder stays quiet", err=True)
+        return 0
+    if text:
+        click.echo(f"reminder: {text}")
+        none = dict.fromkeys(("rate", "volume", "voice", "language", "device"))
+        result = ctx.invoke(say, text=(text,), **none)
+        return int(result or 0)
+    from nightvoice.session import PlayRequest, play_exit_code
+
+    # Hands-free: no question, so no "did it help?" and no episode; settings from the config.
+    return play_exit_code(PlayRequest(target=ROUTINE, hands_free=True))
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     return guarded(lambda: _main(argv))

@@ -99,6 +99,9 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
         cleanup = ExitStack()
         media_keys = _media_keys(inbox, prepared.routine.title)
         try:
+            from nightvoice.user import playing
+
+            cleanup.enter_context(playing.marked())  # the bedtime reminder waits its turn
             cleanup.callback(media_keys.close)  # closed last: the terminal comes back first
             screen = choose_screen(out, blank=request.blank)
             cleanup.callback(screen.close)

@@ -1,0 +1,340 @@
+"""`nightvoice remind HH:MM`: a daily bedtime reminder, scheduled by the system, not by us.
+
+On Linux with a systemd user session it is a timer and a service in the user's own unit folder
+(`~/.config/systemd/user`, no root); without one, the crontab line to add is printed. Either
+way the scheduled command is `python -m nightvoice remind --fire [--say TEXT]`, which plays the
+bedtime routine (or speaks TEXT) with the user's settings, hands-free, so it never asks "did it
+help?" and logs no episode, and which stays quiet while a routine is playing (user/playing.py).
+
+What is set is kept in `remind.json` in the config folder, so `nightvoice remind` can show it
+whichever scheduler runs it. The user's TEXT is data on a command line read by systemd or by
+cron and sh: each word is quoted for exactly that reader (see `systemd_word`, `cron_word`), and
+text that no quoting can carry safely (a newline, a control character) is refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from nightvoice.core.errors import NightvoiceError
+from nightvoice.user import paths
+
+UNIT = "nightvoice-remind"
+ROUTINE = "bedtime-stretches"
+MAX_TEXT = 300  # a short spoken reminder, not a routine (cron lines are limited too)
+STATE = "remind.json"
+CRON_COMMENT = "# nightvoice bedtime reminder (`nightvoice remind --off` to stop)"
+
+
+class RemindError(NightvoiceError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Reminder:
+    hour: int
+    minute: int
+    say: str | None = None  # None: the bedtime routine plays
+    via: str = "systemd"  # or "cron"
+
+    @property
+    def at(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+    def what(self) -> str:
+        return f'says "{self.say}"' if self.say else f"plays {ROUTINE}"
+
+
+def parse_time(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
+    if match:
+        hour, minute = int(match[1]), int(match[2])
+        if hour < 24 and minute < 60:
+            return hour, minute
+    raise RemindError(f"{text!r} is not a time: give it as HH:MM on a 24-hour clock, like 22:30")
+
+
+def check_text(text: str) -> str:
+    """The reminder text, or RemindError: one line of printable text, short."""
+    text = text.strip()
+    if not text:
+        raise RemindError("--say needs some text to speak")
+    if len(text) > MAX_TEXT:
+        raise RemindError(f"--say text is {len(text)} characters; keep it under {MAX_TEXT}")
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp")), None)
+    if bad is not None:
+        what = "a line break" if bad in "\n\r\u2028\u2029" else f"the control character {bad!r}"
+        raise RemindError(f"--say text must be one line of plain text; it has {what}")
+    return text
+
+
+# --- the command the scheduler runs ----------------------------------------------------------
+
+
+def fire_argv(say: str | None) -> list[str]:
+    """The scheduled command: this Python running nightvoice, so the same install is used."""
+    return [
+        sys.executable,
+        "-m",
+        "nightvoice",
+        "remind",
+        "--fire",
+        *(["--say", say] if say else []),
+    ]
+
+
+def fire_environment(*, cron: bool) -> dict[str, str]:
+    """What the scheduled command needs from this environment to find the user's things.
+
+    NIGHTVOICE_HOME (the user's folder override) and PULSE_SERVER (a sound server not at its
+    usual place) when set; for cron also XDG_RUNTIME_DIR, where the sound server's socket is
+    (cron jobs run without it; a systemd user service has it).
+    """
+    names = ["NIGHTVOICE_HOME", "PULSE_SERVER", *(["XDG_RUNTIME_DIR"] if cron else [])]
+    return {name: os.environ[name] for name in names if os.environ.get(name)}
+
+
+def _refuse_unquotable(word: str) -> None:
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in word):
+        raise RemindError(f"cannot schedule {word!r}: it has a line break or control character")
+
+
+def systemd_word(word: str) -> str:
+    """One word for `ExecStart=`: double-quoted; `\\` and `"` escaped for systemd's unquoting,
+    `%` doubled (specifiers) and `$` doubled (variable expansion), so it arrives as written."""
+    _refuse_unquotable(word)
+    escaped = word.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("%", "%%").replace("$", "$$") + '"'
+
+
+def systemd_assignment(name: str, value: str) -> str:
+    """One `Environment=` assignment, quoted (no `$` expansion there; specifiers yes)."""
+    _refuse_unquotable(value)
+    escaped = f"{name}={value}".replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("%", "%%") + '"'
+
+
+def cron_word(word: str) -> str:
+    """One shell word for a crontab line.
+
+    sh quoting (single quotes) keeps the word whole; then cron's own rule: an unescaped `%`
+    ends the command (the rest becomes its standard input), and `\\%` stands for `%`. Each
+    `%` is therefore put outside the quotes as `\\%`, never right after a backslash of the
+    word itself (cron would take that backslash as the escape).
+    """
+    _refuse_unquotable(word)
+    return "\\%".join(shlex.quote(piece) for piece in word.split("%"))
+
+
+def service_text(reminder: Reminder) -> str:
+    environment = fire_environment(cron=False)
+    lines = [
+        "# Written by `nightvoice remind`; `nightvoice remind --off` removes it.",
+        "[Unit]",
+        "Description=nightvoice bedtime reminder",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        *(f"Environment={systemd_assignment(k, v)}" for k, v in environment.items()),
+        "ExecStart=" + " ".join(systemd_word(word) for word in fire_argv(reminder.say)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def timer_text(reminder: Reminder) -> str:
+    return "\n".join(
+        [
+            "# Written by `nightvoice remind`; `nightvoice remind --off` removes it.",
+            "[Unit]",
+            f"Description=nightvoice bedtime reminder at {reminder.at}",
+            "",
+            "[Timer]",
+            f"OnCalendar=*-*-* {reminder.at}:00",
+            "AccuracySec=1s",
+            # A reminder missed while the computer was off is not played the next morning.
+            "Persistent=false",
+            "",
+            "[Install]",
+            "WantedBy=timers.target",
+            "",
+        ]
+    )
+
+
+def cron_line(reminder: Reminder) -> str:
+    environment = fire_environment(cron=True)
+    words = [f"{name}={cron_word(value)}" for name, value in environment.items()]
+    words += [cron_word(word) for word in fire_argv(reminder.say)]
+    return f"{reminder.minute} {reminder.hour} * * * " + " ".join(words)
+
+
+# --- where it lives --------------------------------------------------------------------------
+
+
+def units_dir() -> Path:
+    """systemd's user unit folder ($XDG_CONFIG_HOME/systemd/user), no root needed."""
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "systemd" / "user"
+
+
+def unit_files() -> tuple[Path, Path]:
+    folder = units_dir()
+    return folder / f"{UNIT}.service", folder / f"{UNIT}.timer"
+
+
+def state_file() -> Path:
+    return paths.config_dir() / STATE
+
+
+def load() -> Reminder | None:
+    try:
+        data = json.loads(state_file().read_text(encoding="utf-8"))
+        return Reminder(int(data["hour"]), int(data["minute"]), data.get("say"), data["via"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise NightvoiceError(
+            f"{state_file()}: cannot read the reminder setting ({error}); "
+            "`nightvoice remind --off` clears it"
+        ) from None
+
+
+def _save(reminder: Reminder) -> None:
+    data = {"hour": reminder.hour, "minute": reminder.minute, "say": reminder.say}
+    data["via"] = reminder.via
+    paths.write_atomically(state_file(), (json.dumps(data, indent=2) + "\n").encode("utf-8"))
+
+
+def write_units(reminder: Reminder) -> tuple[Path, Path]:
+    service, timer = unit_files()
+    paths.write_atomically(service, service_text(reminder).encode("utf-8"))
+    paths.write_atomically(timer, timer_text(reminder).encode("utf-8"))
+    return service, timer
+
+
+def systemd_user_available() -> bool:
+    """A systemd user manager answers here (not in a container, over ssh without one...)."""
+    if not sys.platform.startswith("linux") or shutil.which("systemctl") is None:
+        return False
+    if not Path("/run/systemd/system").is_dir():  # systemd is not the init system
+        return False
+    try:
+        done = subprocess.run(
+            ["systemctl", "--user", "show-environment"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _systemctl(*args: str) -> None:
+    try:
+        done = subprocess.run(
+            ["systemctl", "--user", *args], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise NightvoiceError(f"systemctl --user {' '.join(args)} failed: {error}") from None
+    if done.returncode != 0:
+        why = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
+        raise NightvoiceError(f"systemctl --user {' '.join(args)} failed: {why}")
+
+
+# --- setting, showing, removing --------------------------------------------------------------
+
+
+def set_reminder(hour: int, minute: int, say: str | None) -> list[str]:
+    """Install the reminder (replacing any earlier one); the lines to tell the user."""
+    text = check_text(say) if say is not None else None
+    if systemd_user_available():
+        reminder = Reminder(hour, minute, text, "systemd")
+        _, timer = write_units(reminder)
+        _systemctl("daemon-reload")
+        _systemctl("enable", "--now", f"{UNIT}.timer")
+        _save(reminder)
+        return [
+            f"Bedtime reminder set for {reminder.at} every day: it {reminder.what()}.",
+            f"(a systemd user timer: {timer})",
+            next_line(reminder),
+        ]
+    reminder = Reminder(hour, minute, text, "cron")
+    line = cron_line(reminder)  # refuses what cannot be quoted, before anything is saved
+    _save(reminder)
+    return [
+        "There is no systemd user session here, so nothing was installed.",
+        "Add these two lines to your crontab (run `crontab -e`):",
+        "",
+        CRON_COMMENT,
+        line,
+        "",
+        f"Then it {reminder.what()} at {reminder.at} every day.",
+    ]
+
+
+def next_fire(reminder: Reminder, now: datetime.datetime | None = None) -> datetime.datetime:
+    """The next local time the reminder goes off."""
+    now = (now or datetime.datetime.now()).astimezone()
+    wall = now.replace(tzinfo=None)
+    today = wall.replace(hour=reminder.hour, minute=reminder.minute, second=0, microsecond=0)
+    when = today if today > wall else today + datetime.timedelta(days=1)
+    return when.astimezone()  # local, with the offset that day
+
+
+def next_line(reminder: Reminder, now: datetime.datetime | None = None) -> str:
+    now = (now or datetime.datetime.now()).astimezone()
+    when = next_fire(reminder, now)
+    minutes = round((when - now).total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"Next: {when:%a %Y-%m-%d %H:%M %Z} (in {hours} h {minutes:02d} min)."
+
+
+def show(now: datetime.datetime | None = None) -> list[str]:
+    reminder = load()
+    if reminder is None:
+        return ["No bedtime reminder is set (`nightvoice remind 22:30` sets one)."]
+    lines = [f"Bedtime reminder at {reminder.at} every day: it {reminder.what()}."]
+    if reminder.via == "systemd":
+        _, timer = unit_files()
+        if timer.exists():
+            lines.append(f"(a systemd user timer: {timer})")
+        else:
+            lines.append(f"Its timer {timer} is missing: set it again, or --off to clear it.")
+    else:
+        lines += ["(through your crontab, if you added this line:)", cron_line(reminder)]
+    lines.append(next_line(reminder, now))
+    return lines
+
+
+def remove() -> list[str]:
+    try:
+        reminder = load()
+    except NightvoiceError:  # a damaged setting is removed all the same
+        reminder = None
+    service, timer = unit_files()
+    had_units = service.exists() or timer.exists()
+    if had_units and systemd_user_available():
+        _systemctl("disable", "--now", f"{UNIT}.timer")
+    for path in (timer, service):
+        path.unlink(missing_ok=True)
+    if had_units and systemd_user_available():
+        _systemctl("daemon-reload")
+    state_file().unlink(missing_ok=True)
+    if reminder is None and not had_units:
+        return ["No bedtime reminder was set."]
+    lines = ["Bedtime reminder removed."]
+    if reminder is not None and reminder.via == "cron":
+        lines += ["Also remove its line from your crontab (`crontab -e`):", cron_line(reminder)]
+    return lines

@@ -16,6 +16,7 @@ from nightvoice.core.errors import NightvoiceError, RoutineError
 from nightvoice.core.routine import RATE_RANGE
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def voice_options(*, device: bool = True) -> Callable[[F], F]:
@@ -357,27 +358,30 @@ def config_unset(key: str) -> int:
     return 0
 
 
+AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma", ".aiff")
+
+
 @cli.command()
 @click.argument("routine")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The WAV file to write (default: NAME.wav here).",
+    help="The WAV file to write (default: NAME.wav here); - writes the WAV to stdout.",
 )
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--parents", is_flag=True, help="Create the output's folder if it is missing.")
 @voice_options(device=False)
-def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
+def export(routine: str, output: str | None, force: bool, parents: bool, **flags: Any) -> int:
     """Render ROUTINE (a NAME or FILE) to one WAV file, pauses and chimes included.
 
     Waits for a key become short spoken pauses, and the start question takes its default.
+    The file is streamed as it is rendered, so memory stays small however long the routine.
     """
     import time
 
     from nightvoice.core.describe import clock_time
     from nightvoice.core.planner import compile_plan
-    from nightvoice.sound.audio import wav_bytes
-    from nightvoice.sound.export import CACHE_FOLDER, render
+    from nightvoice.sound.export import CACHE_FOLDER, export_wav
     from nightvoice.sound.synth import make_synthesizer
     from nightvoice.user import paths
     from nightvoice.user.catalog import load_routine, resolve
@@ -389,43 +393,87 @@ def export(routine: str, output: Path | None, force: bool, **flags: Any) -> int:
     chosen = {key: value for key, value in flags.items() if value is not None}
     config = load_config_or_defaults()
     settings = resolve_settings(loaded.voice, config, chosen).settings
-    output = output or Path(f"{ref.name}.wav")
-    if not force and os.path.lexists(output):  # early, to spare the rendering; the write decides
-        raise NightvoiceError(f"{output} already exists; pass --force to replace it")
+    to_stdout = output == "-"
+    target = Path(output or f"{ref.name}.wav")
+    if to_stdout:
+        if sys.stdout.isatty():
+            raise NightvoiceError(
+                "-o - writes the WAV to stdout, which is a terminal here; "
+                "pipe it (`| aplay`) or redirect it (`> routine.wav`)"
+            )
+    else:
+        _check_output(target, force=force, parents=parents)  # early, to spare the rendering
     progress = None
     if sys.stderr.isatty():
 
         def progress(items: Any) -> Any:
             return click.progressbar(items, label="Synthesising speech", file=sys.stderr)
 
-    rendered = render(
-        compile_plan(loaded, settings, chime=config.get("chime")),
-        make_synthesizer(),
-        cache_folder=paths.cache_dir() / CACHE_FOLDER,
-        progress=progress,
-    )
-    _write_output(output, wav_bytes(rendered.pcm), force=force)
+    def write(out: Any) -> Any:
+        return export_wav(
+            compile_plan(loaded, settings, chime=config.get("chime")),
+            make_synthesizer(),
+            out,
+            cache_folder=paths.cache_dir() / CACHE_FOLDER,
+            progress=progress,
+        )
+
+    if to_stdout:
+        written = write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        written = _write_output(target, write, force=force)
     took = time.perf_counter() - started
     click.echo(
-        f"{output}: {clock_time(rendered.seconds)} of audio "
-        f"({rendered.synthesized + rendered.cached} sentences, {rendered.cached} from the cache) "
-        f"in {took:.2f} s"
+        f"{'stdout' if to_stdout else target}: {clock_time(written.seconds)} of audio "
+        f"({written.synthesized + written.cached} sentences, {written.cached} from the cache) "
+        f"in {took:.2f} s",
+        err=to_stdout,  # stdout is the WAV itself
     )
     return 0
 
 
-def _write_output(output: Path, data: bytes, *, force: bool) -> None:
-    """Write a whole file under its real name at once (never half of one), or say why not.
+def _check_output(output: Path, *, force: bool, parents: bool) -> None:
+    """Refuse an output that cannot be right before rendering anything (the write decides
+    again): a name that promises another format, a missing folder, something that is not a
+    regular file, or an existing file without --force."""
+    from nightvoice.user import paths
 
-    Without `force` an existing file is never replaced, even one that appears meanwhile.
+    suffix = output.suffix.lower()
+    if suffix in AUDIO_SUFFIXES or (suffix and suffix != ".wav"):
+        raise NightvoiceError(
+            f"{output}: export writes WAV only; name the file {output.stem}.wav "
+            "(convert it afterwards, e.g. `ffmpeg -i x.wav x.mp3`)"
+        )
+    folder = output.parent
+    if not folder.is_dir():
+        if os.path.lexists(folder) or not parents:
+            what = "is not a folder" if os.path.lexists(folder) else "does not exist"
+            hint = "" if os.path.lexists(folder) else "; create it or pass --parents"
+            raise NightvoiceError(f"cannot write {output}: {folder} {what}{hint}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise NightvoiceError(f"cannot create {folder}: {_reason(error, output)}") from None
+    try:
+        paths.refuse_non_regular(output)
+    except OSError as error:
+        raise NightvoiceError(f"cannot write {output}: {error.strerror}") from None
+    if not force and os.path.lexists(output):
+        raise NightvoiceError(f"{output} already exists; pass --force to replace it")
+
+
+def _write_output(output: Path, write: Callable[[Any], T], *, force: bool) -> T:
+    """Stream a file under its real name (never half of one), or say why not.
+
+    Without `force` an existing file is never replaced, even one that appears meanwhile; with
+    it, only a regular file is ever replaced.
     """
     from nightvoice.user import paths
 
     try:
-        if force:
-            paths.write_atomically(output, data)
-        else:
-            paths.create_exclusively(output, data)
+        with paths.atomic_output(output, replace=force) as out:
+            return write(out)
     except OSError as error:
         if isinstance(error, FileExistsError) and not force and os.path.lexists(output):
             raise NightvoiceError(f"{output} already exists; pass --force to replace it") from None

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from nightvoice.core.plan import Cue, Hold, HoldUntilEased, Plan, Say, WaitForKey
 from nightvoice.core.planner import check_in_times, timeline, total_seconds
@@ -107,6 +107,117 @@ def sentences(plan: Plan) -> list[str]:
     return list(texts)
 
 
+# Sentences kept in memory while writing; past this they are read back from the speech cache
+# one at a time, so memory stays flat however long the routine is.
+SPEECH_BUDGET_BYTES = 32 * 1024 * 1024
+SILENCE = bytes(1 << 20)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an export wrote: how long it is and where its speech came from."""
+
+    seconds: float
+    frames: int
+    synthesized: int
+    cached: int
+
+
+class _Renderer:
+    """A plan's sounds at their timeline offsets, streamed out in order.
+
+    Speech is synthesised first (each distinct sentence once) to lay out the timeline with the
+    real lengths; then the PCM is written front to back, silence and sounds in turn, so no
+    buffer the size of the routine is ever held (a 3-hour routine is 476 MB of PCM).
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        synth: Synthesizer,
+        *,
+        cache_folder: Path | None,
+        engine: str,
+        progress: Callable[[Iterable[str]], Any] | None,
+        options: PlayerOptions | None,
+    ) -> None:
+        self.plan = export_plan(plan)
+        self.settings = self.plan.settings
+        self.cache = SpeechCache(synth, cache_folder, engine or synth.engine_version())
+        self.keep_all = cache_folder is None  # nowhere to read a sentence back from
+        self.options = options or PlayerOptions()
+        self.lengths: dict[str, float] = {}
+        self.held: dict[str, Pcm] = {}
+        self.held_bytes = 0
+        texts = sentences(self.plan)
+        if progress is not None:
+            with progress(texts) as bar:
+                self._synthesize_all(bar)
+        else:
+            self._synthesize_all(texts)
+        self.entries = timeline(self.plan, lambda text: self.lengths[text])
+        self.seconds = total_seconds(self.entries)
+        self.frames = round(self.seconds * DEFAULT_RATE)
+
+    def _speech(self, text: str) -> Pcm:
+        held = self.held.get(text)
+        if held is not None:
+            return held
+        settings = self.settings
+        pcm = self.cache.synthesize(
+            text, rate=settings.rate, language=settings.language, voice=settings.voice
+        )
+        # As the player plays it: the same fixed lead-in of silence before the first word.
+        return pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS)
+
+    def _synthesize_all(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            pcm = self._speech(text)
+            self.lengths[text] = pcm.seconds
+            if self.keep_all or self.held_bytes + len(pcm.samples) <= SPEECH_BUDGET_BYTES:
+                self.held[text] = pcm
+                self.held_bytes += len(pcm.samples)
+
+    def write_pcm(self, write: Callable[[bytes], object]) -> None:
+        """Every frame of the routine, in order, through `write`."""
+        settings = self.settings
+        written = 0  # frames
+        pending, pending_at = b"", 0  # the last sound: a later one may cut its tail
+
+        def emit(data: bytes, at: int, until: int) -> None:
+            nonlocal written
+            while written < at:
+                gap = min(at - written, len(SILENCE) // 2)
+                write(SILENCE[: 2 * gap])
+                written += gap
+            if at < written:
+                data = data[2 * (written - at) :]
+            data = data[: 2 * max(0, until - written)]
+            if data:
+                write(data)
+                written += len(data) // 2
+
+        spoken = 0
+        for entry in self.entries:
+            gain = volume_gain(night_volume(settings.volume, spoken, self.options))
+            if entry.kind in ("say", "cue"):
+                samples = self._speech(entry.text).scaled(gain).samples
+                spoken += 1
+            elif entry.kind == "chime":
+                # As the player plays it: lead-in and tone, CHIME_SECONDS long like its entry.
+                samples = chime_sound().scaled(gain).samples
+            else:
+                continue  # holds, rests, pauses and waits are silence
+            at = min(round(entry.offset * DEFAULT_RATE), self.frames)
+            emit(pending, pending_at, min(at, self.frames))
+            pending, pending_at = samples, at
+        emit(pending, pending_at, self.frames)
+        emit(b"", self.frames, self.frames)
+
+    def written(self) -> Written:
+        return Written(self.seconds, self.frames, self.cache.misses, self.cache.hits)
+
+
 def render(
     plan: Plan,
     synth: Synthesizer,
@@ -116,52 +227,53 @@ def render(
     progress: Callable[[Iterable[str]], Any] | None = None,
     options: PlayerOptions | None = None,
 ) -> Rendered:
-    """The plan as one PCM (22050 Hz mono), every sound at its timeline offset."""
-    plan = export_plan(plan)
-    settings = plan.settings
-    cache = SpeechCache(synth, cache_folder, engine or synth.engine_version())
-    rate = settings.rate
-
-    texts = sentences(plan)
-
-    speech: dict[str, Pcm] = {}
-
-    def synthesize_all(items: Iterable[str]) -> None:
-        for text in items:
-            pcm = cache.synthesize(
-                text, rate=rate, language=settings.language, voice=settings.voice
-            )
-            # As the player plays it: the same fixed lead-in of silence before the first word.
-            speech[text] = pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS)
-
-    if progress is not None:
-        with progress(texts) as bar:
-            synthesize_all(bar)
-    else:
-        synthesize_all(texts)
-
-    entries = timeline(plan, lambda text: speech[text].seconds)
-    seconds = total_seconds(entries)
-    buffer = bytearray(2 * round(seconds * DEFAULT_RATE))
-    options = options or PlayerOptions()
-    spoken = 0
-    for entry in entries:
-        if entry.kind in ("say", "cue"):
-            pcm = speech[entry.text].scaled(
-                volume_gain(night_volume(settings.volume, spoken, options))
-            )
-            spoken += 1
-        elif entry.kind == "chime":
-            # As the player plays it: lead-in and tone, CHIME_SECONDS long like its entry.
-            pcm = chime_sound().scaled(volume_gain(night_volume(settings.volume, spoken, options)))
-        else:
-            continue  # holds, rests, pauses and waits are silence
-        _place(buffer, pcm.samples, round(entry.offset * DEFAULT_RATE))
-    return Rendered(Pcm(bytes(buffer), DEFAULT_RATE), seconds, cache.misses, cache.hits)
+    """The plan as one PCM in memory (22050 Hz mono), every sound at its timeline offset."""
+    renderer = _Renderer(
+        plan, synth, cache_folder=cache_folder, engine=engine, progress=progress, options=options
+    )
+    buffer = bytearray()
+    renderer.write_pcm(buffer.extend)
+    done = renderer.written()
+    return Rendered(Pcm(bytes(buffer), DEFAULT_RATE), done.seconds, done.synthesized, done.cached)
 
 
-def _place(buffer: bytearray, samples: bytes, frame: int) -> None:
-    start = 2 * frame
-    end = min(len(buffer), start + len(samples))
-    if end > start:
-        buffer[start:end] = samples[: end - start]
+def export_wav(
+    plan: Plan,
+    synth: Synthesizer,
+    out: BinaryIO,
+    *,
+    cache_folder: Path | None = None,
+    engine: str = "",
+    progress: Callable[[Iterable[str]], Any] | None = None,
+    options: PlayerOptions | None = None,
+) -> Written:
+    """The plan as a WAV file streamed into `out` (a file or stdout): memory stays flat."""
+    renderer = _Renderer(
+        plan, synth, cache_folder=cache_folder, engine=engine, progress=progress, options=options
+    )
+    out.write(wav_header(renderer.frames, DEFAULT_RATE))
+    renderer.write_pcm(out.write)
+    return renderer.written()
+
+
+def wav_header(frames: int, rate: int) -> bytes:
+    """The 44-byte header of a 16-bit mono PCM WAV with `frames` frames to follow."""
+    import struct
+
+    data = 2 * frames
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        36 + data,
+        b"WAVE",
+        b"fmt ",
+        16,
+        1,  # PCM
+        1,  # mono
+        rate,
+        2 * rate,
+        2,
+        16,
+        b"data",
+        data,
+    )

@@ -11,7 +11,9 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 APP = "nightvoice"
 HOME_OVERRIDE = "NIGHTVOICE_HOME"
@@ -130,6 +132,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes, *, durable: bool
     A symlink is followed: the file it points at is replaced and the link stays a link.
     """
     target = Path(os.path.realpath(path))
+    refuse_non_regular(target)
     temp = _write_beside(target, data, durable=durable)
     try:
         os.replace(temp, target)
@@ -137,6 +140,59 @@ def write_atomically(path: str | os.PathLike[str], data: bytes, *, durable: bool
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def refuse_non_regular(path: str | os.PathLike[str]) -> None:
+    """OSError if something other than a regular file is at `path` (nothing there is fine).
+
+    Replacing /dev/null, a FIFO or a socket with a file (as root, even a device node) is never
+    what was meant: nightvoice only ever replaces regular files.
+    """
+    try:
+        kind = _kind(os.stat(path).st_mode)
+    except OSError:
+        return
+    if kind is not None:
+        raise OSError(
+            errno.EEXIST,
+            f"it is {kind}, not a regular file; nightvoice only replaces regular files",
+            os.fspath(path),
+        )
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], *, replace: bool) -> Iterator[BinaryIO]:
+    """A file to stream into that appears at `path` whole, or not at all.
+
+    The bytes go to a temporary file in the same folder (which must exist); on success it is
+    flushed to disk and put in place: replacing a regular file if `replace`, else only if
+    nothing is there (FileExistsError otherwise, even if something appeared meanwhile). On any
+    failure the temporary file is removed and `path` is untouched.
+    """
+    import tempfile
+
+    target = Path(os.path.realpath(path)) if replace else Path(path)
+    refuse_non_regular(target)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        _set_mode(fd, target)
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        if replace:
+            refuse_non_regular(target)
+            os.replace(temp, target)
+        else:
+            try:
+                os.link(temp, target)
+            except (AttributeError, NotImplementedError, PermissionError):  # no hard links
+                if os.path.lexists(target):
+                    raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+                os.replace(temp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 def create_exclusively(path: Path, data: bytes) -> None:

@@ -7,8 +7,12 @@ synthesised sentences, and the WAV must have speech, silence and chimes exactly 
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from array import array
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -242,9 +246,9 @@ def test_the_write_itself_never_replaces_a_file_that_appeared_meanwhile(tmp_path
     out = tmp_path / "x.wav"
     out.write_bytes(b"appeared after the early check")
     with pytest.raises(NightvoiceError, match="already exists"):
-        _write_output(out, b"RIFF", force=False)
+        _write_output(out, lambda f: f.write(b"RIFF"), force=False)
     assert out.read_bytes() == b"appeared after the early check"
-    _write_output(out, b"RIFF", force=True)
+    _write_output(out, lambda f: f.write(b"RIFF"), force=True)
     assert out.read_bytes() == b"RIFF"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav"]
 
@@ -287,3 +291,127 @@ def test_the_timeline_is_laid_out_once_with_the_real_lengths(
     said = {e.text for e in expected_timeline(plan, synth) if e.kind in ("say", "cue")}
     texts = export.sentences(export.export_plan(plan))
     assert len(texts) == len(set(texts)) and set(texts) == said
+
+
+# -- the output: stdout, never a non-regular file, no silent folders or formats ---------------
+
+
+def export_child(tmp_path: Path, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "nightvoice", "export", *args],
+        env={**os.environ, "NIGHTVOICE_HOME": str(tmp_path / "home")},
+        capture_output=True,
+        check=False,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def test_dash_writes_the_same_wav_to_stdout_and_the_summary_to_stderr(tmp_path: Path) -> None:
+    out = tmp_path / "file.wav"
+    assert export_child(tmp_path, "calm-breathing", "-o", str(out)).returncode == 0
+    piped = export_child(tmp_path, "calm-breathing", "-o", "-")
+    assert piped.returncode == 0
+    assert piped.stdout == out.read_bytes()
+    assert piped.stderr.decode().startswith("stdout: 3:")
+
+
+def make_fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def make_device_link(path: Path) -> None:
+    path.symlink_to(os.devnull)
+
+
+def make_socket(path: Path) -> None:
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (make_fifo, "a FIFO (named pipe)"),
+        (make_device_link, "a device"),
+        (make_socket, "a socket"),
+        (lambda path: path.mkdir(), "a folder"),
+    ],
+)
+def test_force_never_replaces_what_is_not_a_regular_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, kind: str
+) -> None:
+    out = tmp_path / "x.wav"
+    make(out)
+    before = os.lstat(out)
+    assert run(["export", "calm-breathing", "-o", str(out), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"nightvoice: cannot write {out}: it is {kind}, not a regular file; "
+        "nightvoice only replaces regular files\n"
+    )
+    after = os.lstat(out)
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert os.stat(os.devnull).st_mode == os.stat("/dev/null").st_mode  # untouched
+
+
+def test_force_never_replaces_dev_null_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    """As root this would have replaced the device node with a WAV file."""
+    import stat
+
+    assert run(["export", "calm-breathing", "-o", os.devnull, "--force"]) == 1
+    assert "it is a device, not a regular file" in capsys.readouterr().err
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_missing_folder_is_an_error_unless_parents_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "new" / "sub" / "x.wav"
+    assert run(["export", "calm-breathing", "-o", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"nightvoice: cannot write {out}: {out.parent} does not exist; "
+        "create it or pass --parents\n"
+    )
+    assert not (tmp_path / "new").exists()
+    assert run(["export", "calm-breathing", "-o", str(out), "--parents"]) == 0
+    assert read_wav(out).seconds > 60
+
+
+@pytest.mark.parametrize("name", ["x.mp3", "x.ogg", "x.OPUS", "x.flac", "x.txt"])
+def test_a_name_promising_another_format_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    out = tmp_path / name
+    assert run(["export", "calm-breathing", "-o", str(out)]) == 1
+    assert "export writes WAV only; name the file x.wav" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_export_streams_so_memory_stays_flat_for_a_long_routine(tmp_path: Path) -> None:
+    """20 minutes of audio (53 MB of PCM): the old whole-buffer export peaked near 200 MB."""
+    routine = tmp_path / "long.yaml"
+    routine.write_text(
+        "nightvoice: 1\ntitle: Long\nsteps:\n  - repeat: 20\n    steps:\n"
+        "      - say: Round {round} of {rounds}. Hold it gently.\n        hold: 55\n"
+    )
+    probe = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run([sys.executable, '-m', 'nightvoice', 'export', sys.argv[1], "
+        "'-o', '-'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+        "assert done.returncode == 0, done.stderr\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(routine)],
+        env={**os.environ, "NIGHTVOICE_HOME": str(tmp_path / "home")},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=180,
+    )
+    peak_mb = int(done.stdout) / 1024
+    assert peak_mb < 90, f"export peaked at {peak_mb:.0f} MB"

@@ -463,8 +463,9 @@ def _check_output(output: Path, *, force: bool, parents: bool) -> None:
         raise NightvoiceError(f"{output} already exists; pass --force to replace it")
 
 
-def _write_output(output: Path, write: Callable[[Any], T], *, force: bool) -> T:
-    """Stream a file under its real name (never half of one), or say why not.
+def _write_output(output: Path, write: Callable[[Any], T] | bytes, *, force: bool) -> T | None:
+    """Write a file under its real name (never half of one), or say why not: `write` streams
+    into it (its folder must exist), or bytes are written whole (its folder is created).
 
     Without `force` an existing file is never replaced, even one that appears meanwhile; with
     it, only a regular file is ever replaced.
@@ -472,6 +473,12 @@ def _write_output(output: Path, write: Callable[[Any], T], *, force: bool) -> T:
     from nightvoice.user import paths
 
     try:
+        if isinstance(write, bytes):
+            if force:
+                paths.write_atomically(output, write)
+            else:
+                paths.create_exclusively(output, write)
+            return None
         with paths.atomic_output(output, replace=force) as out:
             return write(out)
     except OSError as error:

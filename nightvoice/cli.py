@@ -193,7 +193,7 @@ def _voice_problems(routine: Any, path: Path) -> list[str]:
         if value is None:
             continue
         try:
-            note = check_with_engine(key, value)
+            _, note = check_with_engine(key, value)
         except ConfigError as error:
             line, column = routine.locations.get(key, (1, 1))
             found.append(str(Problem(str(path), line, column, str(error))))
@@ -203,27 +203,58 @@ def _voice_problems(routine: Any, path: Path) -> list[str]:
     return found
 
 
-@cli.command()
+@cli.command(short_help="The voices: the names --voice, `config set voice` and `voice:` take.")
 def voices() -> int:
-    """List the voices the speech engine has."""
+    """List the installed voices by the one name that `--voice`, `config set voice` and a
+    routine's `voice:` all take, with their languages and the engine that speaks them.
+
+    Any espeak-ng voice can take a variant after a `+` (en+f3); the variants follow the list.
+    """
+    import textwrap
+
     from nightvoice.sound.synth import make_synthesizer
 
-    for info in make_synthesizer().voices():
-        languages = ", ".join(info.languages)
-        click.echo(f"{info.name:<24} {languages}")
+    catalog = make_synthesizer().catalog()
+    rows = [("VOICE", "LANGUAGES", "ENGINE", "DESCRIPTION")]
+    rows += [(v.name, ", ".join(v.languages), v.engine, v.description) for v in catalog.voices]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        cells = [f"{cell:<{width}}" for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[3]]).rstrip())
+    if catalog.variants:
+        names = catalog.names()
+        example = f"{'en' if 'en' in names or not names else names[0]}+f3"
+        click.echo(f"\nVariants: add one to any espeak-ng voice after a `+`, as in {example}:")
+        click.echo(
+            textwrap.fill(
+                ", ".join(sorted(catalog.variants)), 96, initial_indent="  ", subsequent_indent="  "
+            )
+        )
     return 0
 
 
-@cli.command()
+@cli.command(short_help="The audio outputs that can play now (* the one used).")
 def devices() -> int:
-    """List the audio outputs `--device` accepts; * marks the one used when none is given."""
-    from nightvoice.sound.audio import list_devices
-    from nightvoice.user.config import load_config
+    """List the audio outputs that can play now, as `--device` takes them; * marks the one
+    used when none is given.
 
-    chosen = load_config().get("device") or "default"
-    found = list_devices()
+    Each is opened for a moment to make sure (20 ms of silence: nothing is heard).
+    """
+    from nightvoice.sound.audio import playable_devices
+    from nightvoice.user.config import load_config_or_defaults
+
+    chosen = load_config_or_defaults().get("device") or "default"
+    found, silent = playable_devices()
     if chosen not in {d.name for d in found}:
-        click.echo(f"note: the configured device {chosen!r} is not among these", err=True)
+        click.echo(f"note: the configured device {chosen!r} cannot play now", err=True)
+    if silent:
+        names = ", ".join(d.name for d in silent)
+        click.echo(f"note: not listed, as they cannot play now: {names}", err=True)
+    if not found:
+        raise NightvoiceError(
+            "no audio output can play now. Check that a sound server is running "
+            "(`pulseaudio --start`) or that a sound card is there (`aplay -l`)"
+        )
     width = max(len(d.name) for d in found)
     for device in found:
         mark = "*" if device.name == chosen else " "
@@ -334,8 +365,7 @@ def config_set(key: str, value: str) -> int:
     """
     from nightvoice.user.config import check_with_engine, parse_value, set_value
 
-    parsed = parse_value(key, value)
-    note = check_with_engine(key, parsed)
+    parsed, note = check_with_engine(key, parse_value(key, value))
     if note:
         click.echo(note, err=True)
     path = set_value(key, parsed)

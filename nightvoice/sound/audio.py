@@ -269,6 +269,54 @@ def list_devices() -> list[Device]:
     return devices
 
 
+def cannot_play(device: str | None, *, timeout: float = 3.0) -> str | None:
+    """Why `device` cannot play now, in aplay's own words, or None when it can.
+
+    It is opened for real and given 20 ms of silence (inaudible), so what `devices` lists and
+    `config set device` keeps is what a night will use. A server that does not answer within
+    `timeout` counts as not playing.
+    """
+    from nightvoice.sound.aplay import device_command
+
+    argv, extra = device_command(device, DEFAULT_RATE)
+    try:
+        done = subprocess.run(
+            argv,
+            input=bytes(DEFAULT_RATE // 50 * 2),
+            capture_output=True,
+            timeout=timeout,
+            env={**os.environ, **extra},
+            check=False,
+        )
+    except FileNotFoundError:
+        return "the `aplay` program is not installed (Debian/Ubuntu: `sudo apt install alsa-utils`)"
+    except subprocess.TimeoutExpired:
+        return f"it did not answer within {timeout:g} s"
+    except OSError as error:
+        return error.strerror or str(error)
+    if done.returncode == 0:
+        return None
+    lines = [line.strip() for line in done.stderr.decode(errors="replace").splitlines()]
+    # aplay ends with its own summary ("audio open error: ..."); ALSA's noise comes first.
+    return next((line for line in reversed(lines) if line), f"aplay exited {done.returncode}")
+
+
+def playable_devices() -> tuple[list[Device], list[Device]]:
+    """`list_devices()` split into the outputs that can play now and those that cannot.
+
+    Each is tried at once in its own thread (~50-100 ms each, so the whole list takes about as
+    long as the slowest one).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    found = list_devices()
+    with ThreadPoolExecutor(max_workers=max(1, min(16, len(found)))) as pool:
+        reasons = list(pool.map(lambda d: cannot_play(d.name), found))
+    good = [d for d, reason in zip(found, reasons, strict=True) if reason is None]
+    bad = [d for d, reason in zip(found, reasons, strict=True) if reason is not None]
+    return good, bad
+
+
 # --- output --------------------------------------------------------------------------------
 
 NO_APLAY = (

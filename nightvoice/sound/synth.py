@@ -10,25 +10,19 @@ import contextlib
 import ctypes
 import os
 import threading
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from nightvoice.core.errors import ConfigError, SpeechUnavailable
 from nightvoice.sound.audio import Pcm, read_wav
+from nightvoice.sound.voices import VoiceCatalog, VoiceInfo
+
+__all__ = ["VoiceInfo"]  # defined beside the resolver; imported from here too
 
 NO_ENGINE = (
     "Cannot speak: the espeak-ng speech engine is not installed. Install it with "
     "`sudo apt install espeak-ng` (Debian/Ubuntu) or `brew install espeak-ng` (macOS), "
     "or run with --text to follow the steps on screen without a voice."
 )
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    name: str  # what `voice:` / --voice takes
-    languages: tuple[str, ...]
-    gender: str | None = None  # "male", "female" or None when the engine does not say
-    identifier: str = ""
 
 
 class Synthesizer(Protocol):
@@ -124,6 +118,7 @@ class _EspeakEngine:
         self._espeak: Any = None
         self._rate: int | None = None
         self._voice_key: tuple[str, str | None] | None = None
+        self._catalog: VoiceCatalog | None = None
         self._chunks: list[bytes] = []
         self._sample_rate = 22050
         self._callback: Any = None  # keep the ctypes callback alive while espeak holds it
@@ -153,20 +148,14 @@ class _EspeakEngine:
             return
         self._voice_key = None  # a failed selection may leave espeak half-switched
         if voice:
-            if espeak.SetVoiceByName(voice.encode()) != espeak.EE_OK:
-                known = next(
-                    (
-                        v
-                        for v in self._list(espeak)
-                        if voice.lower() in (v.name.lower(), v.identifier.lower())
-                    ),
-                    None,
+            # espeak-ng itself takes almost any name (an unknown variant is ignored in
+            # silence), so the one resolver decides, as for `voices` and `config set`.
+            target = self._voice_catalog(espeak).resolve(voice).target
+            if espeak.SetVoiceByName(target.encode()) != espeak.EE_OK:
+                raise ConfigError(
+                    f"espeak-ng could not load the voice {voice!r}; `nightvoice voices` "
+                    "lists the installed voices."
                 )
-                if known is None or espeak.SetVoiceByName(known.identifier.encode()) != 0:
-                    raise ConfigError(
-                        f"There is no voice named {voice!r}; `nightvoice voices` lists "
-                        "the installed voices."
-                    )
         else:
             spec = espeak.VOICE()
             spec.languages = language.lower().replace("_", "-").encode()
@@ -205,9 +194,32 @@ class _EspeakEngine:
             )
         return infos
 
+    def _variant_files(self, espeak: Any) -> list[str]:
+        """espeak-ng's voice variants (`f3`, `klatt`...), by the file name `+` takes."""
+        spec = espeak.VOICE()
+        spec.languages = b"variant"
+        names = []
+        for v in espeak.ListVoices(ctypes.byref(spec)):
+            identifier = (v.identifier or b"").decode(errors="replace")
+            if identifier.startswith("!v/"):
+                names.append(identifier[3:])
+        return names
+
+    def _voice_catalog(self, espeak: Any) -> VoiceCatalog:
+        """Listed once per process (~12 ms), and only when a voice is asked for by name."""
+        if self._catalog is None:
+            self._catalog = VoiceCatalog.from_engine(
+                self._list(espeak), self._variant_files(espeak)
+            )
+        return self._catalog
+
     def voices(self) -> list[VoiceInfo]:
         with self._lock:
             return self._list(self._engine())
+
+    def catalog(self) -> VoiceCatalog:
+        with self._lock:
+            return self._voice_catalog(self._engine())
 
     def warm_up(self, language: str = "en", voice: str | None = None) -> None:
         with self._lock:
@@ -258,6 +270,10 @@ class EspeakSynthesizer:
     def voices(self) -> list[VoiceInfo]:
         return _espeak_engine().voices()
 
+    def catalog(self) -> VoiceCatalog:
+        """The names `voices` lists and `--voice` takes, variants included."""
+        return _espeak_engine().catalog()
+
     def warm_up(self, language: str = "en", voice: str | None = None) -> None:
         """Load the library and the voice now (~20 ms cold), e.g. from a background thread."""
         _espeak_engine().warm_up(language, voice)
@@ -302,23 +318,23 @@ class Pyttsx3FileSynthesizer:
     def _select_voice(self, engine: Any, language: str, voice: str | None) -> None:
         if (language, voice) == self._voice_key:
             return
-        wanted = voice.lower() if voice else None
+        if voice:
+            engine.setProperty("voice", self._catalog_of(engine).resolve(voice).target)
+            self._voice_key = (language, voice)
+            return
         for v in engine.getProperty("voices") or []:
             langs = [_lang_text(x).lower() for x in (v.languages or [])]
-            if wanted is not None:
-                match = wanted in (str(v.name).lower(), str(v.id).lower())
-            else:
-                match = any(x.replace("_", "-").startswith(language.lower()) for x in langs)
-            if match:
+            if any(x.replace("_", "-").startswith(language.lower()) for x in langs):
                 engine.setProperty("voice", v.id)
                 break
-        else:
-            if wanted is not None:
-                raise ConfigError(
-                    f"There is no voice named {voice!r}; `nightvoice voices` lists the "
-                    "installed voices."
-                )
         self._voice_key = (language, voice)
+
+    def _catalog_of(self, engine: Any) -> VoiceCatalog:
+        return VoiceCatalog.from_engine(self._infos(engine), engine="pyttsx3")
+
+    def catalog(self) -> VoiceCatalog:
+        with self._lock:
+            return self._catalog_of(self._get_engine())
 
     def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
         import io
@@ -349,19 +365,21 @@ class Pyttsx3FileSynthesizer:
 
     def voices(self) -> list[VoiceInfo]:
         with self._lock:
-            engine = self._get_engine()
-            out = []
-            for v in engine.getProperty("voices") or []:
-                gender = str(v.gender).lower() if getattr(v, "gender", None) else None
-                out.append(
-                    VoiceInfo(
-                        name=str(v.name),
-                        languages=tuple(_lang_text(x) for x in (v.languages or [])),
-                        gender=gender if gender in ("male", "female") else None,
-                        identifier=str(v.id),
-                    )
+            return self._infos(self._get_engine())
+
+    def _infos(self, engine: Any) -> list[VoiceInfo]:
+        out = []
+        for v in engine.getProperty("voices") or []:
+            gender = str(v.gender).lower() if getattr(v, "gender", None) else None
+            out.append(
+                VoiceInfo(
+                    name=str(v.name),
+                    languages=tuple(_lang_text(x) for x in (v.languages or [])),
+                    gender=gender if gender in ("male", "female") else None,
+                    identifier=str(v.id),
                 )
-            return out
+            )
+        return out
 
     def warm_up(self, language: str = "en", voice: str | None = None) -> None:
         with self._lock:

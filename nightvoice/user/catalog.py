@@ -114,7 +114,7 @@ def resolve(target: str | None) -> RoutineRef:
     if builtin is not None:
         return RoutineRef(name, builtin, "built-in")
     known = sorted({*_routines_in(paths.routines_dir()), *_routines_in(builtin_dir())})
-    from nightvoice.core.loader import did_you_mean
+    from nightvoice.core.suggest import did_you_mean
 
     raise RoutineNotFound(
         f"no routine named `{name}`{did_you_mean(name, known)} "

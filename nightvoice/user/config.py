@@ -78,7 +78,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
 def parse_value(key: str, text: str) -> Any:
     """A value typed on the command line, as the config file will hold it (or ConfigError)."""
     if key not in KEYS:
-        from nightvoice.core.loader import did_you_mean
+        from nightvoice.core.suggest import did_you_mean
 
         raise ConfigError(
             f"unknown setting `{key}`{did_you_mean(key, KEYS)} (known: {', '.join(KEYS)})"
@@ -142,11 +142,20 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     read = _read(path)
     if read is None:
         return {}
-    text, data = read
+    return _checked(path, *read)
+
+
+def _checked(
+    path: Path, text: str, data: dict[Any, Any], skip: str | None = None
+) -> dict[str, Any]:
+    """`data` if every setting in it is right (ConfigError naming each one that is not);
+    `skip` is left out, being the one about to be replaced."""
     problems = []
     for key, value in data.items():
+        if key == skip:
+            continue
         if key not in KEYS:
-            from nightvoice.core.loader import did_you_mean
+            from nightvoice.core.suggest import did_you_mean
 
             message = (
                 f"unknown setting `{key}`{did_you_mean(str(key), KEYS)} (known: {', '.join(KEYS)}; "
@@ -160,7 +169,7 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         problems.append(str(Problem(str(path), _line_of(text, str(key)), 1, message)))
     if problems:
         raise ConfigError("\n".join(problems))
-    return {key: value for key, value in data.items() if value is not None}
+    return {key: value for key, value in data.items() if value is not None and key != skip}
 
 
 def load_config_or_defaults(err: TextIO | None = None) -> dict[str, Any]:
@@ -206,36 +215,31 @@ def resolve_settings(routine: Voice, config: dict[str, Any], flags: dict[str, An
 # --- writing ---------------------------------------------------------------------------------
 
 
-def check_with_engine(key: str, value: Any) -> str | None:
-    """Ask the speech engine whether a voice or language exists: ConfigError if it does not.
+def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
+    """Check a voice, language or device against this machine: ConfigError if it is wrong.
 
-    Returns a note when the engine cannot be asked (no espeak-ng here): the value is kept, as
-    it may be right on the machine where it is used.
+    Returns the value to save (a voice by the one name `nightvoice voices` shows, whichever
+    name it was given by) and a note when the machine cannot be asked (no espeak-ng, no
+    `aplay`): the value is then kept as given, as it may be right where it is used.
     """
+    if key == "device":
+        return value, _check_device(str(value))
     if key not in ("voice", "language"):
-        return None
+        return value, None
     from nightvoice.core.errors import SpeechUnavailable
     from nightvoice.sound.synth import make_synthesizer
 
     try:
-        voices = make_synthesizer().voices()
+        catalog = make_synthesizer().catalog()
     except SpeechUnavailable:
-        return f"note: no speech engine to check the {key} {value!r} against; kept as given"
-    wanted = str(value).lower().replace("_", "-")
+        return value, f"note: no speech engine to check the {key} {value!r} against; kept as given"
     if key == "voice":
-        names = [v.name for v in voices] + [v.identifier for v in voices]
-        if wanted in (name.lower() for name in names):
-            return None
-        from nightvoice.core.loader import did_you_mean
-
-        raise ConfigError(
-            f"there is no voice named {value!r}{did_you_mean(str(value), names)} "
-            "(`nightvoice voices` lists them)"
-        )
-    languages = {lang.lower() for v in voices for lang in v.languages}
+        return catalog.resolve(str(value)).name, None
+    wanted = str(value).lower().replace("_", "-")
+    languages = {lang.lower() for v in catalog.voices for lang in v.languages}
     if wanted in languages or any(lang.startswith(wanted + "-") for lang in languages):
-        return None
-    from nightvoice.core.loader import did_you_mean
+        return value, None
+    from nightvoice.core.suggest import did_you_mean
 
     raise ConfigError(
         f"no voice speaks the language {value!r}{did_you_mean(wanted, sorted(languages))} "
@@ -243,10 +247,55 @@ def check_with_engine(key: str, value: Any) -> str | None:
     )
 
 
+def _check_device(device: str) -> str | None:
+    """ConfigError unless `device` opens and plays; a note when there is no `aplay` to ask."""
+    import shutil
+
+    from nightvoice.sound.audio import cannot_play, list_devices
+
+    if not shutil.which("aplay"):
+        return f"note: no `aplay` here to check the device {device!r} against; kept as given"
+    reason = cannot_play(device)
+    if reason is None:
+        return None
+    from nightvoice.core.suggest import did_you_mean
+
+    names = [d.name for d in list_devices()]
+    raise ConfigError(
+        f"the device {device!r} cannot play: {reason}{did_you_mean(device, names)} "
+        "(`nightvoice devices` lists the outputs that can; the setting is unchanged)"
+    )
+
+
 def _line_for(key: str, value: Any) -> str:
     import yaml
 
     return yaml.safe_dump({key: value}, allow_unicode=True, default_flow_style=False)
+
+
+def _comment_of(line: str) -> str:
+    """The inline comment ending a `key: value` line, with the spaces before it ("" if none).
+
+    A `#` after a space starts a comment only outside quotes: the first such place where the
+    part before it is a whole YAML line is where the comment starts.
+    """
+    import yaml
+
+    body = line.rstrip("\r\n")
+    for match in re.finditer(r"[ \t]+#", body):
+        try:
+            if isinstance(yaml.safe_load(body[: match.start()]), dict):
+                return body[match.start() :]
+        except yaml.YAMLError:
+            continue
+    return ""
+
+
+def _with_comment(line: str, comment: str) -> str:
+    """`line` (one `key: value` line) with the old line's inline comment kept after it."""
+    if not comment or "\n" in line.rstrip("\n"):
+        return line
+    return line.rstrip("\n") + comment + "\n"
 
 
 def _edited(text: str, key: str, line: str | None) -> str:
@@ -263,7 +312,7 @@ def _edited(text: str, key: str, line: str | None) -> str:
         if not found and re.match(rf"{re.escape(key)}\s*:", current):
             found = skipping = True
             if line is not None:
-                out.append(line)
+                out.append(_with_comment(line, _comment_of(current)))
             continue
         out.append(current)
     if not found and line is not None:
@@ -285,10 +334,11 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Path:
     if value is None:
         unset_value(key, path)
         return path
-    current = load_config(path)
     read = _read(path)
+    # The setting being set may be the broken one: that is how its message says to fix it.
+    current = _checked(path, *read, skip=key) if read is not None else {}
     text = read[0] if read is not None else NEW_FILE
-    wanted = {k: v for k, v in current.items() if k != key}
+    wanted = dict(current)
     wanted[key] = value
     _rewrite(path, text, key, _line_for(key, value), wanted, drop_empty=True)
     return path
@@ -306,7 +356,7 @@ def unset_value(key: str, path: Path | None = None) -> bool:
     if key not in data:
         if key in KEYS:
             return False
-        from nightvoice.core.loader import did_you_mean
+        from nightvoice.core.suggest import did_you_mean
 
         names = [str(name) for name in data]
         raise ConfigError(f"`{key}` is not in {path}{did_you_mean(key, names or KEYS)}")

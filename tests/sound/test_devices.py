@@ -37,3 +37,30 @@ def test_the_configured_device_is_the_one_marked(
     marks = listed(capsys)
     assert marks[f"pulse:{pulse_server.sink}"] == "*"
     assert marks["default"] == " "
+
+
+ASOUNDRC = """\
+pcm.nightvoice_broken {
+    type hw
+    card 99
+    hint { show on description "A card that is not there" }
+}
+pcm.nightvoice_plays {
+    type null
+    hint { show on description "Plays into nothing" }
+}
+"""
+
+
+def test_devices_lists_only_outputs_that_can_play(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ALSA lists every PCM it knows; one on a card that is not there is left out, and said."""
+    (tmp_path / ".asoundrc").write_text(ASOUNDRC)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert run(["devices"]) == 0
+    captured = capsys.readouterr()
+    names = [line[2:].split()[0] for line in captured.out.splitlines()]
+    assert "nightvoice_plays" in names and "null" in names
+    assert "nightvoice_broken" not in names
+    assert "nightvoice_broken" in captured.err.splitlines()[-1]

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 
 def close_names(word: str, choices: Iterable[str], most: int = 3) -> list[str]:
-    """The choices `word` most likely meant: those it begins (`calf` -> `calf-cramp`), else
-    the closest spellings (`calf-crmap` -> `calf-cramp`)."""
+    """The choices `word` most likely meant: up to `most` that it begins (`calf` ->
+    `calf-cramp`), else the closest spelling (`calf-crmap` -> `calf-cramp`)."""
     unique = list(dict.fromkeys(choices))
     lowered = word.lower()
     if lowered:
@@ -16,7 +16,8 @@ def close_names(word: str, choices: Iterable[str], most: int = 3) -> list[str]:
         if starting:
             return sorted(starting, key=len)[:most]
     by_case = {c.lower(): c for c in unique}
-    return [by_case[c] for c in difflib.get_close_matches(lowered, list(by_case), most, 0.6)]
+    # A misspelling has one best guess; a second, looser one is more noise than help.
+    return [by_case[c] for c in difflib.get_close_matches(lowered, list(by_case), 1, 0.6)]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

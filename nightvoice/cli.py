@@ -139,7 +139,12 @@ def show(routine: str) -> int:
     loaded = load_routine(resolve(routine).path)
     config = load_config()
     settings = resolve_settings(loaded.voice, config, {}).settings
-    click.echo(describe(loaded, compile_plan(loaded, settings, chime=config.get("chime"))))
+    from nightvoice.sound.export import SpeechLengths
+
+    lengths = SpeechLengths()
+    plan = compile_plan(loaded, settings, chime=config.get("chime"))
+    click.echo(describe(loaded, plan, lengths.for_settings(settings)))
+    lengths.save()
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nightvoice.core.plan import Entry, Plan
 from nightvoice.core.planner import estimate_speech_seconds, timeline, total_seconds
 from nightvoice.core.routine import Routine
@@ -17,8 +19,11 @@ def estimated_timeline(plan: Plan) -> list[Entry]:
     return timeline(plan, lambda text: estimate_speech_seconds(text, rate))
 
 
-def describe(routine: Routine, plan: Plan) -> str:
-    entries = estimated_timeline(plan)
+def describe(
+    routine: Routine, plan: Plan, speech_seconds: Callable[[str], float] | None = None
+) -> str:
+    """`speech_seconds` gives each sentence's real length (the export's); else an estimate."""
+    entries = timeline(plan, speech_seconds) if speech_seconds else estimated_timeline(plan)
     lines = [routine.title, "=" * len(routine.title)]
     if routine.description:
         lines += ["", routine.description]

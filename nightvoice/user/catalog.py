@@ -138,10 +138,13 @@ class Listing:
     more_problems: int = 0
 
 
-def _summarise(path: Path, config: dict[str, Any]) -> tuple[str, float, str | None, int]:
-    """Title and length as `show` gives them (the config's settings applied), or the problem."""
+def _summarise(
+    path: Path, config: dict[str, Any], lengths: Any = None
+) -> tuple[str, float, str | None, int]:
+    """Title and length as `show` gives them (the config's settings applied, sentences at
+    their real lengths from `lengths`, a SpeechLengths), or the first problem."""
     from nightvoice.core.describe import estimated_timeline
-    from nightvoice.core.planner import compile_plan, total_seconds
+    from nightvoice.core.planner import compile_plan, timeline, total_seconds
     from nightvoice.user.config import resolve_settings
 
     try:
@@ -150,8 +153,9 @@ def _summarise(path: Path, config: dict[str, Any]) -> tuple[str, float, str | No
         return "", 0.0, str(error.problems[0]), len(error.problems) - 1
     settings = resolve_settings(routine.voice, config, {}).settings
     plan = compile_plan(routine, settings, chime=config.get("chime"))
-    seconds = total_seconds(estimated_timeline(plan))
-    return routine.title, seconds, None, 0
+    if lengths is None:
+        return routine.title, total_seconds(estimated_timeline(plan)), None, 0
+    return routine.title, total_seconds(timeline(plan, lengths.for_settings(settings))), None, 0
 
 
 def _unexpected(path: Path, error: Exception) -> str:
@@ -194,6 +198,7 @@ def list_routines(use_cache: bool = True, config: dict[str, Any] | None = None) 
             cached = {}
     fresh: dict[str, list[object]] = {}
     listings = []
+    lengths: Any = None  # real sentence lengths, loaded only when a summary must be made
     for ref in all_routines():
         try:
             stat = ref.path.stat()
@@ -204,8 +209,12 @@ def list_routines(use_cache: bool = True, config: dict[str, Any] | None = None) 
         entry = cached.get(key)
         listing = _from_entry(ref, entry, stat.st_mtime_ns, stat.st_size)
         if entry is None or listing is None:
+            if lengths is None:
+                from nightvoice.sound.export import SpeechLengths
+
+                lengths = SpeechLengths()
             try:
-                entry = [stat.st_mtime_ns, stat.st_size, *_summarise(ref.path, config)]
+                entry = [stat.st_mtime_ns, stat.st_size, *_summarise(ref.path, config, lengths)]
             except Exception as error:  # never cached: a fixed nightvoice must read it again
                 listings.append(Listing(ref, problem=_unexpected(ref.path, error)))
                 continue
@@ -213,6 +222,8 @@ def list_routines(use_cache: bool = True, config: dict[str, Any] | None = None) 
             assert listing is not None
         fresh[key] = entry
         listings.append(listing)
+    if lengths is not None:
+        lengths.save()
     if use_cache and fresh != cached:
         payload = json.dumps(
             {"version": __version__, "config": config, "entries": fresh}, ensure_ascii=False

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from array import array
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 
 from nightvoice.cli import run
 from nightvoice.core.errors import SpeechUnavailable
-from nightvoice.core.plan import Entry, Plan
+from nightvoice.core.plan import Entry, Plan, Settings
 from nightvoice.core.planner import compile_plan, timeline, total_seconds
 from nightvoice.sound.audio import DEFAULT_RATE, Pcm, read_wav
 from nightvoice.sound.export import (
@@ -415,3 +416,35 @@ def test_export_streams_so_memory_stays_flat_for_a_long_routine(tmp_path: Path) 
     )
     peak_mb = int(done.stdout) / 1024
     assert peak_mb < 90, f"export peaked at {peak_mb:.0f} MB"
+
+
+def test_show_and_list_give_the_length_the_export_has(
+    tmp_path: Path, private_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At a slow rate with long sentences a words-per-minute guess was minutes off."""
+    import re
+
+    folder = private_home / "scripts"
+    folder.mkdir(parents=True)
+    sentence = "Slowly bring your toes back toward your knee, and breathe out as you go"
+    body = "nightvoice: 1\ntitle: Slow\nrate: 80\nsteps:\n" + "".join(
+        f"  - say: {sentence}, part {n}.\n    hold: 3\n" for n in range(12)
+    )
+    (folder / "slow.yaml").write_text(body)
+    out = tmp_path / "slow.wav"
+    assert run(["export", "slow", "-o", str(out)]) == 0
+    exported = read_wav(out).seconds
+    capsys.readouterr()
+    assert run(["show", "slow"]) == 0
+    shown = re.search(r"Total: about (\d+):(\d\d)", capsys.readouterr().out)
+    assert shown is not None
+    assert abs(int(shown[1]) * 60 + int(shown[2]) - exported) <= 1
+    assert run(["list"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("slow "))
+    minutes, seconds = line.split()[1].split(":")
+    assert abs(int(minutes) * 60 + int(seconds) - exported) <= 1
+    from nightvoice.core.describe import estimated_timeline
+
+    plan = compile_plan(load_routine(folder / "slow.yaml"), calf_plan().settings)
+    guess = total_seconds(estimated_timeline(replace(plan, settings=Settings(rate=80))))
+    assert abs(guess - exported) > 5  # the words-per-minute guess this replaced

@@ -581,6 +581,78 @@ def key_to_silence(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[st
     ], notes
 
 
+def speaking_now(e: Ear, timeout: float = 2.0) -> bool:
+    """Wait until the last 10 ms recorded are loud: a call between two words cuts nothing."""
+    window = round(0.01 * e.recorder_rate)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        recent = e.recorder.samples(max(0, e.recorder.mark() - window))
+        if len(recent) >= window and max(abs(v) for v in recent) > THRESHOLD:
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def media_key_to_silence(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]:
+    """A PlayPause call on a private session bus, as a headset's button sends it, to silence.
+
+    The call is made with jeepney from this process (no client program to start), timed from
+    just before it is sent; the last loud sample after it is when the speech was cut.
+    """
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    from tests.private_bus import NAME, PATH, private_bus
+    from tests.sink import last_loud
+
+    notes: list[str] = []
+    routine_file = work / "keys.yaml"
+    routine_file.write_text(LONG_ROUTINE)
+    to_silence: list[float] = []
+    answered: list[float] = []
+    player = DBusAddress(PATH, bus_name=NAME, interface="org.mpris.MediaPlayer2.Player")
+    with private_bus() as bus, open_dbus_connection(bus.address) as conn:
+        for run in range(runs):
+            e.wait_quiet()
+            mark = e.recorder.mark()
+            env = e.env(work / f"media-{run}", DBUS_SESSION_BUS_ADDRESS=bus.address)
+            child = spawn_pty([program(), "play", str(routine_file)], env)
+            try:
+                if e.first_sound_after(mark, 8) is None:
+                    notes.append(f"media keys run {run}: no sound")
+                    continue
+                bus.wait_for_player()
+                time.sleep(1.0 + 0.13 * run)  # somewhere in the middle of the sentence
+                if not speaking_now(e):
+                    notes.append(f"media keys run {run}: no speech to cut")
+                    continue
+                key_mark = e.recorder.mark()
+                called = time.monotonic()
+                conn.send_and_get_reply(new_method_call(player, "PlayPause"), timeout=2)
+                answered.append((time.monotonic() - called) * 1000)
+                time.sleep(1.0)
+                last = last_loud(e.recorder.samples(key_mark), THRESHOLD)
+                if last is None:
+                    notes.append(f"media keys run {run}: silent before the call")
+                    continue
+                to_silence.append((e.recorder.time_of(key_mark + last) - called) * 1000)
+            finally:
+                child.sendcontrol("c")
+                child.close(force=True)
+    silence, reply = median(to_silence), median(answered)
+    return [
+        Figure(
+            "media_key_to_silence_ms",
+            "media-key (MPRIS PlayPause) call to speech cut",
+            silence,
+            "ms",
+            "<= 150 ms",
+            judged(silence, 150),
+            f"call answered in {format_value(reply, 'ms')}",
+        ),
+    ], notes
+
+
 CPU_HOLD = """\
 nightvoice: 1
 title: CPU
@@ -745,6 +817,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("first sound", lambda: first_sound(e, runs, work)),
             ("holds", lambda: holds(e, max(1, min(runs, 2)), work)),
             ("keys", lambda: key_to_silence(e, runs, work)),
+            ("media keys", lambda: media_key_to_silence(e, runs, work)),
             ("cpu", lambda: cpu(e, work)),
             ("export", lambda: export_speed(work, runs)),
             ("list", lambda: list_time(work, runs)),

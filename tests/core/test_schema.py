@@ -184,6 +184,11 @@ INVALID = {
     "until_eased without max": with_steps({"until_eased": {"every": 10}}),
     "until_eased too long": with_steps({"until_eased": {"max": 601}}),
     "wait_for_key false": with_steps({"say": "Hi.", "wait_for_key": False}),
+    "a say over 1000 characters": with_steps({"say": "a" * 1001}),
+    "a sentence over 1000 characters": {**VALID, "steps": ["a" * 1001]},
+    "a description over 4000 characters": {**VALID, "description": "a" * 4001},
+    "counting every half second": with_steps({"hold": 30, "cues": {"count": 0.5}}),
+    "over 1000 steps as written": {**VALID, "steps": ["Hi."] * 1001},
     "ask with one choice": {
         **VALID,
         "ask": {"name": "side", "say": "Which?", "choices": {"l": "left"}, "default": "left"},
@@ -268,3 +273,11 @@ def test_calf_cramp_never_tells_you_to_walk() -> None:
     unnegated = re.compile(r"(?<!not )(?<!never )(?<!don't )\bwalk", re.IGNORECASE)
     assert any("walk" in text.lower() for text in spoken(routine))  # it does warn against it
     assert [text for text in spoken(routine) if unnegated.search(text)] == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 2.5])
+def test_the_limits_in_the_schema_let_real_values_through(
+    count: float, validator: Draft202012Validator
+) -> None:
+    document = {**VALID, "steps": [{"hold": 30, "cues": {"count": count}}, "a" * 1000]}
+    assert validator.is_valid(document)

@@ -98,3 +98,48 @@ def test_only_a_missing_or_stale_record_starts_a_background_render(
     firstwords.refresh()
     headstart.refresh_if_stale()
     assert len(started) == 1
+
+
+def test_a_first_ever_run_knows_the_built_in_first_words_without_loading_them() -> None:
+    """headstart's copy (for a run with no record yet) is exactly what the player says."""
+    from nightvoice.core.planner import LEAD_IN_SECONDS
+    from nightvoice.user.catalog import builtin_dir
+
+    prepared = prepare(PlayRequest())
+    for interactive in (True, False):
+        said = first_say(prepared, interactive=interactive)
+        assert said == FirstSay(*headstart.BUILT_IN_FIRST[interactive])
+    assert prepared.settings.language == headstart.BUILT_IN_LANGUAGE
+    assert prepared.settings.voice is None  # espeak-ng's voice for the language
+    assert prepared.device is None
+    name, size = headstart.BUILT_IN_ROUTINE
+    assert prepared.ref.path == builtin_dir() / name
+    assert prepared.ref.path.stat().st_size == size
+    assert headstart.LEAD_IN_SECONDS == LEAD_IN_SECONDS
+
+
+@pytest.mark.parametrize(
+    "mine", ["config.yaml", "scripts/calf-cramp.yaml", "scripts/calf-cramp.yml"]
+)
+def test_anything_of_the_users_that_decides_the_first_words_turns_the_built_in_ones_off(
+    private_home: Path, mine: str
+) -> None:
+    assert headstart._only_built_ins_decide()
+    (private_home / mine).parent.mkdir(parents=True, exist_ok=True)
+    (private_home / mine).write_text("", encoding="utf-8")
+    assert not headstart._only_built_ins_decide()
+
+
+@pytest.mark.parametrize("xdg", [None, "", "  ", "/somewhere/else", "~/conf"])
+def test_the_head_start_looks_wherever_the_config_can_be(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, xdg: str | None
+) -> None:
+    from nightvoice.user import paths
+
+    monkeypatch.delenv("NIGHTVOICE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if xdg is None:
+        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+    assert str(paths.config_dir()) in headstart.config_folders()

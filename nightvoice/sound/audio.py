@@ -21,37 +21,12 @@ from dataclasses import dataclass
 
 from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.sound.aplay import AplaySound, child_command
+from nightvoice.sound.samples import FULL_SCALE, with_lead_in
+from nightvoice.sound.samples import bytes_of as _bytes
+from nightvoice.sound.samples import samples_of as _samples
+from nightvoice.sound.samples import scale_bytes as _scale_bytes
 
-FULL_SCALE = 32767
 DEFAULT_RATE = 22050  # espeak-ng's native rate: no resampling on the common path
-
-
-def _samples(data: bytes) -> array[int]:
-    values = array("h")
-    values.frombytes(data)
-    if _BIG_ENDIAN:
-        values.byteswap()
-    return values
-
-
-def _bytes(values: array[int]) -> bytes:
-    if _BIG_ENDIAN:
-        values = array("h", values)
-        values.byteswap()
-    return values.tobytes()
-
-
-_BIG_ENDIAN = array("h", [1]).tobytes() != b"\x01\x00"
-
-
-def _scale_bytes(data: bytes, gain: float) -> bytes:
-    """Multiply samples by `gain`, clipping at full scale (pure Python: ~0.2 us a sample)."""
-    values = _samples(data)
-    if 0.0 <= gain <= 1.0:
-        scaled = array("h", map(int, map(gain.__mul__, values)))
-    else:
-        scaled = array("h", (max(-32768, min(FULL_SCALE, int(v * gain))) for v in values))
-    return _bytes(scaled)
 
 
 @dataclass(frozen=True)
@@ -137,10 +112,7 @@ class Pcm:
         first few ms (up to ~10 ms measured through PulseAudio): a fixed lead-in keeps the
         first word whole without adding more delay than needed.
         """
-        lead = self.leading_silence_seconds(threshold)
-        if lead >= seconds:
-            return self.trimmed_start(seconds, threshold)
-        return Pcm(bytes(2 * round((seconds - lead) * self.rate)) + self.samples, self.rate)
+        return Pcm(with_lead_in(self.samples, self.rate, seconds, threshold), self.rate)
 
 
 def _chime_pcm(rate: int, seconds: float) -> Pcm:

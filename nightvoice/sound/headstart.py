@@ -40,6 +40,19 @@ FILE_NAME = "first-words.bin"
 # Where the record, the config file and the user's routines are; which espeak-ng data is used.
 ENVIRONMENT = ("NIGHTVOICE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HOME", "ESPEAK_DATA_PATH")
 
+# A first-ever run has no record yet. While nothing of the user's decides the first words (no
+# config file, no routine replacing the built-in) they are the built-in routine's, said with the
+# night defaults through espeak-ng: these. tests/test_firstwords.py holds them to the player,
+# the shipped file and the planner.
+BUILT_IN_ROUTINE = ("calf-cramp.yaml", 2982)  # the shipped file's name and size
+BUILT_IN_FIRST = {  # with keys (the question) and hands-free: (text, rate, volume as played)
+    True: ("Which leg is cramping? Press L for left, or R for right.", 125, 0.3),
+    False: ("You are all right. This will pass.", 125, 0.3),
+}
+BUILT_IN_LANGUAGE = "en"
+LEAD_IN_SECONDS = 0.025  # planner.LEAD_IN_SECONDS (the core's import costs ~20 ms here)
+SCALED_AT_ONCE = 11026  # bytes (whole samples) scaled before aplay gets any: 0.25 s
+
 
 def record_file() -> str:
     """Where the record lives, without importing pathlib or platformdirs when avoidable."""
@@ -245,11 +258,24 @@ class HeadStart(AplaySound):
     treat it as its first utterance.
     """
 
-    def __init__(self, utterance: Utterance) -> None:
+    def __init__(
+        self,
+        utterance: Utterance,
+        gain: float = 1.0,
+        spawned: tuple[int, int, int] | None = None,
+    ) -> None:
+        """Play `utterance.samples` times `gain` (scaled as they are written: no delay),
+        through `spawned` (an aplay from `_spawn` already connecting) or a new aplay."""
         super().__init__(utterance.device)
         self.utterance = utterance
-        self.pid, stdin, self._stderr_fd = _spawn(utterance.device, utterance.sample_rate)
-        self._rest = _write_start(stdin, utterance.samples)
+        self._gain = gain
+        self.pid, stdin, self._stderr_fd = spawned or _spawn(
+            utterance.device, utterance.sample_rate
+        )
+        samples = utterance.samples
+        if gain != 1.0:
+            samples = _scaled(samples[:SCALED_AT_ONCE], gain)
+        self._rest = _write_start(stdin, samples, len(utterance.samples))
         self._thread = threading.Thread(
             target=self._finish, args=(stdin,), name="nightvoice-headstart", daemon=True
         )
@@ -257,11 +283,14 @@ class HeadStart(AplaySound):
         _started.append(self)
 
     def _finish(self, stdin: int) -> None:
+        samples, at = self.utterance.samples, self._rest
         try:
-            view = memoryview(self.utterance.samples)[self._rest :]
-            while view and not self._stopped:
-                written = os.write(stdin, view[:8192])
-                view = view[written:]
+            while at < len(samples) and not self._stopped:
+                start = at - at % 2  # a partial write can end inside a sample
+                chunk = samples[start : start + 8192]
+                if self._gain != 1.0:
+                    chunk = _scaled(chunk, self._gain)
+                at += os.write(stdin, chunk[at - start :])
         except OSError:
             pass
         finally:
@@ -319,12 +348,12 @@ def _spawn(device: str | None, rate: int) -> tuple[int, int, int]:
     return pid, stdin_w, err_r
 
 
-def _write_start(fd: int, samples: bytes) -> int:
-    """Write as much as the pipe takes now (made big enough for most sentences)."""
+def _write_start(fd: int, samples: bytes, whole: int) -> int:
+    """Write as much as the pipe takes now (made big enough for a sound of `whole` bytes)."""
     try:
         import fcntl
 
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(len(samples) + 4096, 1 << 20))
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(whole + 4096, 1 << 20))
     except (ImportError, AttributeError, OSError):
         pass
     os.set_blocking(fd, False)
@@ -333,29 +362,126 @@ def _write_start(fd: int, samples: bytes) -> int:
     except BlockingIOError:
         written = 0
     except OSError:
-        written = len(samples)  # aplay already failed: its exit status tells the session
+        written = whole  # aplay already failed: its exit status tells the session
     os.set_blocking(fd, True)
     return written
+
+
+def _scaled(data: bytes, gain: float) -> bytes:
+    from nightvoice.sound.samples import scale_bytes
+
+    return scale_bytes(data, gain)
 
 
 _started: list[HeadStart] = []
 
 
 def start() -> HeadStart | None:
-    """Start playing plain `nightvoice`'s first words, if the record still holds."""
+    """Start playing plain `nightvoice`'s first words: from the record if it still holds, else
+    (a first-ever run) the built-in routine's, rendered now, if nothing of the user's decides."""
     if not hasattr(os, "posix_spawnp"):
         return None
-    utterance = load(keys_possible())
-    if utterance is None:
-        return None
+    interactive = keys_possible()
     try:
-        head = HeadStart(utterance)
+        utterance = load(interactive)
+        head = HeadStart(utterance) if utterance is not None else _built_in(interactive)
     except OSError:  # no aplay: the session will say so plainly
         return None
-    import atexit
+    if head is not None:
+        import atexit
 
-    atexit.register(discard)  # never leave it playing when the program ends early
+        atexit.register(discard)  # never leave it playing when the program ends early
     return head
+
+
+def _built_in(interactive: bool) -> HeadStart | None:
+    """The built-in routine's first words through espeak-ng, if they are what will be said."""
+    if not _only_built_ins_decide():
+        return None
+    text, rate, volume = BUILT_IN_FIRST[interactive]
+    spawned = _spawn(None, 22050)  # connecting to the sound server while espeak renders
+    try:
+        from nightvoice.sound import espeak
+
+        engine = espeak.engine()
+        samples, sample_rate = engine.synthesize(
+            text, rate=rate, language=BUILT_IN_LANGUAGE, voice=None
+        )
+        build = engine.build()
+    except Exception:  # no engine here (the session says so plainly), or any surprise
+        samples, sample_rate = b"", 0
+    if sample_rate != 22050 or not samples:
+        _kill(spawned)
+        return None
+    from nightvoice.sound.samples import with_lead_in
+
+    utterance = Utterance(
+        text=text,
+        rate=rate,
+        volume=volume,
+        language=BUILT_IN_LANGUAGE,
+        voice=None,
+        engine=build,
+        device=None,
+        samples=with_lead_in(samples, sample_rate, LEAD_IN_SECONDS),
+        sample_rate=sample_rate,
+    )
+    return HeadStart(utterance, gain=volume, spawned=spawned)
+
+
+def _only_built_ins_decide() -> bool:
+    """No config file and no routine of the user's in the built-in's place, wherever the
+    program could look for them, and the built-in routine as shipped."""
+    import nightvoice
+
+    package = os.path.dirname(nightvoice.__file__)
+    name, size = BUILT_IN_ROUTINE
+    shipped = [os.path.join(package, "scripts", name)]
+    shipped.append(os.path.join(os.path.dirname(package), "scripts", name))  # a checkout
+    if not any(_size(path) == size for path in shipped):
+        return False
+    stem = name.rsplit(".", 1)[0]
+    mine = ("config.yaml", f"scripts/{stem}.yaml", f"scripts/{stem}.yml")
+    return not any(
+        _size(os.path.join(folder, relative)) >= 0
+        for folder in config_folders()
+        for relative in mine
+    )
+
+
+def config_folders() -> list[str]:
+    """Every folder user.paths.config_dir() can be (Linux); elsewhere that one folder."""
+    home = os.environ.get("NIGHTVOICE_HOME")
+    if home:
+        return [os.path.expanduser(home)]
+    linux = sys.platform.startswith("linux")  # a variable: checked at run time, not by mypy
+    if not linux:
+        from nightvoice.user import paths
+
+        return [str(paths.config_dir())]
+    folders = [os.path.expanduser("~/.config/nightvoice")]
+    xdg = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    if xdg:
+        folders.append(os.path.join(os.path.expanduser(xdg), "nightvoice"))
+    return folders
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
+def _kill(spawned: tuple[int, int, int]) -> None:
+    import signal
+
+    pid, stdin, stderr = spawned
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    os.close(stdin)
+    os.close(stderr)
+    os.waitpid(pid, 0)
 
 
 def take() -> HeadStart | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from array import array
 from pathlib import Path
@@ -224,6 +225,22 @@ def run_until(
     return rec.samples(mark)
 
 
+def heard_once(heard: array[int], source: Pcm, tolerance: float = 0.01) -> None:
+    """The source sentence, then the routine's pause: heard whole, once, and nothing else."""
+    said = loud_stretches(source.values(), gap=1.0)
+    assert len(said) == 1
+    stretches = loud_stretches(heard, gap=1.0)
+    assert len(stretches) >= 2, stretches
+    (start, end), (next_start, _) = stretches[:2]
+    # As long as the sentence (a cut-and-restart or a repeat would be longer), then the pause
+    # before the next sentence.
+    assert abs((end - start) - (said[0][1] - said[0][0])) < tolerance * RATE
+    assert next_start - end > 1.5 * RATE
+    # The same words: the first 100 ms match the source's sample for sample.
+    begin = said[0][0]
+    assert correlation(heard[start : start + 2205], source.values()[begin : begin + 2205]) > 0.9
+
+
 @pytest.mark.real_audio
 def test_after_an_evening_routine_from_elsewhere_plain_nightvoice_starts_with_its_own_words(
     tmp_path: Path,
@@ -250,14 +267,32 @@ def test_after_an_evening_routine_from_elsewhere_plain_nightvoice_starts_with_it
 
     # The sentence, the routine's 2 s pause, and the start of the next sentence.
     source = Pcm(first.samples, first.sample_rate)
-    heard = run_until(["nightvoice"], env, night, recorder, source.seconds + 2.5)
-    said = loud_stretches(source.values(), gap=1.0)
-    assert len(said) == 1
-    stretches = loud_stretches(heard, gap=1.0)
-    assert len(stretches) >= 2, stretches
-    (start, end), (next_start, _) = stretches[:2]
-    # Heard whole and once: as long as the sentence (a cut-and-restart or a repeat would be
-    # longer), then the pause before the next sentence.
-    assert abs((end - start) - (said[0][1] - said[0][0])) < 0.01 * RATE
-    assert next_start - end > 1.5 * RATE
-    assert correlation(heard[start:end], source.values()[said[0][0] : said[0][1]]) > 0.9
+    heard_once(run_until(["nightvoice"], env, night, recorder, source.seconds + 2.5), source)
+
+
+@pytest.mark.real_audio
+def test_a_first_ever_run_starts_with_the_built_in_first_words_said_once(
+    tmp_path: Path,
+    private_home: Path,
+    pulse_server: PulseServer,
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No record yet: the head start renders the built-in sentence; the session adopts it."""
+    env = {**pulse_server.env(), "NIGHTVOICE_HOME": str(private_home)}
+    monkeypatch.setenv("HOME", env["HOME"])
+    assert headstart._only_built_ins_decide()
+    text, rate, volume = headstart.BUILT_IN_FIRST[False]
+    heard = run_until(["nightvoice"], env, tmp_path, recorder, 6.0)
+    # As a fresh process renders it (espeak renders a sentence a little differently after
+    # another one), with the lead-in and the night volume.
+    render = (
+        "import sys; from nightvoice.sound import espeak; "
+        f"sys.stdout.buffer.write(espeak.engine().synthesize({text!r}, rate={rate}, "
+        "language='en', voice=None)[0])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", render], capture_output=True, check=True, timeout=30
+    )
+    source = Pcm(done.stdout, RATE).with_lead_in(LEAD_IN_SECONDS).scaled(volume)
+    heard_once(heard, source)

@@ -4,31 +4,27 @@ A frontend in mopidy-mpris's sense: it listens to the player's events (core.port
 and turns them into `PropertiesChanged`, and it turns the desktop's calls (media keys, a
 headset's buttons through BlueZ, `playerctl`) into the same commands the keys give, posted on
 the player's inbox. The player never waits for it: connecting, answering and announcing all
-happen on its own thread, and any failure (no bus, the name refused, the bus gone, jeepney
-missing) only ends the frontend, leaving the keys; `problem` says why, for `--verbose`.
+happen on its own thread, which does its work only once the player has begun (its first
+event), so loading jeepney and connecting never delay the start. Any failure (no bus, the name
+refused, the bus gone, jeepney missing) only ends the frontend, leaving the keys; `problem`
+says why, for `--verbose`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nightvoice.core.ports import Event, RemoteCommand
-from nightvoice.desktop.mpris import (
-    BUS_NAME,
-    OBJECT_PATH,
-    PLAYER,
-    PROPERTIES,
-    Call,
-    PlayerState,
-    answer,
-    changes,
-    instance_name,
-)
+
+if TYPE_CHECKING:
+    from nightvoice.desktop.mpris import PlayerState
+
+# Only what a play session has already loaded is imported above: the MPRIS tables (mpris.py)
+# and jeepney are imported on the frontend's thread.
 
 AUTH_SECONDS = 1.0  # a bus that accepts the connection but never answers is given up
 NAME_SECONDS = 2.0  # ... and so is one that never answers the name request
@@ -72,8 +68,9 @@ class MprisFrontend:
         self._post = post
         self._environ = os.environ if environ is None else environ
         self._lock = threading.Lock()
-        self._state = PlayerState(routine=routine_title)
-        self._announced = dataclasses.replace(self._state)
+        self._fields: dict[str, Any] = {"routine": routine_title}  # a PlayerState's fields
+        self._begun = threading.Event()  # the player's first event, or close
+        self._announced: PlayerState | None = None  # what the bus was last told
         self._conn: Any = None  # set while serving, so events can wake the thread
         self._closing = False
         self.name: str | None = None  # the bus name it owns, once it owns one
@@ -88,6 +85,7 @@ class MprisFrontend:
         """Leave the bus (releasing the name); never waits long for a bus that hangs."""
         with self._lock:
             self._closing = True
+        self._begun.set()
         self._wake()
         if self._thread.is_alive():
             self._thread.join(timeout=CLOSE_SECONDS)
@@ -117,10 +115,17 @@ class MprisFrontend:
 
     def _update(self, **fields: Any) -> None:
         with self._lock:
-            if self._state.ended:
+            if self._fields.get("ended"):
                 return
-            self._state = dataclasses.replace(self._state, **fields)
+            self._fields.update(fields)
+        self._begun.set()
         self._wake()
+
+    def _state(self) -> PlayerState:
+        from nightvoice.desktop.mpris import PlayerState
+
+        with self._lock:
+            return PlayerState(**self._fields)
 
     def _wake(self) -> None:
         with self._lock:
@@ -133,6 +138,10 @@ class MprisFrontend:
     def _run(self) -> None:
         conn = None
         try:
+            self._begun.wait()
+            with self._lock:
+                if self._closing:
+                    return
             conn = self._connect()
             self._serve(conn)
         except _GiveUp as stop:
@@ -171,11 +180,14 @@ class MprisFrontend:
         from jeepney.bus_messages import DBusNameFlags, message_bus
         from jeepney.io.threading import ReceiveStopped
 
+        from nightvoice.desktop.mpris import BUS_NAME, PlayerState, instance_name
+
         def call_bus(message: Any, purpose: str) -> None:
             serial = next(conn.outgoing_serial)
             pending[serial] = purpose
             conn.send(message, serial=serial)
 
+        self._announced = PlayerState(routine="")  # nothing yet: the first announcement is all
         pending: dict[int, str] = {}
         names = [BUS_NAME, instance_name(os.getpid())]
         call_bus(message_bus.Hello(), _HELLO)
@@ -220,6 +232,8 @@ class MprisFrontend:
         from jeepney import HeaderFields, MessageFlag
         from jeepney.wrappers import new_error, new_method_return
 
+        from nightvoice.desktop.mpris import Call, answer
+
         fields = message.header.fields
         call = Call(
             path=fields.get(HeaderFields.path, ""),
@@ -228,8 +242,7 @@ class MprisFrontend:
             signature=fields.get(HeaderFields.signature, ""),
             args=tuple(message.body),
         )
-        with self._lock:
-            state = self._state
+        state = self._state()
         reply = answer(call, state)
         if reply.command is not None and not state.ended:
             self._post(RemoteCommand(reply.command))  # before the reply: the caller's
@@ -245,9 +258,17 @@ class MprisFrontend:
         """Send PropertiesChanged for what changed since last time; True once it has ended."""
         from jeepney.wrappers import DBusAddress, new_signal
 
+        from nightvoice.desktop.mpris import (
+            OBJECT_PATH,
+            PLAYER,
+            PROPERTIES,
+            PlayerState,
+            changes,
+        )
+
+        state, before = self._state(), self._announced or PlayerState(routine="")
+        self._announced = state
         with self._lock:
-            state, before = self._state, self._announced
-            self._announced = state
             closing = self._closing
         changed = changes(before, state)
         if changed and self.name:

@@ -234,11 +234,31 @@ def test_no_bus_leaves_the_frontend_quiet_and_harmless(
     assert posted == []
 
 
+def test_the_frontend_waits_for_the_player_before_it_loads_or_connects() -> None:
+    """Nothing runs beside the first words: no MPRIS tables, no jeepney, no connection."""
+    frontend, _ = frontend_alone({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+    with frontend:
+        frontend._thread.join(timeout=0.05)
+        assert frontend._thread.is_alive() and frontend.problem is None  # still waiting
+        frontend.step_started(1, 1, "One")
+        frontend._thread.join(timeout=5)
+    assert frontend.problem is not None and frontend.problem.startswith("cannot connect")
+
+
+def test_closing_before_the_player_began_ends_the_thread_at_once() -> None:
+    frontend, _ = frontend_alone({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+    frontend.start()
+    frontend.close()
+    assert not frontend._thread.is_alive()
+    assert frontend.problem is None  # it never tried
+
+
 def test_without_jeepney_it_says_so_for_verbose(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "jeepney.io.blocking", None)  # import fails
     frontend, _ = frontend_alone({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"})
     started = time.monotonic()
     with frontend:
+        frontend.waiting(True)  # the player has begun: the frontend starts its work
         frontend._thread.join(timeout=5)
     assert time.monotonic() - started < 1.0
     assert frontend.problem == "the jeepney library is not installed (pip install jeepney)"

@@ -114,6 +114,34 @@ def test_a_batch_reports_every_file_even_after_one_that_crashed_before(tmp_path:
     assert done.stderr.splitlines()[-1] == "2 of 4 file(s) have problems"
 
 
+TRACEBACKS += [
+    case(
+        f"{HEAD}steps: " + "[" * 20000 + "]" * 20000 + "\n",
+        "3:1007: YAML syntax: lists and mappings nest too deep here",
+    ),
+    case(
+        f"{HEAD}steps:\n  - say: *nope\n", "4:10: YAML syntax: this alias (`*name`) has no anchor"
+    ),
+    case(
+        f"{HEAD}steps:\n  - <<: {{say: a}}\n    hold: 3\n",
+        "4:5: YAML merge keys (`<<`) are not used in routines",
+    ),
+    case(
+        hold("1e3"),
+        "5:11: `hold` is `1e3`, which is text to YAML (a number needs a dot before "
+        "an exponent); write 1000",
+    ),
+    case(hold("30s"), f"5:11: {RANGE} `30s`; write the number of seconds alone: 30"),
+    case(hold("2 min"), f"5:11: {RANGE} `2 min`; write the number of seconds alone: 120"),
+    case(hold("1,5"), f"5:11: {RANGE} `1,5`; write the decimal point as a dot: 1.5"),
+    case(hold("+1_000_000"), "5:11: `hold` must be more than 0 and at most 3600, not `+1_000_000`"),
+    case(
+        "nightvoice: 1.0\ntitle: T\nsteps: [a]\n",
+        "1:13: `nightvoice` is the format version: write 1, not `1.0`",
+    ),
+]
+
+
 # -- bounds on the plan's size -----------------------------------------------------------------
 def nested(times: list[int], leaf: str = "- say: a\n  hold: 5\n") -> str:
     text = leaf
@@ -216,6 +244,11 @@ WRONG = [
     ),
     case(f'{HEAD}steps:\n  - say: "a\\0b"\n', "4:10: `say` has a control character (U+0000)"),
     case(f'{HEAD}steps:\n  - say: "a\\x07b"\n', "4:10: `say` has a control character (U+0007)"),
+    case(
+        ASK.format(name="side", say="Which?", choices='{"\\0": left, r: right}', default="left")
+        + "steps: [a]\n",
+        "6:13: each choice key must be a key you can press",
+    ),
     case(f'{HEAD}steps:\n  - say: "a\\x85b"\n', "4:10: `say` has a control character (U+0085)"),
     case(f'{HEAD}steps:\n  - say: "a\\ud800"\n', "4:10: YAML syntax: "),
     case(
@@ -305,6 +338,13 @@ ROOT = [
         "6:12: unknown key `halfwya` in `cues`; did you mean `halfway`?",
     ),
     case(
+        f"{HEAD}steps:\n  - sya: hello\n", "4:5: unknown key `sya` in a step; did you mean `say`?"
+    ),
+    case(
+        f"{HEAD}steps:\n  - repaet: 2\n    steps: [a]\n",
+        "4:5: unknown key `repaet` in a step; did you mean `repeat`?",
+    ),
+    case(
         f"{HEAD}steps:\n  - say: a\n    colour: red\n",
         "5:5: unknown key `colour` in a step; it takes `say`, `title`",
     ),
@@ -329,6 +369,8 @@ def test_the_first_message_is_the_root_cause(
             + "steps:\n  - The {side} leg, then the {other_side}.\n",
             "each choice key",
         ),
+        (f"{HEAD}steps:\n  - sya: hello\n", "did you mean `say`"),
+        (f"{HEAD}steps:\n  - repaet: 2\n    steps: [a]\n", "did you mean `repeat`"),
     ],
 )
 def test_a_root_cause_brings_no_follow_on_messages(

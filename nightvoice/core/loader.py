@@ -34,6 +34,8 @@ from nightvoice.core.routine import (
 )
 from nightvoice.core.template import TemplateError, fields
 
+_YamlResolver = yaml.resolver.Resolver
+
 try:  # libyaml when present: the same node tree, parsed several times faster
     from yaml import CSafeLoader as _YamlLoader
 except ImportError:  # pragma: no cover - pure-Python PyYAML builds
@@ -269,7 +271,13 @@ class _Reader:
                 not isinstance(key_node, yaml.ScalarNode)
                 or key_node.tag == "tag:yaml.org,2002:merge"
             ):
-                self.problem(key_node, f"keys in {what} must be plain words")
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.problem(
+                        key_node,
+                        "YAML merge keys (`<<`) are not used in routines; write the keys out",
+                    )
+                else:
+                    self.problem(key_node, f"keys in {what} must be plain words")
                 continue
             key = key_node.value
             if key in entries:
@@ -414,9 +422,17 @@ class _Reader:
                 self.problem(node, f"{what} has no value; write {allowed}")
                 return None
             if node.tag == STR and value is not None and fix is None:
-                how = "text in quotes" if node.style else "marked as text with `!!str`"
-                self.problem(node, f"{what} is {written}, which is {how}; write {node.value}")
+                plain = _plain(value)
+                if node.style:
+                    how = "text in quotes"
+                elif _implicit_tag(node.value) == STR:
+                    how = "text to YAML (a number needs a dot before an exponent)"
+                else:
+                    how = "marked as text with `!!str`"
+                self.problem(node, f"{what} is {written}, which is {how}; write {plain}")
                 return None
+            if fix is None and node.tag == STR:
+                fix = _unit_hint(node.value)
             if node.tag == BOOL:
                 how = "YAML reads it as" if node.value.lower() in BOOL_WORDS else "it is tagged"
                 self.problem(node, f"{what} must be {allowed}, not {written} ({how} true/false)")
@@ -672,6 +688,11 @@ class _Reader:
                 )
                 continue
             key = key_node.value.lower()
+            if not key.isprintable() or key.isspace():
+                self.problem(
+                    key_node, "each choice key must be a key you can press, like `l` or `1`"
+                )
+                continue
             if key in choices:
                 self.problem(key_node, f"choice key `{key}` appears twice")
                 continue
@@ -735,6 +756,16 @@ class _Reader:
             return None
         if containers:
             return self.container(node, containers[0], scope)
+        for key_node, _ in node.value:
+            key = getattr(key_node, "value", None)
+            if not isinstance(key, str) or key in LEAF_KEYS:
+                continue
+            close = difflib.get_close_matches(key.lower(), CONTAINERS, n=1, cutoff=0.7)
+            if close:  # a misspelt container: its `steps:` would be a follow-on message
+                self.problem(
+                    key_node, f"unknown key `{key[:40]}` in a step; did you mean `{close[0]}`?"
+                )
+                return None
         return self.leaf(node, scope)
 
     def container(self, node: yaml.Node, kind: str, scope: _Scope) -> Node | None:
@@ -805,8 +836,11 @@ class _Reader:
 
     def leaf(self, node: yaml.MappingNode, scope: _Scope) -> Step | None:
         allowed = LEAF_KEYS
+        before_keys = len(self.problems)
         entries = self.mapping(node, allowed, "a step")
         if entries is None:
+            return None
+        if len(self.problems) != before_keys:  # a wrong key is the message, not its follow-ons
             return None
         if not entries:
             self.problem(node, "this step is empty; give it at least `say:`")
@@ -1074,6 +1108,36 @@ def _leaf_cost(step: Step) -> _Cost:
     return _Cost(1, cues, seconds)
 
 
+def _plain(value: Decimal) -> str:
+    """A decimal as a person writes it: 1000, 1.5 (never 1E+3)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _implicit_tag(text: str) -> str:
+    """The tag YAML 1.1 gives this plain text on its own (str, int, float...)."""
+    tag: str = _YamlResolver().resolve(  # type: ignore[no-untyped-call]
+        yaml.ScalarNode, text, (True, False)
+    )
+    return tag
+
+
+_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60}
+_UNITS |= {"mins": 60, "minute": 60, "minutes": 60}
+
+
+def _unit_hint(text: str) -> str | None:
+    """How to write `30s`, `2 min` or `1,5` as the plain number of seconds it means."""
+    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z]*)\s*", text)
+    if not match or match[2].lower() not in (*_UNITS, ""):
+        return None
+    number = float(match[1].replace(",", "."))
+    seconds = number * _UNITS.get(match[2].lower(), 1)
+    if match[2]:
+        return f"write the number of seconds alone: {seconds:g}"
+    return f"write the decimal point as a dot: {seconds:g}"
+
+
 def _as_written(node: yaml.ScalarNode) -> str:
     """The value as the user wrote it, quotes included, shortened: `"30"`, `1:45`."""
     quote = {"'": "'", '"': '"'}.get(node.style or "", "")
@@ -1133,6 +1197,10 @@ def _syntax_message(error: yaml.MarkedYAMLError, lines: list[str], line: int, co
     here = lines[line - 1] if 0 < line <= len(lines) else ""
     if "quoted scalar" in context and "end of stream" in problem:
         return "this quote is never closed; add the closing quote at the end of the text"
+    if "undefined alias" in problem:
+        return "this alias (`*name`) has no anchor (`&name`) above it; define the anchor first"
+    if "nesting depth" in problem:
+        return "lists and mappings nest too deep here; a routine needs only a few levels"
     if "expected a single document" in context:
         return "the file holds more than one YAML document; a routine is one document"
     if "\t" in here[: max(column, len(here) - len(here.lstrip(" \t")))] or "tab" in problem:

@@ -38,6 +38,9 @@ from nightvoice.core.ports import (
 from nightvoice.core.routine import RATE_RANGE, Question
 
 RATE_STEP = 10
+# How old a timeline instant may be and still count as "now" (wake-up and start-up delays
+# are milliseconds; anything older means the player was waiting on something else).
+CURSOR_SLACK = 0.25
 VOLUME_STEP = 0.1
 STEP_MOVES = {Command.NEXT: 1, Command.BACK: -1, Command.REPEAT: 0}  # steps to move
 FEEDBACK = {
@@ -128,6 +131,10 @@ class Player:
         self.listener: Listener = listener or NoListener()
         self._utterance: int | None = None
         self._utterances_started = 0
+        # Absolute timing: the instant the timeline says it is (a deadline just reached, or
+        # the heard end of a sentence), and how late the current sound was started after it.
+        self._cursor: float | None = None
+        self._lateness = 0.0
         self._waiting = False
         self._status = ""
         self._sentence: int | None = None  # the utterance `_say` says again if it is cut
@@ -223,7 +230,7 @@ class Player:
     def _hold(self, hold: Hold) -> None:
         if hold.kind != "pause":
             self._show_status(f"{hold.kind.capitalize()} {hold.seconds:g} s")
-        anchor = self.clock.now()
+        anchor = self._timeline_now()
         for cue in hold.cues:
             anchor = self._sleep_until(anchor, cue.at)
             anchor += self._finish_speaking()
@@ -288,9 +295,27 @@ class Player:
     def _volume_now(self) -> float:
         return night_volume(self.volume, self._utterances_started, self.options)
 
+    def _timeline_now(self) -> float:
+        """Now, as the timeline has it: the cursor if it is fresh, else the clock.
+
+        The cursor is exact (a deadline, or the end of a sentence as the voice measured it);
+        the clock is a little later (wake-up, start-up). Using the cursor keeps those delays
+        from adding up over a routine; a stale one (after a key or a wait) is not used.
+        """
+        now = self.clock.now()
+        cursor = self._cursor
+        if cursor is not None and 0.0 <= now - cursor <= CURSOR_SLACK:
+            return cursor
+        return now
+
+    def _begin_sound(self) -> None:
+        """Note how late, against the timeline, the sound being started now is."""
+        self._lateness = self.clock.now() - self._timeline_now()
+
     def _start(self, text: str) -> None:
         if self._utterance is not None:
             self.voice.cut()
+        self._begin_sound()
         self._utterance = self.voice.say(text, rate=self.rate, volume=self._volume_now())
         self._utterances_started += 1
 
@@ -309,6 +334,7 @@ class Player:
 
     def _chime(self) -> None:
         self._finish_speaking()
+        self._begin_sound()
         self._utterance = self.voice.chime(volume=self._volume_now())
         self._finish_speaking()
 
@@ -339,8 +365,10 @@ class Player:
                 return _Woken(_Wake.SPOKEN)
             event = self.inbox.wait(deadline)
             if event is None:
+                self._cursor = deadline  # exactly when the timeline is, whenever we woke
                 return _Woken(_Wake.DEADLINE)
             if isinstance(event, KeyPressed | RemoteCommand):
+                self._cursor = None  # a key's moment is now: the timeline starts again here
                 woken = self._command(_command_of(event))
                 if woken is not None:
                     return woken
@@ -354,6 +382,11 @@ class Player:
             raise SpeechUnavailable(event.message)
         if isinstance(event, SpeechFinished) and event.utterance == self._utterance:
             self._utterance = None
+            now = self.clock.now()
+            # The voice's own end of the sound, less the delay in starting it: the end as the
+            # timeline has it (never later than now: the event says it has ended).
+            heard = now if event.at is None else min(now, event.at - self._lateness)
+            self._cursor = heard
             return True
         return False
 

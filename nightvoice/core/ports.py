@@ -6,7 +6,7 @@ player blocks in one place and never polls.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from nightvoice.core.keys import Command
@@ -20,6 +20,10 @@ class KeyPressed:
 @dataclass(frozen=True)
 class SpeechFinished:
     utterance: int  # the id `Voice.say` returned; finished events of cut speech are stale
+    # When the sound ended on the voice's own timeline (its start + its length, on the same
+    # monotonic clock), if it knows: the player schedules from this, not from when the event
+    # arrived, so no sound's start-up or reporting delay is carried into the next deadline.
+    at: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

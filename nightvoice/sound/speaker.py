@@ -17,8 +17,17 @@ from nightvoice.sound.audio import AplayOutput, Pcm, Playback, chime
 from nightvoice.sound.headstart import HeadStart
 from nightvoice.sound.synth import Synthesizer
 
-# A sound ending in at least this much silence may be reported finished by its length alone.
-EARLY_FINISH_SILENCE = 0.2
+# The silence after a sound's last audible sample that is still played (the rest passes as
+# time: aplay exits that much sooner, and its exit is the proof the sound was heard).
+KEPT_TAIL_SECONDS = 0.05
+# How long past its own end a sound may still be unplayed before the sound server counts as
+# hung: a stopped PulseAudio must not let the player "speak" to nobody.
+STALL_SECONDS = 3.0
+STALLED = (
+    "No sound: the sound server took more than {seconds:g} s to play a sentence, so it seems "
+    "to be stuck. Restart it (`pulseaudio -k`, or `systemctl --user restart pipewire "
+    "wireplumber`), pick another output with --device, or run with --text."
+)
 
 __all__ = ["CHIME_SECONDS", "LEAD_IN_SECONDS", "SpeakerVoice", "TextVoice"]
 
@@ -98,6 +107,7 @@ class SpeakerVoice:
         return self._start(chime_sound, volume)
 
     def _start(self, make: Callable[[], Pcm], volume: float, adopt: HeadStart | None = None) -> int:
+        asked = time.monotonic()  # the sound's own timeline starts when it is asked for
         with self._lock:
             self._next_id += 1
             utterance = self._next_id
@@ -111,9 +121,11 @@ class SpeakerVoice:
             if adopt is not None and head is adopt:
                 self._current = adopt
                 self.head_start_adopted = True
+                said = adopt.utterance
+                seconds = len(said.samples) / 2 / max(1, said.sample_rate)
                 threading.Thread(
                     target=self._report,
-                    args=(utterance, adopt),
+                    args=(utterance, adopt, asked + seconds, False),
                     name="nightvoice-voice",
                     daemon=True,
                 ).start()
@@ -124,30 +136,50 @@ class SpeakerVoice:
                     self._post(SpeechFinished(utterance))
                     return utterance
                 # Scaling happens chunk by chunk as aplay takes the sound: no delay to start.
-                playback = self._output.play(pcm, gain=_clamp(volume))
+                playback = self._output.play(audible_part(pcm), gain=_clamp(volume))
             except NightvoiceError as exc:
                 self._post(SpeechFailed(utterance, str(exc)))
                 return utterance
             self._current = playback
-            heard_by = heard_deadline(pcm)
         threading.Thread(
             target=self._report,
-            args=(utterance, playback, heard_by),
+            args=(utterance, playback, asked + pcm.seconds),
             name="nightvoice-voice",
             daemon=True,
         ).start()
         return utterance
 
     def _report(
-        self, utterance: int, playback: Playback | HeadStart, heard_by: float | None = None
+        self,
+        utterance: int,
+        playback: Playback | HeadStart,
+        ends: float,
+        timed: bool = True,
     ) -> None:
+        """Post the sound's end once its player has said it played it all, and its own end
+        (`ends`: asked + its whole length, trailing silence included) has come.
+
+        aplay's exit is the proof it was heard; it comes before `ends` because the trailing
+        silence is not sent to it. A sound that is still unplayed STALL_SECONDS after `ends`
+        means a hung sound server: that is a failure, not a sentence heard. An adopted head
+        start (`timed` off: it began before we could note when) is reported at its exit.
+        """
         try:
-            timeout = None if heard_by is None else max(0.0, heard_by - time.monotonic())
-            playback.wait(timeout)  # False at `heard_by`: only trailing silence is left
+            over = playback.wait(max(0.0, ends + STALL_SECONDS - time.monotonic()))
+            if not over and not playback.stopped:
+                playback.stop()
+                self._post(SpeechFailed(utterance, STALLED.format(seconds=STALL_SECONDS)))
+                return
         except SpeechUnavailable as exc:
             self._post(SpeechFailed(utterance, str(exc)))
             return
-        self._post(SpeechFinished(utterance))
+        if not timed or playback.stopped:
+            self._post(SpeechFinished(utterance))
+            return
+        played = time.monotonic()
+        if played < ends:
+            time.sleep(ends - played)  # only silence is left: let it pass as time
+        self._post(SpeechFinished(utterance, at=max(ends, played)))
 
     def _stop_current(self) -> None:
         current, self._current = self._current, None
@@ -168,18 +200,19 @@ class SpeakerVoice:
         self._output.close()
 
 
-def heard_deadline(pcm: Pcm) -> float | None:
-    """When a sound that starts now has been heard, if that is before aplay can say so.
+def audible_part(pcm: Pcm) -> Pcm:
+    """The sound up to KEPT_TAIL_SECONDS after its last audible sample.
 
-    aplay exits some 30 ms after its last sample has played (it drains a padded period), and
-    that delay would add up over a routine's sentences. A sound ending in enough silence is
-    reported finished once its length has passed since it was started: the real start is a few
-    milliseconds later still, so all that can remain is part of the trailing silence, which
-    the next sound may cut. None: wait for aplay.
+    The rest is silence the listener cannot tell from time passing; not sending it means
+    aplay exits (drained, so really heard) before the sound's own end, so the next sound can
+    start exactly on time without waiting for the exit, which ~30 ms after the last sample
+    would otherwise add up over a routine.
     """
-    if pcm.trailing_silence_seconds() < EARLY_FINISH_SILENCE:
-        return None
-    return time.monotonic() + pcm.seconds
+    drop = pcm.trailing_silence_seconds() - KEPT_TAIL_SECONDS
+    frames = round(drop * pcm.rate)
+    if frames <= 0:
+        return pcm
+    return Pcm(pcm.samples[: 2 * (pcm.frames - frames)], pcm.rate)
 
 
 def _clamp(volume: float) -> float:

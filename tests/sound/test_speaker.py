@@ -13,11 +13,12 @@ from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS
 from nightvoice.core.ports import Event, SpeechFailed, SpeechFinished
 from nightvoice.sound.audio import AplayOutput, Pcm, chime
 from nightvoice.sound.speaker import (
+    KEPT_TAIL_SECONDS,
     LEAD_IN_SECONDS,
     SpeakerVoice,
     TextVoice,
+    audible_part,
     chime_sound,
-    heard_deadline,
 )
 from nightvoice.sound.synth import EspeakSynthesizer
 from tests.audio_server import (
@@ -218,18 +219,13 @@ def test_text_voice_cut_cancels_the_finish() -> None:
     assert inbox.wait(time.monotonic()) is None
 
 
-def test_a_sound_ending_in_silence_is_heard_by_its_length_not_by_aplay_exiting() -> None:
-    """aplay's drain would add ~30 ms per sentence; the trailing silence absorbs the early report."""
+def test_only_the_audible_part_of_a_sound_is_sent_to_aplay() -> None:
+    """Trailing silence passes as time: aplay exits (the proof it was heard) before the end."""
     rate = 22050
     loud = array("h", [8000, -8000] * (rate // 2)).tobytes()  # one second of sound
     ending_quietly = Pcm(loud + Pcm.silence(0.5, rate).samples, rate)
-    before = time.monotonic()
-    deadline = heard_deadline(ending_quietly)
-    assert deadline is not None
-    assert before + 1.5 <= deadline <= time.monotonic() + 1.5
-
-
-def test_a_sound_ending_loud_waits_for_aplay_to_say_it_has_finished() -> None:
-    rate = 22050
-    loud = array("h", [8000, -8000] * (rate // 2)).tobytes()
-    assert heard_deadline(Pcm(loud + Pcm.silence(0.05, rate).samples, rate)) is None
+    sent = audible_part(ending_quietly)
+    assert sent.samples == ending_quietly.samples[: len(sent.samples)]
+    assert sent.seconds == pytest.approx(1.0 + KEPT_TAIL_SECONDS, abs=0.001)
+    ending_loud = Pcm(loud, rate)
+    assert audible_part(ending_loud) == ending_loud

@@ -1,0 +1,142 @@
+"""A hung sound server (the private PulseAudio, SIGSTOPped): never a long silent wait.
+
+Commands that play nothing (`voices`, `export`) do not even ask the server; `play` says within
+seconds that nothing is being heard instead of "speaking" to nobody; a server that stalls for
+a moment and goes on does not cost the end of the sentence it was playing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nightvoice.sound.speaker import STALL_SECONDS
+from tests.audio_server import (
+    PulseServer,
+    Recorder,
+    loud_stretches,
+    pulse_server,
+    recorder,
+)
+from tests.sink import processes_with
+
+_ = (pulse_server, recorder)
+
+pytestmark = pytest.mark.real_audio
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+@pytest.fixture
+def stopped(pulse_server: PulseServer) -> Iterator[PulseServer]:
+    """The sound server, hung (SIGSTOP) for the test, then let go on."""
+    os.kill(pulse_server.pid, signal.SIGSTOP)
+    try:
+        yield pulse_server
+    finally:
+        os.kill(pulse_server.pid, signal.SIGCONT)
+
+
+def nightvoice(
+    args: list[str], server: PulseServer, home: Path, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["nightvoice", *args],
+        env={**server.env(), "NIGHTVOICE_HOME": str(home)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,  # the hang this file is about would fail here
+        check=False,
+    )
+
+
+def test_voices_does_not_wait_for_a_hung_sound_server(stopped: PulseServer, tmp_path: Path) -> None:
+    """Listing voices needs no sound: it used to wait ~30 s for the server."""
+    done = nightvoice(["voices"], stopped, tmp_path / "home", timeout=10)
+    assert done.returncode == 0, done.stderr
+    assert "en" in done.stdout
+
+
+def test_export_does_not_wait_for_a_hung_sound_server(stopped: PulseServer, tmp_path: Path) -> None:
+    out = tmp_path / "calf.wav"
+    done = nightvoice(
+        ["export", "calf-cramp", "-o", str(out)], stopped, tmp_path / "home", timeout=20
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:4] == b"RIFF"
+
+
+def test_play_says_at_once_that_nothing_is_heard(stopped: PulseServer, tmp_path: Path) -> None:
+    """Not 41 s of 'speaking' to nobody: the first sentence's own length plus STALL_SECONDS."""
+    routine = tmp_path / "short.yaml"
+    routine.write_text("nightvoice: 1\ntitle: Short\nsteps:\n  - say: Hello.\n    hold: 30\n")
+    started = time.monotonic()
+    done = nightvoice(
+        ["play", str(routine), "--hands-free", "--blank"], stopped, tmp_path / "home", timeout=20
+    )
+    took = time.monotonic() - started
+    assert done.returncode != 0
+    assert TRACEBACK not in done.stderr
+    assert "sound server" in done.stderr
+    assert took < 2 + STALL_SECONDS + 3
+    assert processes_with(f"PULSE_SERVER={stopped.server}") == []
+
+
+LONG = "Pull your toes gently towards your knee, and keep them there while you breathe."
+
+
+def test_a_server_that_stalls_mid_sentence_does_not_cut_its_end(
+    pulse_server: PulseServer, recorder: Recorder, tmp_path: Path
+) -> None:
+    """SIGSTOP for a second in the middle of a sentence, then SIGCONT: the whole sentence is
+    still heard, then the next one, none cut short by the stall."""
+    from tests.sound.test_real_playback import rendered_fresh
+
+    routine = tmp_path / "two.yaml"
+    routine.write_text(
+        f"nightvoice: 1\ntitle: Two\nrate: 180\nvolume: 1.0\nchime: false\n"
+        f"steps:\n  - say: {LONG}\n  - say: Now rest.\n"
+    )
+    spoken = rendered_fresh(LONG, "Now rest.")
+    mark = recorder.mark()
+    proc = subprocess.Popen(
+        ["nightvoice", "play", str(routine), "--hands-free", "--blank"],
+        env={**pulse_server.env(), "NIGHTVOICE_HOME": str(tmp_path / "home")},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        recorder.wait_for_samples(mark, 1.0, timeout=15)  # a second into the sentence
+        os.kill(pulse_server.pid, signal.SIGSTOP)
+        try:
+            proc.wait(timeout=1.0)  # the stall: nothing may end meanwhile
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            os.kill(pulse_server.pid, signal.SIGCONT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()
+    recorder.wait_for_silence(mark, 0.3, timeout=5)
+    heard = recorder.samples(mark).tobytes()
+    # The sink passes samples bit-exactly: find the last syllable of each sentence, as played
+    # (the night profile's ramp: the first sentence at half volume, the second at 2/3).
+    ends = []
+    for text, gain in ((LONG, 0.5), ("Now rest.", 0.5 + 0.5 / 3)):
+        source = spoken[text].scaled(gain).values()
+        last = loud_stretches(source, gap=0.05)[-1][1]
+        block = source[last - 300 : last - 200].tobytes()
+        found = heard.find(block)
+        assert found != -1, f"the end of {text!r} was never heard"
+        ends.append(found)
+    assert ends[0] < ends[1]

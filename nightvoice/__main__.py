@@ -15,6 +15,14 @@ def main() -> None:
         sys.exit(_run())
     except KeyboardInterrupt:  # Ctrl-C while Python imports click or YAML: no traceback
         sys.exit(INTERRUPTED)
+    except RuntimeError as error:
+        # Python wraps a Ctrl-C that lands while a class is being made (a module's import,
+        # e.g. ipaddress under pathlib) in "RuntimeError: Error calling __set_name__".
+        from nightvoice.boundary import interrupted
+
+        if interrupted(error):
+            sys.exit(INTERRUPTED)
+        raise
 
 
 def _run() -> int:

@@ -39,6 +39,10 @@ def guarded(action: Callable[[], int]) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return INTERRUPTED
+    except RuntimeError as error:  # a Ctrl-C during a lazy import can come wrapped in one
+        if interrupted(error):
+            return INTERRUPTED
+        raise
     except Terminated as stop:
         return 128 + stop.signum
     except OSError as error:
@@ -128,3 +132,15 @@ def _discard_output() -> None:
         os.dup2(null, fd)
     finally:
         os.close(null)
+
+
+def interrupted(error: BaseException) -> bool:
+    """Was this error caused by a Ctrl-C (anywhere in its chain of causes)?"""
+    seen: BaseException | None = error
+    for _ in range(20):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -21,15 +21,24 @@ NO_ENGINE = (
     "`sudo apt install espeak-ng` (Debian/Ubuntu) or `brew install espeak-ng` (macOS), "
     "or run with --text to follow the steps on screen without a voice."
 )
+NO_DATA = (
+    "Cannot speak: espeak-ng's voice data is missing or damaged (see the line above). "
+    "Reinstall it with `sudo apt install --reinstall espeak-ng-data` (Debian/Ubuntu), "
+    "or run with --text to follow the steps on screen without a voice."
+)
+# espeak_Initialize's option bit that makes a missing data folder an error code instead of
+# exit(1) inside the library (which would skip every clean-up, the terminal's included).
+INITIALIZE_DONT_EXIT = 0x8000
+NO_SERVER = "unix:/nonexistent/nightvoice-synthesis-only"  # refuses at once
 BINDING = "pyttsx3.drivers._espeak"
 # What engine_build() calls this engine (a speech-cache key: kept as it always was).
 BUILD_PREFIX = "EspeakSynthesizer"
 
 
-def _unavailable() -> Exception:
+def _unavailable(message: str = NO_ENGINE) -> Exception:
     from nightvoice.core.errors import SpeechUnavailable  # not on the head start's path
 
-    return SpeechUnavailable(NO_ENGINE)
+    return SpeechUnavailable(message)
 
 
 def _config_error(message: str) -> Exception:
@@ -125,9 +134,25 @@ class EspeakEngine:
         """Initialise once; caller holds the lock."""
         if self._espeak is None:
             espeak = load_espeak()
-            sample_rate = espeak.Initialize(espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0)
+            # espeak-ng 1.51 opens (and closes) a test audio stream through libpcaudio at
+            # initialisation in every output mode, synchronous synthesis included; a hung
+            # sound server (SIGSTOPped) blocks that ~30 s, stalling `voices` and `export`,
+            # which play nothing. Only aplay plays here, so the probe is pointed at an address
+            # that refuses at once, and the environment restored right after (aplay children
+            # still find the real server).
+            saved = os.environ.get("PULSE_SERVER")
+            os.environ["PULSE_SERVER"] = NO_SERVER
+            try:
+                sample_rate = espeak.Initialize(
+                    espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0, None, INITIALIZE_DONT_EXIT
+                )
+            finally:
+                if saved is None:
+                    os.environ.pop("PULSE_SERVER", None)
+                else:
+                    os.environ["PULSE_SERVER"] = saved
             if sample_rate <= 0:
-                raise _unavailable()
+                raise _unavailable(NO_DATA)
             self._sample_rate = sample_rate
             self._callback = espeak.t_espeak_callback(self._collect)
             self._espeak = espeak

@@ -84,7 +84,7 @@ def _play(target: str | None, **options: Any) -> int:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="nightvoice")
+@click.version_option(__version__, "-V", "--version", prog_name="nightvoice")
 @play_options
 @click.pass_context
 def cli(ctx: click.Context, /, **options: Any) -> int | None:
@@ -93,13 +93,16 @@ def cli(ctx: click.Context, /, **options: Any) -> int | None:
     With no command it plays the calf-cramp routine at once. Keys while it plays:
     Space pause, Enter/Right next, Left back, r repeat, 9/0 quieter/louder,
     [/] slower/faster, h help, q quit.
+
+    `nightvoice help COMMAND` explains a command; `nightvoice help format` prints the guide
+    to writing your own routines, `nightvoice help keys` the keys and exit codes.
     """
     if ctx.invoked_subcommand is None:
         return _play(None, **options)
     return None
 
 
-@cli.command()
+@cli.command(short_help="Play a routine by NAME (see `list`) or from a FILE.")
 @click.argument("routine", required=False)
 @play_options
 def play(routine: str | None, **options: Any) -> int:
@@ -107,7 +110,7 @@ def play(routine: str | None, **options: Any) -> int:
     return _play(routine, **options)
 
 
-@cli.command("list")
+@cli.command("list", short_help="Built-in and your own routines, with how long each takes.")
 def list_routines() -> int:
     """List built-in and your own routines with how long each takes."""
     from nightvoice.core.describe import clock_time
@@ -127,7 +130,7 @@ def list_routines() -> int:
     return 0
 
 
-@cli.command()
+@cli.command(short_help="A routine as text with timings, for reading by day.")
 @click.argument("routine")
 def show(routine: str) -> int:
     """Print a routine as text with timings, for reading by day."""
@@ -148,16 +151,26 @@ def show(routine: str) -> int:
     return 0
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check(files: tuple[Path, ...]) -> int:
-    """Check routine FILES; print every problem as file:line:column."""
-    from nightvoice.user.catalog import load_routine
+@cli.command(short_help="Check routine files or names: every problem as file:line:col.")
+@click.argument("routines", metavar="FILE|NAME...", nargs=-1, required=True)
+def check(routines: tuple[str, ...]) -> int:
+    """Check routine files, or routines by NAME as `play` and `show` take them; print every
+    problem as file:line:column."""
+    from nightvoice.core.errors import RoutineNotFound
+    from nightvoice.user.catalog import load_routine, resolve
 
     bad = 0
-    for path in files:
+    files = routines
+    for given in routines:
+        path = Path(given)
         try:
+            if not os.path.lexists(path) and not _looks_like_path(given):  # a name, as for `play`
+                path = resolve(given).path
             routine = load_routine(path)
+        except RoutineNotFound as error:
+            bad += 1
+            click.echo(f"nightvoice: {error}", err=True)
+            continue
         except RoutineError as error:
             bad += 1
             for problem in error.problems:
@@ -184,6 +197,10 @@ def check(files: tuple[Path, ...]) -> int:
     return 1 if bad else 0
 
 
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or os.sep in text or text.endswith((".yaml", ".yml"))
+
+
 def _voice_problems(routine: Any, path: Path) -> list[str]:
     """The routine's `language:` and `voice:` checked against the installed engine, located.
 
@@ -208,7 +225,7 @@ def _voice_problems(routine: Any, path: Path) -> list[str]:
     return found
 
 
-@cli.command(short_help="The voices: the names --voice, `config set voice` and `voice:` take.")
+@cli.command(short_help="The voices, by the names --voice and `voice:` take.")
 def voices() -> int:
     """List the installed voices by the one name that `--voice`, `config set voice` and a
     routine's `voice:` all take, with their languages and the engine that speaks them.
@@ -267,11 +284,16 @@ def devices() -> int:
     return 0
 
 
-@cli.command()
+@cli.command(short_help="Say TEXT once, to test the voice and the output.")
 @click.argument("text", nargs=-1, required=True)
 @voice_options()
 def say(text: tuple[str, ...], **options: Any) -> int:
     """Say TEXT once, to test the voice and the output."""
+    if not " ".join(text).strip():
+        raise click.BadParameter(
+            "there is nothing to say; give some words, e.g. nightvoice say 'Hello there.'",
+            param_hint="TEXT",
+        )
     from nightvoice.console.realtime import QueueInbox
     from nightvoice.core.ports import SpeechFailed, SpeechFinished
     from nightvoice.core.routine import Voice
@@ -300,7 +322,7 @@ def say(text: tuple[str, ...], **options: Any) -> int:
         speaker.close()
 
 
-@cli.command()
+@cli.command(short_help="Write a commented starter routine NAME; print its path.")
 @click.argument("name")
 @click.option("--edit", is_flag=True, help="Open it in $EDITOR, then check it.")
 @click.option("--force", is_flag=True, help="Replace an existing file (a backup is kept).")
@@ -335,7 +357,11 @@ def _show_value(key: str, value: Any) -> str:
     return str(value)
 
 
-@cli.group("config", invoke_without_command=True)
+@cli.group(
+    "config",
+    invoke_without_command=True,
+    short_help="Your settings and where each comes from; `config set KEY VALUE`.",
+)
 @click.option("--routine", help="Show the settings as this routine would play.")
 @click.pass_context
 def config_command(ctx: click.Context, routine: str | None) -> int | None:
@@ -360,7 +386,7 @@ def config_command(ctx: click.Context, routine: str | None) -> int | None:
     return 0
 
 
-@config_command.command("set")
+@config_command.command("set", short_help="Check and save one setting.")
 @click.argument("key")
 @click.argument("value")
 def config_set(key: str, value: str) -> int:
@@ -378,7 +404,7 @@ def config_set(key: str, value: str) -> int:
     return 0
 
 
-@config_command.command("unset")
+@config_command.command("unset", short_help="Remove a setting from your config file.")
 @click.argument("key")
 def config_unset(key: str) -> int:
     """Remove KEY from your config file, so the routine's or the night default applies."""
@@ -396,7 +422,7 @@ def config_unset(key: str) -> int:
 AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma", ".aiff")
 
 
-@cli.command()
+@cli.command(short_help="Render a routine to one WAV file, pauses and chimes included.")
 @click.argument("routine")
 @click.option(
     "-o",
@@ -532,21 +558,26 @@ def _reason(error: OSError, output: Path) -> str:
     return error.strerror or str(error)
 
 
-@cli.command("log")
-@click.option("--csv", "as_csv", is_flag=True, help="Write every episode as CSV to stdout.")
+@cli.command("log", short_help="Your recent night episodes (--csv: as CSV).")
 @click.option(
-    "-n", "--last", default=20, show_default=True, type=click.IntRange(1), help="How many."
+    "--csv", "as_csv", is_flag=True, help="Write the episodes as CSV to stdout (all, unless -n)."
 )
-def log_command(as_csv: bool, last: int) -> int:
+@click.option(
+    "-n",
+    "--last",
+    type=click.IntRange(1),
+    help="How many of the latest episodes  [default: 20; with --csv, all]",
+)
+def log_command(as_csv: bool, last: int | None) -> int:
     """Print recent night episodes (when, routine, how long, whether it helped)."""
     from nightvoice.user import paths
     from nightvoice.user.episodes import format_table, read, to_csv
 
     episodes, unreadable = read()
     if as_csv:
-        click.echo(to_csv(episodes), nl=False)
+        click.echo(to_csv(episodes[-last:] if last else episodes), nl=False)
     else:
-        shown = episodes[-last:]
+        shown = episodes[-(last or 20) :]
         click.echo(format_table(shown))
         if len(episodes) > len(shown):
             click.echo(f"({len(episodes) - len(shown)} earlier; --last N or --csv for all)")
@@ -556,7 +587,7 @@ def log_command(as_csv: bool, last: int) -> int:
     return 0
 
 
-@cli.command()
+@cli.command(short_help="Your episodes as one printable page with charts.")
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -599,7 +630,7 @@ def report(since: Any, output: Path | None, force: bool, open_it: bool) -> int:
     return 0
 
 
-@cli.command()
+@cli.command(short_help="A daily bedtime reminder at HH:MM (--off removes it).")
 @click.argument("when", metavar="[HH:MM]", required=False)
 @click.option(
     "--say", "say_text", metavar="TEXT", help="Speak this short reminder instead of the routine."
@@ -652,6 +683,59 @@ def _fire_reminder(ctx: click.Context, text: str | None) -> int:
 
     # Hands-free: no question, so no "did it help?" and no episode; settings from the config.
     return play_exit_code(PlayRequest(target=ROUTINE, hands_free=True))
+
+
+# The guides installed with the package (docs/ in a source checkout): topic -> file, summary.
+GUIDES = {
+    "format": ("routine-format.md", "writing a routine: every key, its limits, how timing works"),
+    "keys": ("keys.md", "the keys while it plays, and every way it ends (exit codes)"),
+    "audio": ("audio.md", "choosing the sound output; PulseAudio, PipeWire, ALSA"),
+}
+
+
+def guide_text(topic: str) -> str:
+    """A guide as installed with nightvoice (from docs/ when run from a source checkout)."""
+    name = GUIDES[topic][0]
+    package = Path(__file__).resolve().parent
+    for path in (package / "guides" / name, package.parent / "docs" / name):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise NightvoiceError(f"the {topic} guide ({name}) is missing from this installation")
+
+
+@cli.command("help", short_help="Help on a command, or a guide: help format, help keys.")
+@click.argument("topic", nargs=-1)
+@click.pass_context
+def help_command(ctx: click.Context, topic: tuple[str, ...]) -> int:
+    """Show help on a COMMAND (`nightvoice help config set`), or print a guide installed with
+    nightvoice: `format` (writing routines), `keys` (keys and exit codes), `audio` (outputs).
+    """
+    from nightvoice.core.suggest import did_you_mean
+
+    context = ctx.find_root()
+    if len(topic) == 1 and topic[0] in GUIDES:
+        click.echo_via_pager(guide_text(topic[0]))
+        return 0
+    command: click.Command = cli
+    for word in topic:
+        found = command.get_command(context, word) if isinstance(command, click.Group) else None
+        if found is None:
+            names = list(command.list_commands(context)) if isinstance(command, click.Group) else []
+            if command is cli:
+                names += list(GUIDES)
+            raise click.UsageError(
+                f"no command or guide named `{' '.join(topic)}`{did_you_mean(word, names)} "
+                f"(commands: {', '.join(cli.list_commands(context))}; guides: "
+                f"{', '.join(GUIDES)})"
+            )
+        context = click.Context(found, info_name=word, parent=context)
+        command = found
+    click.echo(command.get_help(context))
+    if command is cli:
+        click.echo("\nGuides (`nightvoice help TOPIC`):")
+        for name, (_, summary) in GUIDES.items():
+            click.echo(f"  {name:<8} {summary}")
+    return 0
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -39,6 +39,9 @@ def test_the_wheel_ships_every_built_in_routine_and_the_schema(tmp_path: Path) -
         }
         assert shipped == {p.name for p in (ROOT / "scripts").glob("*.yaml")}
         assert "nightvoice/schema/routine-v1.schema.json" in names
+        for guide in ("routine-format.md", "keys.md", "audio.md"):  # `nightvoice help format`...
+            shipped_guide = archive.read(f"nightvoice/guides/{guide}").decode()
+            assert shipped_guide == (ROOT / "docs" / guide).read_text(encoding="utf-8")
         for name in sorted(shipped):
             routine = parse_routine(archive.read(f"nightvoice/scripts/{name}"), name)
             assert routine.title

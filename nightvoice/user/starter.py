@@ -20,7 +20,7 @@ TEMPLATE = """\
 # Play it:   nightvoice play __NAME__
 # Check it:  nightvoice check __PATH__
 # Read it:   nightvoice show __NAME__
-# The format (every key, its limits, how timing works): docs/routine-format.md in nightvoice.
+# The format (every key, its limits, how timing works): run `nightvoice help format`.
 # Lines starting with # are comments. Indent with two spaces.
 nightvoice: 1                 # the format version: always 1
 title: __TITLE__
@@ -141,8 +141,15 @@ def create(name: str, *, force: bool = False, shadow: bool = False) -> Created:
     NAME.yaml.bak-TIMESTAMP first. A name that is also a built-in's needs `shadow`; the new
     file then starts as a copy of that built-in.
     """
-    name = catalog.check_name(name.removesuffix(".yaml").removesuffix(".yml"))
     folder = paths.routines_dir()
+    if "/" in name or os.sep in name:
+        stem = Path(name).name.removesuffix(".yaml").removesuffix(".yml") or "my-routine"
+        raise NightvoiceError(
+            f"`nightvoice new` takes a NAME, not a path: `nightvoice new {stem}` writes "
+            f"{folder / (stem + '.yaml')}, in your routines folder, where `nightvoice play "
+            f"{stem}` finds it (to start a file elsewhere, copy that one)"
+        )
+    name = catalog.check_name(name.removesuffix(".yaml").removesuffix(".yml"))
     path = folder / f"{name}.yaml"
     builtin = catalog.builtin_dir() / f"{name}.yaml"
     if builtin.is_file() and not shadow:

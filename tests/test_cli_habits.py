@@ -133,7 +133,7 @@ def test_check_finds_your_own_routine_by_name_and_locates_its_problem(
 def test_new_says_it_takes_a_name_not_a_path(
     given: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["new", given]) == 1
+    assert run(["new", given]) == 2
     err = capsys.readouterr().err
     assert err.startswith("nightvoice: `nightvoice new` takes a NAME, not a path: ")
     assert "`nightvoice new foo` writes " in err

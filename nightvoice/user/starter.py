@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nightvoice.core.errors import NightvoiceError
+from nightvoice.core.errors import NightvoiceError, RoutineNotFound
 from nightvoice.user import catalog, paths
 
 TEMPLATE = """\
@@ -144,7 +144,7 @@ def create(name: str, *, force: bool = False, shadow: bool = False) -> Created:
     folder = paths.routines_dir()
     if "/" in name or os.sep in name:
         stem = Path(name).name.removesuffix(".yaml").removesuffix(".yml") or "my-routine"
-        raise NightvoiceError(
+        raise RoutineNotFound(
             f"`nightvoice new` takes a NAME, not a path: `nightvoice new {stem}` writes "
             f"{folder / (stem + '.yaml')}, in your routines folder, where `nightvoice play "
             f"{stem}` finds it (to start a file elsewhere, copy that one)"

@@ -237,10 +237,16 @@ def test_one_button_play_pause_gets_through_every_wait(
     )
 
 
+# A title with what D-Bus, XML and shells treat specially: quotes, markup, %, a backslash, a new
+# line and a right-to-left override (which would reverse the desktop's line).
+HOSTILE_TITLE = r'"Cramp 🦵 \"q\" <b>&amp; 100% \\ {{x}}\n two \u202e"'
+SHOWN_TITLE = 'Cramp 🦵 "q" <b>&amp; 100% \\ {{x}} two'
+
+
 def test_properties_and_calls_by_dbus_send(
     session: type[Session], tmp_path: Path, bus: Bus
 ) -> None:
-    routine = write_routine(tmp_path, ROUTINE)
+    routine = write_routine(tmp_path, ROUTINE.replace("title: Keys", f"title: {HOSTILE_TITLE}"))
     env = environment(tmp_path, DBUS_SESSION_BUS_ADDRESS=bus.address)
     s = session("play", str(routine), "--text", "--rate", "300", env=env)
     s.expect("Hold 30 s")
@@ -254,7 +260,8 @@ def test_properties_and_calls_by_dbus_send(
     trackid = bus.playerctl("metadata", "mpris:trackid")
     assert trackid and not trackid.startswith("/org/mpris")
     assert bus.playerctl("metadata", "xesam:artist") == "nightvoice"
-    assert bus.playerctl("metadata", "xesam:title") == "Keys: step 1 of 4 - One"
+    assert bus.playerctl("metadata", "xesam:title") == f"{SHOWN_TITLE}: step 1 of 4 - One"
+    assert bus.playerctl("metadata", "xesam:album") == SHOWN_TITLE
     assert "Error" not in bus.send(f"{PLAYER}.Next")
     s.expect("Bravo.", timeout=2)
     assert "Error" not in bus.send(f"{PLAYER}.Previous")

@@ -82,7 +82,7 @@ class SpeechCache:
         file = self._file(text, rate, language, voice)
         if file is not None:
             try:
-                data = file.read_bytes()
+                data = paths.read_input(file, limit=1 << 26)
             except OSError:
                 pass
             else:

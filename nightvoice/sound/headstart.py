@@ -27,6 +27,7 @@ import marshal
 import os
 import sys
 import threading
+from stat import S_ISREG  # loaded by os at start-up anyway
 
 from nightvoice.sound.aplay import AplaySound
 
@@ -192,8 +193,16 @@ def save(
 def _read(path: str | None) -> dict[str, Any] | None:
     """The record if it still holds (same key, every file unchanged), else None."""
     try:
-        with open(path or record_file(), "rb") as f:
-            record = marshal.load(f)
+        # Read as paths.read_input reads every input (a FIFO here must not hang the bedside
+        # command), inline: that module's imports would cost the night's first words.
+        fd = os.open(path or record_file(), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            info = os.fstat(fd)
+            if not S_ISREG(info.st_mode) or info.st_size > 1 << 20:
+                return None
+            record = marshal.loads(os.read(fd, 1 << 20))
+        finally:
+            os.close(fd)
         if record["key"] != run_key():
             return None
         stamps = tuple(tuple(s) for s in record["stamps"])

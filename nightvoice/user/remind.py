@@ -199,7 +199,7 @@ def state_file() -> Path:
 
 def load() -> Reminder | None:
     try:
-        data = json.loads(state_file().read_text(encoding="utf-8"))
+        data = json.loads(paths.read_input(state_file()).decode("utf-8"))
         return Reminder(int(data["hour"]), int(data["minute"]), data.get("say"), data["via"])
     except FileNotFoundError:
         return None

@@ -184,7 +184,7 @@ def create(name: str, *, force: bool = False, shadow: bool = False) -> Created:
 def _backup(path: Path) -> Path:
     """Copy `path` to PATH.bak-TIMESTAMP (a new name every time), keeping its bytes exactly."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    data = path.read_bytes()
+    data = paths.read_input(path)
     for attempt in range(100):
         suffix = f".bak-{stamp}" + (f"-{attempt}" if attempt else "")
         backup = path.with_name(path.name + suffix)

@@ -131,3 +131,30 @@ def test_read_input_reads_a_regular_file_exactly(tmp_path: Path) -> None:
         paths.read_input(tmp_path / "missing.yaml")
     with pytest.raises(OSError, match="larger than 1 KiB"):
         paths.read_input(file, limit=1024)
+
+
+def test_a_fifo_as_the_first_words_record_is_ignored_not_waited_on(tmp_path: Path) -> None:
+    """The bedside command reads this record before anything else: it must never block."""
+    fifo = tmp_path / "first-words.bin"
+    os.mkfifo(fifo)
+    probe = (
+        "import sys; from nightvoice.sound import headstart; print(headstart._read(sys.argv[1]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(fifo)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert (done.returncode, done.stdout) == (0, "None\n"), done.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_new_force_over_a_non_regular_routine_is_one_line_not_a_hang(home: Path, kind: str) -> None:
+    make, reason = KINDS[kind]
+    make(home / "scripts" / "mine.yaml")
+    done = nightvoice(home, "new", "mine", "--force")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr and reason in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -360,6 +360,9 @@ footer { margin-top: 1.5rem; color: #4d5866; font-size: .85rem; }
 @page { margin: 14mm 12mm; }
 @media print {
   body { font-size: 10pt; max-width: none; padding: 0; }
+  .facts { gap: 2mm 6mm; }
+  .facts div { min-width: 0; }
+  .facts dd { font-size: 13pt; }
   .charts { grid-template-columns: 1fr 1fr; gap: 4mm; }
   figure { break-inside: avoid; border-color: #bbb; }
   h2 { break-after: avoid; }

@@ -144,6 +144,24 @@ def test_the_default_page_is_in_the_data_folder_and_its_path_printed(
 
 
 @needs_charts
+def test_unreadable_lines_are_skipped_with_a_warning_and_the_rest_reported(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A damaged line in the log never stops the report: it is counted, the others shown."""
+    paths.log_file().parent.mkdir(parents=True)
+    paths.log_file().write_bytes(
+        b"start,routine,seconds,helped\n"
+        b"2026-03-01T03:12:00+00:00,calf-cramp,275,yes\n"  # version 1: leg not recorded
+        b"2026-03-02T03:\xff,broken\n"
+    )
+    write_log(LOG[:1])
+    assert run(["report"]) == 0
+    assert capsys.readouterr().err == "nightvoice: skipped 1 unreadable line(s) in the log\n"
+    page = report.default_output().read_text()
+    assert 'data-fact="episodes">2<' in page and "not recorded: 1" in page
+
+
+@needs_charts
 def test_an_existing_output_file_is_kept_without_force(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -24,6 +24,7 @@ from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
 if TYPE_CHECKING:
     from nightvoice.desktop.frontend import MprisFrontend
+    from nightvoice.sound.ahead import RenderAhead
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                     language=settings.language,
                     voice=settings.voice,
                     head_start=headstart.take(),  # the first words, if already playing
+                    ahead=_render_ahead(synthesizer, settings),
                 )
             cleanup.callback(voice.close)
             options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
@@ -145,6 +147,9 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
             plan = plan_after_question(player, prepared, answers)
             if plan is None:
                 return Outcome(quit=True)
+            from nightvoice.sound.export import sentences
+
+            voice.expect(sentences(plan), settings.rate)  # rendered ahead of need
             outcome = player.play(plan)
             from nightvoice.user.episodes import after_routine
 
@@ -156,6 +161,16 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 cleanup.close()
             if request.verbose and media_keys.problem:
                 print(f"nightvoice: media keys are off: {media_keys.problem}", file=sys.stderr)
+
+
+def _render_ahead(synthesizer: Any, settings: Settings) -> RenderAhead:
+    """Sentences rendered while the one before plays, through the speech cache `export` keeps."""
+    from nightvoice.sound.ahead import RenderAhead
+    from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
+    from nightvoice.user import paths
+
+    cache = SpeechCache(synthesizer, paths.cache_dir() / CACHE_FOLDER, synthesizer.engine_version())
+    return RenderAhead(cache, language=settings.language, voice=settings.voice)
 
 
 def _media_keys(inbox: QueueInbox, title: str) -> MprisFrontend:

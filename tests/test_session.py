@@ -47,6 +47,7 @@ def test_the_audio_is_silenced_before_the_screen_is_restored(
     monkeypatch.setattr("nightvoice.sound.audio.AplayOutput", Output)
     monkeypatch.setattr("nightvoice.sound.synth.make_synthesizer", object)
     monkeypatch.setattr("nightvoice.sound.speaker.SpeakerVoice", speaker)
+    monkeypatch.setattr(session, "_render_ahead", lambda *args: None)
     monkeypatch.setattr("nightvoice.sound.speaker.CHIME_SECONDS", 0.001)
     routine = tmp_path / "quick.yaml"
     routine.write_text(ROUTINE, encoding="utf-8")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
 from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
 from nightvoice.core.ports import Event, Screen, SpeechFailed, SpeechFinished
+from nightvoice.sound.ahead import RenderAhead
 from nightvoice.sound.audio import AplayOutput, Pcm, Playback, chime
 from nightvoice.sound.headstart import HeadStart
 from nightvoice.sound.synth import Synthesizer
@@ -51,6 +52,7 @@ class SpeakerVoice:
         language: str = "en",
         voice: str | None = None,
         head_start: HeadStart | None = None,
+        ahead: RenderAhead | None = None,
     ) -> None:
         self._synth = synth
         self._output = output
@@ -65,6 +67,8 @@ class SpeakerVoice:
         # one it plays, cut otherwise.
         self._head_start = head_start
         self.head_start_adopted = False
+        # Sentences rendered while the one before plays (ahead.py); else rendered on demand.
+        self._ahead = ahead
         self._engine: str | None = None
 
     @property
@@ -77,9 +81,12 @@ class SpeakerVoice:
 
     def say(self, text: str, *, rate: int, volume: float) -> int:
         def make() -> Pcm:
-            pcm = self._synth.synthesize(
-                text, rate=rate, language=self._language, voice=self._voice
-            )
+            if self._ahead is not None:
+                pcm = self._ahead.get(text, rate)
+            else:
+                pcm = self._synth.synthesize(
+                    text, rate=rate, language=self._language, voice=self._voice
+                )
             return pcm.with_lead_in(LEAD_IN_SECONDS)
 
         head = self._head_start
@@ -94,6 +101,11 @@ class SpeakerVoice:
         ):
             return self._start(make, volume, adopt=head)
         return self._start(make, volume)
+
+    def expect(self, texts: Sequence[str], rate: int) -> None:
+        """The sentences the plan says, in order: rendered ahead of need from now on."""
+        if self._ahead is not None:
+            self._ahead.expect(texts, rate)
 
     def _engine_version(self) -> str:
         if self._engine is None:
@@ -197,6 +209,8 @@ class SpeakerVoice:
             head, self._head_start = self._head_start, None
         if head is not None:
             head.stop()
+        if self._ahead is not None:
+            self._ahead.close()
         self._output.close()
 
 
@@ -244,6 +258,9 @@ class TextVoice:
 
             self._estimate = estimate_speech_seconds
         return self._estimate(text, rate)
+
+    def expect(self, texts: Sequence[str], rate: int) -> None:
+        """Nothing to render ahead: text is shown as it is said."""
 
     def say(self, text: str, *, rate: int, volume: float) -> int:
         seconds = self._seconds(text, rate)

@@ -1,0 +1,136 @@
+"""Render ahead: the sentences a plan will say next, synthesised while the current one plays.
+
+A natural voice takes a few hundred milliseconds a sentence; synthesised only when the player
+asks for it, every sentence would start that late, and a hold's cue would land late. So the
+session tells the speaker which sentences the plan says, in order (`expect`), and a worker
+thread renders the next few, at the rate in use, through the speech cache `export` keeps (so a
+sentence rendered once, tonight or by an export, is read back from disk). When the player says
+a sentence, `get` hands over the rendered sound, or waits for the worker if it is rendering
+that very sentence, or renders it at once if nothing has yet. A rate key makes the next `get`
+ask for another rate: the worker then renders the sentences from there on at that rate, and
+nothing before them. Cutting speech never waits for the worker: it runs on its own thread, and
+the speaker's `cut` does not touch it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+from nightvoice.sound.audio import Pcm
+
+AHEAD = 3  # sentences rendered beyond the one being said
+
+
+class Renders(Protocol):
+    """What renders a sentence: a Synthesizer, or the speech cache in front of one."""
+
+    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm: ...
+
+
+class RenderAhead:
+    """A worker thread that keeps the next few sentences of a plan rendered."""
+
+    def __init__(
+        self, renders: Renders, *, language: str, voice: str | None, ahead: int = AHEAD
+    ) -> None:
+        self._renders = renders
+        self._language = language
+        self._voice = voice
+        self._ahead = ahead
+        self._lock = threading.Condition()
+        self._texts: list[str] = []
+        self._index: dict[str, int] = {}
+        self._position = 0  # the index of the sentence said last
+        self._rate: int | None = None  # None until the plan is known
+        self._ready: dict[tuple[str, int], Pcm] = {}
+        self._rendering: set[tuple[str, int]] = set()  # by the worker or a caller, now
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="nightvoice-ahead", daemon=True)
+        self._thread.start()
+
+    def expect(self, texts: Sequence[str], rate: int) -> None:
+        """The sentences a plan says, in the order of their first use, and the rate now."""
+        with self._lock:
+            self._texts = list(texts)
+            self._index = {}
+            for n, text in enumerate(self._texts):
+                self._index.setdefault(text, n)
+            self._position = 0
+            self._rate = rate
+            self._lock.notify_all()
+
+    def get(self, text: str, rate: int) -> Pcm:
+        """`text` at `rate`, as rendered: at once if the worker has it, else rendered now."""
+        key = (text, rate)
+        with self._lock:
+            self._position = self._index.get(text, self._position)
+            if self._rate is not None:
+                self._rate = rate  # from here on, render at the rate the listener chose
+            self._lock.notify_all()
+            while key in self._rendering:  # the worker is on it: never render it twice
+                self._lock.wait()
+            pcm = self._ready.get(key)
+            if pcm is None:
+                self._rendering.add(key)
+        if pcm is None:
+            try:
+                pcm = self._render(text, rate)
+            finally:
+                with self._lock:
+                    self._rendering.discard(key)
+                    self._lock.notify_all()
+            with self._lock:
+                self._ready[key] = pcm
+                self._forget_behind()
+        return pcm
+
+    def close(self) -> None:
+        """Stop rendering (a render under way finishes on its own; nothing waits for it)."""
+        with self._lock:
+            self._closed = True
+            self._ready.clear()
+            self._lock.notify_all()
+
+    def _render(self, text: str, rate: int) -> Pcm:
+        return self._renders.synthesize(text, rate=rate, language=self._language, voice=self._voice)
+
+    def _next(self) -> tuple[str, int] | None:
+        """The first sentence from the one being said on that is not rendered yet."""
+        if self._rate is None or self._closed:
+            return None
+        for text in self._texts[self._position : self._position + self._ahead + 1]:
+            key = (text, self._rate)
+            if key not in self._ready and key not in self._rendering:
+                return key
+        return None
+
+    def _forget_behind(self) -> None:
+        """Keep only the sentences around the one being said (the cache on disk has the rest)."""
+        window = set(self._texts[max(0, self._position - 1) : self._position + self._ahead + 1])
+        for key in [k for k in self._ready if k[0] not in window]:
+            del self._ready[key]
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                job = self._next()
+                while job is None:
+                    if self._closed:
+                        return
+                    self._lock.wait()
+                    job = self._next()
+                self._rendering.add(job)
+            try:
+                pcm: Pcm | None = self._render(*job)
+            except Exception:  # the caller's own render will meet the same fault and report it
+                pcm = None
+            with self._lock:
+                self._rendering.discard(job)
+                if pcm is None:
+                    self._closed = True  # a failing engine: stop trying in the background
+                elif not self._closed:
+                    self._ready[job] = pcm
+                    self._forget_behind()
+                self._lock.notify_all()

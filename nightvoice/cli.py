@@ -27,7 +27,10 @@ def voice_options(*, device: bool = True) -> Callable[[F], F]:
             "--rate", type=click.IntRange(low, high), help=f"Words per minute ({low}-{high})."
         ),
         click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume from 0 to 1."),
-        click.option("--voice", help="An espeak-ng voice name (see `nightvoice voices`)."),
+        click.option(
+            "--voice",
+            help="A voice: an espeak-ng name, or joe (the natural voice); see `nightvoice voices`.",
+        ),
         click.option("--language", help="A language code such as en, en-gb, de."),
     ]
     if device:
@@ -234,7 +237,7 @@ def voices() -> int:
     """
     import textwrap
 
-    from nightvoice.sound.synth import make_synthesizer
+    from nightvoice.sound.engines import make_synthesizer
 
     catalog = make_synthesizer().catalog()
     rows = [("VOICE", "LANGUAGES", "ENGINE", "DESCRIPTION")]
@@ -298,8 +301,8 @@ def say(text: tuple[str, ...], **options: Any) -> int:
     from nightvoice.core.ports import SpeechFailed, SpeechFinished
     from nightvoice.core.routine import Voice
     from nightvoice.sound.audio import AplayOutput
+    from nightvoice.sound.engines import make_synthesizer
     from nightvoice.sound.speaker import SpeakerVoice
-    from nightvoice.sound.synth import make_synthesizer
     from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
     config = load_config_or_defaults()
@@ -307,8 +310,11 @@ def say(text: tuple[str, ...], **options: Any) -> int:
     settings = resolve_settings(Voice(), config, flags).settings
     inbox = QueueInbox()
     output = AplayOutput(options["device"] or config.get("device"))
+    synth = make_synthesizer(
+        settings.voice, warn=lambda message: click.echo(f"nightvoice: {message}", err=True)
+    )
     speaker = SpeakerVoice(
-        make_synthesizer(), output, inbox.post, language=settings.language, voice=settings.voice
+        synth, output, inbox.post, language=settings.language, voice=settings.voice
     )
     try:
         utterance = speaker.say(" ".join(text), rate=settings.rate, volume=settings.volume)
@@ -320,6 +326,7 @@ def say(text: tuple[str, ...], **options: Any) -> int:
                 return 0
     finally:
         speaker.close()
+        synth.close()
 
 
 @cli.command(short_help="Write a commented starter routine NAME; print its path.")
@@ -442,8 +449,8 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
 
     from nightvoice.core.describe import clock_time
     from nightvoice.core.planner import compile_plan
+    from nightvoice.sound.engines import make_synthesizer
     from nightvoice.sound.export import CACHE_FOLDER, export_wav
-    from nightvoice.sound.synth import make_synthesizer
     from nightvoice.user import paths
     from nightvoice.user.catalog import load_routine, resolve
     from nightvoice.user.config import load_config_or_defaults, resolve_settings
@@ -470,20 +477,26 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
         def progress(items: Any) -> Any:
             return click.progressbar(items, label="Synthesising speech", file=sys.stderr)
 
+    # Strict: an export asked for in the natural voice is never quietly made in another one.
+    synth = make_synthesizer(settings.voice, strict=True)
+
     def write(out: Any) -> Any:
         return export_wav(
             compile_plan(loaded, settings, chime=config.get("chime")),
-            make_synthesizer(),
+            synth,
             out,
             cache_folder=paths.cache_dir() / CACHE_FOLDER,
             progress=progress,
         )
 
-    if to_stdout:
-        written = write(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-    else:
-        written = _write_output(target, write, force=force)
+    try:
+        if to_stdout:
+            written = write(sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            written = _write_output(target, write, force=force)
+    finally:
+        synth.close()
     took = time.perf_counter() - started
     click.echo(
         f"{'stdout' if to_stdout else target}: {clock_time(written.seconds)} of audio "

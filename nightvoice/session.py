@@ -115,12 +115,14 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
             else:
                 from nightvoice.sound import headstart
                 from nightvoice.sound.audio import AplayOutput
+                from nightvoice.sound.engines import make_synthesizer
                 from nightvoice.sound.speaker import SpeakerVoice
-                from nightvoice.sound.synth import make_synthesizer
 
                 output = AplayOutput(device)
                 cleanup.callback(output.close)
-                synthesizer = make_synthesizer()
+                # A natural voice starts loading now; one that cannot speak here is one line.
+                synthesizer = make_synthesizer(settings.voice, warn=_warn)
+                cleanup.callback(synthesizer.close)
                 output.prewarm()
                 voice = SpeakerVoice(
                     synthesizer,
@@ -178,3 +180,7 @@ def _media_keys(inbox: QueueInbox, title: str) -> MprisFrontend:
     from nightvoice.desktop.frontend import MprisFrontend
 
     return MprisFrontend(inbox.post, title).start()
+
+
+def _warn(message: str) -> None:
+    print(f"nightvoice: {message}", file=sys.stderr, flush=True)

@@ -227,8 +227,15 @@ def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
     if key not in ("voice", "language"):
         return value, None
     from nightvoice.core.errors import SpeechUnavailable
-    from nightvoice.sound.synth import make_synthesizer
+    from nightvoice.sound.engines import make_synthesizer
+    from nightvoice.sound.natural import missing, natural_voice
 
+    natural = natural_voice(str(value)) if key == "voice" else None
+    if natural is not None:
+        problem = missing(natural)
+        if problem is not None:
+            raise ConfigError(problem)
+        return natural.name, None
     try:
         catalog = make_synthesizer().catalog()
     except SpeechUnavailable:

@@ -1,0 +1,152 @@
+"""The synthesizer the program uses: espeak-ng, and a natural voice when a voice setting names one.
+
+One object behind the same Synthesizer interface, so the speaker, `say`, `export` and the
+caches need not know which engine speaks. When the natural voice cannot speak (not installed,
+or its child failed) playing says so in one line and goes on with espeak-ng, never silence;
+`export` (strict) refuses instead, naming what to install.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from nightvoice.core.errors import ConfigError
+from nightvoice.sound.audio import Pcm
+from nightvoice.sound.natural import (
+    INSTALL,
+    NATURAL_VOICES,
+    NaturalUnavailable,
+    NaturalVoice,
+    PiperSynthesizer,
+    info,
+    missing,
+    natural_voice,
+)
+from nightvoice.sound.synth import Synthesizer, VoiceInfo
+from nightvoice.sound.synth import make_synthesizer as make_espeak
+from nightvoice.sound.voices import VoiceCatalog, VoiceName
+
+NATURAL = "natural"  # the engine column of `nightvoice voices`
+
+
+class Engines:
+    """espeak-ng for every voice it has; a PiperSynthesizer per natural voice asked for."""
+
+    def __init__(
+        self,
+        espeak: Synthesizer,
+        *,
+        strict: bool = False,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self._espeak = espeak
+        self._strict = strict
+        self._warn = warn
+        self._lock = threading.Lock()
+        self._natural: dict[str, PiperSynthesizer] = {}
+        self._fallen_back: set[str] = set()
+
+    def _engine(self, voice: NaturalVoice) -> PiperSynthesizer | None:
+        """The voice's engine, or None (after one warning) when it cannot speak here."""
+        with self._lock:
+            if voice.name in self._fallen_back:
+                return None
+            engine = self._natural.get(voice.name)
+            if engine is None:
+                problem = missing(voice)
+                if problem is not None:
+                    self._give_up(voice, problem)
+                    return None
+                engine = self._natural[voice.name] = PiperSynthesizer(voice)
+            return engine
+
+    def _give_up(self, voice: NaturalVoice, problem: str) -> None:
+        if self._strict:
+            raise ConfigError(problem)
+        self._fallen_back.add(voice.name)
+        if self._warn is not None:
+            self._warn(f"{problem}; speaking with espeak-ng instead")
+
+    def prepare(self, voice: str | None) -> None:
+        """Start loading the named natural voice now (it takes ~1 s); a no-op for espeak-ng."""
+        natural = natural_voice(voice)
+        if natural is None:
+            return
+        engine = self._engine(natural)
+        if engine is not None:
+            try:
+                engine.start()
+            except NaturalUnavailable as exc:
+                with self._lock:
+                    self._give_up(natural, str(exc))
+
+    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+        natural = natural_voice(voice)
+        if natural is not None:
+            engine = self._engine(natural)
+            if engine is not None:
+                try:
+                    return engine.synthesize(text, rate=rate, language=language, voice=voice)
+                except NaturalUnavailable as exc:
+                    with self._lock:
+                        self._give_up(natural, str(exc))
+            voice = None  # espeak-ng's own voice for the language
+        return self._espeak.synthesize(text, rate=rate, language=language, voice=voice)
+
+    def voices(self) -> list[VoiceInfo]:
+        """espeak-ng's voices, then the natural ones that are installed."""
+        natural = [info(v) for v in NATURAL_VOICES if missing(v) is None]
+        return [*self._espeak.voices(), *natural]
+
+    def catalog(self) -> VoiceCatalog:
+        """espeak-ng's names, then the natural voices (an uninstalled one says what to install)."""
+        listed = getattr(self._espeak, "catalog", None)  # both real engines have it
+        espeak = listed() if callable(listed) else VoiceCatalog.from_engine(self._espeak.voices())
+        rows = [*espeak.voices]
+        for voice in NATURAL_VOICES:
+            problem = missing(voice)
+            described = f"{voice.model} (Piper)"
+            if problem is not None:
+                described += f": not installed; `{INSTALL}`"
+            rows.append(VoiceName(voice.name, NATURAL, (voice.language,), described, voice.name))
+        return VoiceCatalog(rows, espeak.variants)
+
+    def warm_up(self, language: str = "en", voice: str | None = None) -> None:
+        if natural_voice(voice) is not None:
+            self.prepare(voice)
+            return
+        warm = getattr(self._espeak, "warm_up", None)
+        if callable(warm):
+            warm(language, voice)
+
+    def data_file(self) -> str | None:
+        data_file = getattr(self._espeak, "data_file", None)
+        return data_file() if callable(data_file) else None
+
+    def engine_version(self, voice: str | None = None) -> str:
+        """Which engine builds speak (a cache key): the natural voice's too when one is set."""
+        version = self._espeak.engine_version()
+        natural = natural_voice(voice)
+        if natural is not None and missing(natural) is None:
+            version += "+" + PiperSynthesizer(natural).engine_version()
+        return version
+
+    def close(self) -> None:
+        with self._lock:
+            engines = list(self._natural.values())
+            self._natural.clear()
+        for engine in engines:
+            engine.close()
+
+
+def make_synthesizer(
+    voice: str | None = None,
+    *,
+    strict: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Engines:
+    """The engines, with the natural voice `voice` names (if any) already loading."""
+    engines = Engines(make_espeak(), strict=strict, warn=warn)
+    engines.prepare(voice)
+    return engines

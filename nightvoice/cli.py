@@ -86,7 +86,41 @@ def _play(target: str | None, **options: Any) -> int:
     return play_exit_code(request)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """click's group, and a routine's name typed as a command (`nightvoice calf-cramp`) says
+    how to play it instead of only "No such command"."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            word = args[0] if args else ""
+            hint = _routine_hint(word) if word and not word.startswith("-") else ""
+            if not hint:
+                raise
+            raise click.UsageError(f"{error.message} {hint}", ctx) from None
+
+
+def _routine_hint(word: str) -> str:
+    """`To play the routine: nightvoice play NAME` when `word` is (or begins) a routine's name."""
+    from nightvoice.core.suggest import close_names
+    from nightvoice.user.catalog import all_routines
+
+    names = [ref.name for ref in all_routines()]
+    close = [word] if word in names else close_names(word, names)
+    if not close:
+        return ""
+    plays = " or ".join(f"`nightvoice play {name}`" for name in close)
+    return f"To play a routine: {plays}."
+
+
+@click.group(
+    cls=_Commands,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="nightvoice")
 @play_options
 @click.pass_context
@@ -102,6 +136,21 @@ def cli(ctx: click.Context, /, **options: Any) -> int | None:
     """
     if ctx.invoked_subcommand is None:
         return _play(None, **options)
+    given = [
+        p for p in ctx.command.params if p.name in options and options[p.name] not in (None, False)
+    ]
+    if given:  # they would be silently ignored: say where they go instead
+        flag, name = given[0].opts[-1], ctx.invoked_subcommand
+        command = cli.get_command(ctx, name)
+        takes = command is not None and any(flag in p.opts for p in command.params)
+        where = (
+            f"put it after the command: nightvoice {name} {flag} ..."
+            if takes
+            else f"`{name}` takes no {flag}"
+        )
+        raise click.UsageError(
+            f"{flag} before a command is for plain `nightvoice` only; {where}", ctx
+        )
     return None
 
 

@@ -203,3 +203,50 @@ def test_after_the_readme_set_up_nightvoice_is_on_path_for_the_commands_below() 
     first_bare = next(i for i, p in enumerate(parts) if p[0] == "nightvoice")
     assert on_path < first_bare
     assert not any(p[0].endswith("/nightvoice") for p in parts)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["calf-cramp"], "To play a routine: `nightvoice play calf-cramp`."),
+        (["calf"], "To play a routine: `nightvoice play calf-cramp`."),
+        (["lsit"], "Did you mean 'list'?"),
+    ],
+)
+def test_a_routine_typed_as_a_command_says_how_to_play_it(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(args) == 2
+    assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--language", "de", "say", "Hallo"], "put it after the command: nightvoice say "),
+        (["--rate", "100", "play", "calf-cramp"], "nightvoice play --rate ..."),
+        (["--text", "list"], "`list` takes no --text"),
+    ],
+)
+def test_a_play_option_before_another_command_is_not_silently_ignored(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(args) == 2
+    err = capsys.readouterr().err
+    assert "before a command is for plain `nightvoice` only" in err and expected in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["config", "set", "language", "english"], "did you mean `en-gb` (english)?"),
+        (["config", "set", "language", "german"], "did you mean `de` (german)?"),
+        (["export", "calm-breathing", "--language", "german", "-o", "x.wav"], "`de` (german)"),
+    ],
+)
+def test_a_language_by_its_name_suggests_its_code(
+    args: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [str(tmp_path / a) if a == "x.wav" else a for a in args]
+    assert run(args) == 2
+    assert expected in capsys.readouterr().err

@@ -183,9 +183,10 @@ class EspeakEngine:
             spec = espeak.VOICE()
             spec.languages = language.lower().replace("_", "-").encode()
             if espeak.SetVoiceByProperties(ctypes.byref(spec)) != espeak.EE_OK:
+                hint = self._voice_catalog(espeak).language_hint(language)
                 raise _config_error(
-                    f"There is no voice for the language {language!r}; `nightvoice voices` "
-                    "lists the installed voices and their languages."
+                    f"There is no voice for the language {language!r}{hint} (`nightvoice "
+                    "voices` lists the installed voices and their languages)"
                 )
         self._voice_key = key
         self._rate = None  # a new voice resets the rate to its own default

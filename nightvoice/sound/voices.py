@@ -105,6 +105,22 @@ class VoiceCatalog:
             target=f"{row.target}+{self.variants[wanted]}",
         )
 
+    def language_hint(self, language: str) -> str:
+        """`; did you mean `en-gb`?` for a language no voice speaks ("" if none is close)."""
+        from nightvoice.core.suggest import close_names
+
+        spoken = sorted({lang for row in self.voices for lang in row.languages})
+        hint = _suggest(_key(language), spoken)
+        if hint:
+            return hint
+        # By its name in English, as a person would guess it: `english` -> `en`.
+        by_name: dict[str, str] = {}
+        for row in self.voices:  # "English (Great Britain)" is english
+            if row.languages:
+                by_name.setdefault(_key(row.description.split("(")[0]), row.languages[0])
+        close = close_names(_key(language), list(by_name), most=1)
+        return f"; did you mean `{by_name[close[0]]}` ({close[0]})?" if close else ""
+
     def names(self) -> list[str]:
         return [row.name for row in self.voices]
 

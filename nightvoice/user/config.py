@@ -246,10 +246,8 @@ def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
     languages = {lang.lower() for v in catalog.voices for lang in v.languages}
     if wanted in languages or any(lang.startswith(wanted + "-") for lang in languages):
         return value, None
-    from nightvoice.core.suggest import did_you_mean
-
     raise ConfigError(
-        f"no voice speaks the language {value!r}{did_you_mean(wanted, sorted(languages))} "
+        f"no voice speaks the language {value!r}{catalog.language_hint(str(value))} "
         "(`nightvoice voices` lists the voices and their languages)"
     )
 

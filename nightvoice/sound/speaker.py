@@ -153,9 +153,12 @@ class SpeakerVoice:
                 self._post(SpeechFailed(utterance, str(exc)))
                 return utterance
             self._current = playback
+            # Stalling is judged from when it started to play: a slow engine (a natural
+            # voice's first sentence, on a busy machine) is not a stuck sound server.
+            stall_by = time.monotonic() + pcm.seconds + STALL_SECONDS
         threading.Thread(
             target=self._report,
-            args=(utterance, playback, asked + pcm.seconds),
+            args=(utterance, playback, asked + pcm.seconds, True, stall_by),
             name="nightvoice-voice",
             daemon=True,
         ).start()
@@ -167,6 +170,7 @@ class SpeakerVoice:
         playback: Playback | HeadStart,
         ends: float,
         timed: bool = True,
+        stall_by: float | None = None,
     ) -> None:
         """Post the sound's end once its player has said it played it all, and its own end
         (`ends`: asked + its whole length, trailing silence included) has come.
@@ -177,7 +181,9 @@ class SpeakerVoice:
         start (`timed` off: it began before we could note when) is reported at its exit.
         """
         try:
-            over = playback.wait(max(0.0, ends + STALL_SECONDS - time.monotonic()))
+            if stall_by is None:
+                stall_by = ends + STALL_SECONDS
+            over = playback.wait(max(0.0, stall_by - time.monotonic()))
             if not over and not playback.stopped:
                 playback.stop()
                 self._post(SpeechFailed(utterance, STALLED.format(seconds=STALL_SECONDS)))

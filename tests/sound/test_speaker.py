@@ -155,6 +155,33 @@ def test_cut_silences_the_sink_within_50_ms(
 
 
 @pytest.mark.real_audio
+def test_a_slow_engine_is_not_taken_for_a_stuck_sound_server(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sentence that takes long to render (a natural voice starting cold) still plays and is
+    reported finished: stalling is judged from when it started to play."""
+    import threading
+
+    from nightvoice.sound import speaker as speaker_module
+
+    monkeypatch.setattr(speaker_module, "STALL_SECONDS", 0.1)
+
+    class SlowSynth(EspeakSynthesizer):
+        def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+            threading.Event().wait(0.4)  # rendering takes longer than the sound's tail + 0.1 s
+            return super().synthesize(text, rate=rate, language=language, voice=voice)
+
+    inbox = QueueInbox()
+    speaker = SpeakerVoice(SlowSynth(), AplayOutput(), inbox.post, language="en", voice=None)
+    try:
+        utterance = speaker.say(SECOND, rate=RATE, volume=VOLUME)
+        event = next_event(inbox)
+    finally:
+        speaker.close()
+    assert isinstance(event, SpeechFinished) and event.utterance == utterance, event
+
+
+@pytest.mark.real_audio
 def test_the_chime_is_heard(voice: tuple[SpeakerVoice, QueueInbox], recorder: Recorder) -> None:
     speaker, inbox = voice
     mark = recorder.mark()

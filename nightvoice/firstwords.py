@@ -131,16 +131,21 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
     from nightvoice.core.errors import NightvoiceError
     from nightvoice.session import PlayRequest, prepare
     from nightvoice.sound.audio import Pcm
+    from nightvoice.sound.engines import make_synthesizer
     from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
     from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
-    from nightvoice.sound.synth import make_synthesizer
     from nightvoice.user import paths
 
     try:
         prepared = prepare(PlayRequest(), err=io.StringIO())
     except NightvoiceError:
         return {True: None, False: None}  # a broken routine has no first words to keep
-    synth = make_synthesizer()
+    try:
+        # In the voice the night speaks in, the natural one too (strict: espeak-ng's sound is
+        # never kept for a natural voice that cannot speak here).
+        synth = make_synthesizer(prepared.settings.voice, strict=True)
+    except NightvoiceError:
+        return None
     try:
         engine = synth.engine_version()
         settings = prepared.settings
@@ -169,6 +174,8 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
             )
     except NightvoiceError:
         return None
+    finally:
+        synth.close()  # the natural voice's child, if it was started
     return first
 
 
@@ -179,7 +186,7 @@ def refresh() -> None:
     first = render()
     if first is None:
         return
-    from nightvoice.sound.synth import make_synthesizer
+    from nightvoice.sound.engines import make_synthesizer
 
     files += engine_files(make_synthesizer())
     if headstart.file_stamps(files[: len(stamps)]) != stamps:

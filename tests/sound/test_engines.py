@@ -156,3 +156,13 @@ def test_a_failing_natural_voice_falls_back_with_one_line(
         synth.synthesize(text, rate=130, language="en", voice="joe")
     assert len(lines) == 1 and "stopped" in lines[0]
     assert [text for text, *_ in espeak.said] == ["One.", "Two."]
+
+
+@pytest.mark.usefixtures("not_installed")
+def test_no_first_words_are_kept_for_a_natural_voice_that_is_not_installed() -> None:
+    """The head start never keeps espeak-ng's sound for a night that asks for joe."""
+    from nightvoice import firstwords
+
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text("voice: joe\n", encoding="utf-8")
+    assert firstwords.render() is None

@@ -229,3 +229,23 @@ def test_the_voice_child_ends_with_its_parent_pipe() -> None:
     child.stdin.close()
     assert child.wait(10) == 0
     engine.close()
+
+
+def test_the_night_first_words_are_kept_in_the_natural_voice() -> None:
+    """`config set voice joe`: the head start for plain `nightvoice` is joe's, stamped with the
+    engine string the session will compare it with."""
+    from nightvoice import firstwords
+    from nightvoice.sound.engines import make_synthesizer
+    from nightvoice.user import paths
+
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text("voice: joe\n", encoding="utf-8")
+    first = firstwords.render()
+    assert first is not None
+    said = first[False]
+    assert said is not None and said.voice == "joe" and said.samples
+    synth = make_synthesizer("joe")
+    try:
+        assert said.engine == synth.engine_version() and "piper" in said.engine
+    finally:
+        synth.close()

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from nightvoice.core.errors import RoutineError
 from nightvoice.core.loader import parse_routine
@@ -268,3 +269,80 @@ def test_an_odd_number_is_never_a_crash(written: str) -> None:
     except RoutineError as error:
         problems = error.problems
     assert all(LOCATED.match(str(p)) for p in problems)
+
+
+def corpus_scalars() -> list[yaml.ScalarNode]:
+    """Every distinct scalar of the valid corpus documents: each tag, style and number form."""
+    seen: dict[tuple[str, str, str | None], yaml.ScalarNode] = {}
+    for path in sorted(CORPUS.glob("valid/*.yaml")):
+        try:
+            documents = list(yaml.compose_all(path.read_text(encoding="utf-8"), yaml.SafeLoader))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        stack: list[yaml.Node] = [d for d in documents if d is not None]
+        visited: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            if isinstance(node, yaml.ScalarNode):
+                seen.setdefault((node.tag, node.value, node.style), node)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(n for pair in node.value for n in pair)
+    return list(seen.values())
+
+
+def routine_with(field: str, value: yaml.Node) -> bytes:
+    """A routine whose step has `field: value`, written out by PyYAML itself."""
+
+    def scalar(text: str, tag: str = "tag:yaml.org,2002:str") -> yaml.ScalarNode:
+        return yaml.ScalarNode(tag, text)
+
+    step = [(scalar("say"), scalar("a"))] if field != "say" else []
+    step.append((scalar(field), value))
+    root = yaml.MappingNode(
+        "tag:yaml.org,2002:map",
+        [
+            (scalar("nightvoice"), scalar("1", "tag:yaml.org,2002:int")),
+            (scalar("title"), scalar("T")),
+            (
+                scalar("steps"),
+                yaml.SequenceNode(
+                    "tag:yaml.org,2002:seq", [yaml.MappingNode("tag:yaml.org,2002:map", step)]
+                ),
+            ),
+        ],
+    )
+    return yaml.serialize(root, allow_unicode=True).encode("utf-8")
+
+
+def test_every_corpus_scalar_in_a_number_or_text_field_loads_or_is_located() -> None:
+    """Each tag, quoting style and number form the YAML test suite uses, as a `hold`, a
+    `pause`, a `say` and a `chime`: a routine, or located one-line problems, never a crash."""
+    scalars = corpus_scalars()
+    assert len(scalars) > 400
+    int_tag, float_tag = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+    scalars += [  # the forms that crashed 0.1: an empty !!int, a 400-digit number
+        yaml.ScalarNode(int_tag, ""),
+        yaml.ScalarNode(int_tag, "1" + "0" * 400),
+        yaml.ScalarNode(float_tag, "1" + "0" * 400 + ".5"),
+        yaml.ScalarNode(int_tag, "-0x" + "f" * 300),
+        yaml.ScalarNode(int_tag, "1:" * 200 + "1"),
+    ]
+    crashes = []
+    for node in scalars:
+        for field in ("hold", "pause", "say", "chime"):
+            data = routine_with(field, node)
+            try:
+                parse_routine(data, "r.yaml")
+            except RoutineError as error:
+                bad = [str(p) for p in error.problems if not LOCATED.match(str(p))]
+                bad += [str(p) for p in error.problems if "\n" in str(p)]
+                if bad:
+                    crashes.append((field, node.tag, node.value[:40], bad))
+            except Exception as error:  # the bug this test is for
+                crashes.append((field, node.tag, node.value[:40], repr(error)))
+    assert crashes == []

@@ -33,6 +33,7 @@ UNIT = "nightvoice-remind"
 ROUTINE = "bedtime-stretches"
 MAX_TEXT = 300  # a short spoken reminder, not a routine (cron lines are limited too)
 STATE = "remind.json"
+CRON_COMMAND_MAX = 999  # Debian's cron (Vixie cron) reads at most this much of a command
 CRON_COMMENT = "# nightvoice bedtime reminder (`nightvoice remind --off` to stop)"
 
 
@@ -176,7 +177,13 @@ def cron_line(reminder: Reminder) -> str:
     environment = fire_environment(cron=True)
     words = [f"{name}={cron_word(value)}" for name, value in environment.items()]
     words += [cron_word(word) for word in fire_argv(reminder.say)]
-    return f"{reminder.minute} {reminder.hour} * * * " + " ".join(words)
+    command = " ".join(words)
+    if len(command) > CRON_COMMAND_MAX:
+        raise RemindError(
+            f"the crontab command would be {len(command)} characters, and cron reads at most "
+            f"{CRON_COMMAND_MAX}: shorten the --say text (quoting `%` and `'` makes it longer)"
+        )
+    return f"{reminder.minute} {reminder.hour} * * * {command}"
 
 
 # --- where it lives --------------------------------------------------------------------------

@@ -308,6 +308,16 @@ def test_without_systemd_it_says_so_and_prints_the_crontab_line(
     assert "remove its line from your crontab" in out and line in out
 
 
+def test_a_crontab_line_cron_would_cut_short_is_refused(
+    xdg: Path, no_systemd: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """300 `%` fit the text limit but not cron's line once each is quoted as `\\%`."""
+    assert run(["remind", "22:30", "--say", "%" * remind.MAX_TEXT]) == 2
+    err = capsys.readouterr().err
+    assert "cron reads at most 999" in err and err.count("\n") == 1
+    assert not remind.state_file().exists()
+
+
 def test_the_next_time_is_today_or_tomorrow() -> None:
     import datetime
 

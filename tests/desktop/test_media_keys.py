@@ -354,6 +354,22 @@ def test_with_no_bus_to_use_keys_work_and_it_says_so_only_when_verbose(
     assert all("nightvoice: media keys are off: " in line for line in lines), lines
 
 
+def test_without_jeepney_it_plays_with_the_keys_and_verbose_says_why(
+    session: type[Session], tmp_path: Path, bus: Bus
+) -> None:
+    """A bus is there, the library is not (a jeepney that cannot be imported comes first)."""
+    hidden = tmp_path / "hide"
+    (hidden / "jeepney").mkdir(parents=True)
+    (hidden / "jeepney" / "__init__.py").write_text("raise ImportError('not installed')\n")
+    env = environment(tmp_path, DBUS_SESSION_BUS_ADDRESS=bus.address, PYTHONPATH=str(hidden))
+    routine = write_routine(tmp_path, ROUTINE)
+    s = session("play", str(routine), "--text", "--rate", "300", "--verbose", env=env)
+    s.expect("Hold 30 s")
+    assert bus.players() == []
+    shown = keys_still_work(s)
+    assert "nightvoice: media keys are off: the jeepney library is not installed" in shown
+
+
 @pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
 def test_a_bus_that_refuses_the_name_leaves_the_keys(
     session: type[Session], tmp_path: Path, verbose: bool

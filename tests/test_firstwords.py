@@ -59,6 +59,12 @@ def test_refresh_keeps_them_and_any_change_makes_them_stale(private_home: Path) 
     assert len(first.samples) > 2 * 22050  # the sentence itself, over a second of it
     asked = headstart.load(True)
     assert asked is not None and asked.text == QUESTION
+    # Stamped with the engine too: its voice data and its library (an upgrade is a change).
+    record = headstart._read(None)
+    assert record is not None
+    stamped = [os.path.basename(stamp[0]) for stamp in record["stamps"]]
+    assert "phontab" in stamped
+    assert any(name.startswith("libespeak-ng.so") for name in stamped)
     # The speech cache (the one `export` keeps) holds the sentences now.
     assert list((private_home / "cache" / "speech-v1").rglob("*.pcm"))
 

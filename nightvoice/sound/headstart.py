@@ -17,12 +17,12 @@ decides where those files are. The session still checks the sentence, its voice 
 engine and the output when it starts speaking, and adopts the sound as its first utterance
 only if they are exactly what it was about to say; anything else cuts it at once.
 
-Only stdlib modules that Python has already loaded at start-up are imported here.
+Only stdlib modules that Python has already loaded at start-up, and `threading`, are imported
+before the first words play (not even `contextlib`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
 import sys
@@ -318,6 +318,7 @@ class HeadStart(AplaySound):
 
     def stop(self) -> None:
         """Silence at once: SIGKILL to aplay's process group, then reaped."""
+        import contextlib  # not at the top: only stopping needs them
         import signal
 
         self._stopped = True
@@ -483,6 +484,7 @@ def _size(path: str) -> int:
 
 
 def _kill(spawned: tuple[int, int, int]) -> None:
+    import contextlib
     import signal
 
     pid, stdin, stderr = spawned

@@ -247,6 +247,18 @@ def wait_for_first_words(home: Path, timeout: float = 60.0) -> bool:
     return False
 
 
+def wait_for_renders(home: Path, timeout: float = 60.0) -> None:
+    """Wait until no background render (firstwords.py) of this home runs any more: a run
+    stopped right after its first sound may or may not have started one."""
+    from tests.sink import processes_with
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not processes_with(f"NIGHTVOICE_HOME={home}", names=("python", "python3")):
+            return
+        time.sleep(0.05)
+
+
 def compile_package() -> None:
     """Byte-compile nightvoice as `pip install` does for a user: with PYTHONDONTWRITEBYTECODE
     set (as on this machine) an editable checkout would otherwise be compiled on every run."""
@@ -293,7 +305,7 @@ def first_sound(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]
                 time.sleep(0.05)
                 leftovers += len(aplays_of(e.server.server))
             if name == "fresh":
-                wait_for_first_words(fresh_home)
+                wait_for_renders(fresh_home)
             if ms is not None:
                 results[name].append(ms)
     if leftovers:

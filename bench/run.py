@@ -259,6 +259,12 @@ def wait_for_renders(home: Path, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def natural_installed() -> bool:
+    from nightvoice.sound.natural import NATURAL_VOICES, missing
+
+    return missing(NATURAL_VOICES[0]) is None
+
+
 def compile_package() -> None:
     """Byte-compile nightvoice as `pip install` does for a user: with PYTHONDONTWRITEBYTECODE
     set (as on this machine) an editable checkout would otherwise be compiled on every run."""
@@ -282,8 +288,19 @@ def first_sound(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]
     time_to_first_sound(e, [nv, "play", "bedtime-stretches"], e.env(night_home), cwd=evening)
     if not wait_for_first_words(night_home):
         notes.append("no first words were rendered after `play bedtime-stretches`")
+    # The same evening and night with the natural voice chosen in the config (if installed).
+    natural_home = work / "natural-night-home"
+    natural = natural_installed()
+    if natural:
+        natural_home.mkdir()
+        (natural_home / "config.yaml").write_text("voice: joe\n")
+        argv = [nv, "play", "bedtime-stretches"]
+        time_to_first_sound(e, argv, e.env(natural_home), cwd=evening, timeout=30)
+        if not wait_for_first_words(natural_home, timeout=180):
+            notes.append("no natural-voice first words were rendered after the evening")
     results: dict[str, list[float]] = {k: [] for k in ("night", "fresh", "pyttsx3", "espeak")}
     results["espeak_aplay"] = []
+    results["natural_night"] = []
     leftovers = 0
     for run in range(runs):
         fresh_home = work / f"fresh-{run}"
@@ -299,6 +316,8 @@ def first_sound(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]
                 True,
             ),
         ]
+        if natural:
+            cases.append(("natural_night", [nv], e.env(natural_home), False))
         for name, argv, env, shell in cases:
             ms = time_to_first_sound(e, argv, env, shell=shell, cwd=bedside)
             if name in ("night", "fresh"):
@@ -319,6 +338,8 @@ def first_sound(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]
     )
     ratio = None if night is None or not anchor else night / anchor
     fresh_ratio = None if fresh is None or not anchor else fresh / anchor
+    natural_night = median(results["natural_night"])
+    natural_ratio = None if natural_night is None or not anchor else natural_night / anchor
     figures = [
         Figure(
             "first_sound_night_ms",
@@ -353,6 +374,23 @@ def first_sound(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]
             "ratio",
             "<= 1.5",
             judged(fresh_ratio, 1.5),
+        ),
+        Figure(
+            "natural_first_sound_night_ms",
+            "natural voice (config: voice joe): first sound at night, as above",
+            natural_night,
+            "ms",
+            "",
+            None,
+            anchors if natural else "natural voice not installed",
+        ),
+        Figure(
+            "natural_first_sound_night_ratio_to_pyttsx3",
+            "  ... as a ratio to the pyttsx3 one-liner",
+            natural_ratio,
+            "ratio",
+            "<= 1.2",
+            judged(natural_ratio, 1.2),
         ),
         Figure("first_sound_pyttsx3_ms", "first sound, bare pyttsx3 one-liner", anchor, "ms"),
         Figure("first_sound_espeak_ng_ms", "first sound, `espeak-ng S`", espeak, "ms"),

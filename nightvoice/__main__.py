@@ -31,15 +31,20 @@ def _run() -> int:
 
     args = sys.argv[1:]
     if not args:
-        # The bedside command itself. Before click and YAML are imported (~100 ms of Python
-        # here), its first words start playing from the head start's record, if it holds.
-        headstart.start()
-        # Straight to playing: parsing nothing needs no click, and not loading it brings the
-        # first words of a first-ever run ~30 ms sooner.
-        from nightvoice.boundary import guarded
-        from nightvoice.session import PlayRequest, play_exit_code
+        # The bedside command itself. A session already playing is told to stop first, so
+        # the two never talk over each other (onevoice.py). Then, before click and YAML are
+        # imported (~100 ms of Python here), its first words start playing from the head
+        # start's record, if it holds.
+        from nightvoice.sound import onevoice
 
-        code = guarded(lambda: play_exit_code(PlayRequest()))
+        with onevoice.only_voice():
+            headstart.start()
+            # Straight to playing: parsing nothing needs no click, and not loading it brings
+            # the first words of a first-ever run ~30 ms sooner.
+            from nightvoice.boundary import guarded
+            from nightvoice.session import PlayRequest, play_exit_code
+
+            code = guarded(lambda: play_exit_code(PlayRequest()))
     else:
         from nightvoice.cli import run
 

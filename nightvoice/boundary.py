@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -44,6 +45,9 @@ def guarded(action: Callable[[], int]) -> int:
             return INTERRUPTED
         raise
     except Terminated as stop:
+        if stop.signum == getattr(signal, "SIGUSR1", None):  # onevoice.py: a newer one plays
+            print("nightvoice: stopped: another nightvoice started playing", file=sys.stderr)
+            return 0
         return 128 + stop.signum
     except OSError as error:
         return machine_fault(error, output_failed=watched is not None and watched.failed)

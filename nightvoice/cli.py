@@ -347,6 +347,7 @@ def say(text: tuple[str, ...], **options: Any) -> int:
             param_hint="TEXT",
         )
     from nightvoice.console.realtime import QueueInbox
+    from nightvoice.core.errors import SpeechUnavailable
     from nightvoice.core.ports import SpeechFailed, SpeechFinished
     from nightvoice.core.routine import Voice
     from nightvoice.sound.audio import AplayOutput
@@ -370,7 +371,7 @@ def say(text: tuple[str, ...], **options: Any) -> int:
         while True:
             event = inbox.wait(None)
             if isinstance(event, SpeechFailed):
-                raise NightvoiceError(event.message)
+                raise SpeechUnavailable(event.message)  # exit code 3, as when playing
             if isinstance(event, SpeechFinished) and event.utterance == utterance:
                 return 0
     finally:

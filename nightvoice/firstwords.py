@@ -68,6 +68,9 @@ class _NoScreen:
     def show_text(self, text: str) -> None:
         pass
 
+    def show_time_left(self, seconds: int | None) -> None:
+        pass
+
 
 def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
     """What the session's player says first for this routine, if it says it at once."""

@@ -6,14 +6,17 @@ calls `play_routine`.
 
 from __future__ import annotations
 
+import io
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from nightvoice.console.realtime import MonotonicClock, QueueInbox
-from nightvoice.console.screen import choose_screen
+from nightvoice.console.screen import BlankScreen, choose_screen
 from nightvoice.console.terminal import KeyReader, exits_cleanly, keys_available
+from nightvoice.core.errors import RoutineError, SpeechUnavailable
 from nightvoice.core.plan import Plan, Settings
 from nightvoice.core.planner import compile_plan
 from nightvoice.core.player import Outcome, Player, PlayerOptions
@@ -58,8 +61,7 @@ class Prepared:
 
 def prepare(request: PlayRequest, err: TextIO | None = None) -> Prepared:
     """The routine and its settings (routine < config < flags) for this request."""
-    ref = catalog.resolve(request.target)
-    routine = load_routine(ref.path)
+    ref, routine = _load_for_the_night(request.target, err)
     config = load_config_or_defaults(err)  # a broken config warns; it never stops the voice
     settings = resolve_settings(routine.voice, config, request.flags).settings
     return Prepared(ref, routine, config, settings, request.device or config.get("device"))
@@ -93,47 +95,55 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
     interactive = not request.hands_free and keys_available()
     if request.step_mode and not interactive:
         print("nightvoice: no terminal for keys; playing hands-free", file=sys.stderr)
+    later = io.StringIO()  # warnings printed once the screen is closed, on lines of their own
     with exits_cleanly() as signals:
         # Everything that changes the terminal or starts a process is undone by `cleanup`,
         # in this order: silence the audio, restore the terminal's modes, show the cursor.
         # It runs with signals held, so a second Ctrl-C cannot cut it short.
         cleanup = ExitStack()
+        from nightvoice.sound import onevoice
+
+        # One voice at a time: the session playing before stops (its sound, terminal and
+        # media-key name all let go) before this one takes any of them; released last.
+        cleanup.enter_context(onevoice.only_voice())
         media_keys = _media_keys(inbox, prepared.routine.title)
         try:
             from nightvoice.user import playing
 
             cleanup.enter_context(playing.marked())  # the bedtime reminder waits its turn
             cleanup.callback(media_keys.close)  # closed last: the terminal comes back first
-            screen = choose_screen(out, blank=request.blank)
-            cleanup.callback(screen.close)
+            screen: Any = choose_screen(out, blank=request.blank)
+            cleanup.callback(lambda: screen.close())  # noqa: PLW0108 - the screen it is by then
             if interactive:
                 cleanup.enter_context(KeyReader(inbox.post, sys.stdin.fileno()))
-            if request.text_only:
+
+            def on_screen(cause: str | None) -> tuple[Any, Any]:
+                """The paced text on screen: asked for with --text, or when sound fails at a
+                terminal (never silent: even --blank then shows the steps)."""
+                nonlocal screen
                 from nightvoice.sound.speaker import TextVoice
 
-                voice: Any = TextVoice(inbox.post, screen)
-            else:
-                from nightvoice.sound import headstart
-                from nightvoice.sound.audio import AplayOutput
-                from nightvoice.sound.engines import make_synthesizer
-                from nightvoice.sound.speaker import SpeakerVoice
+                if cause is not None:
+                    if isinstance(screen, BlankScreen):
+                        screen = choose_screen(out, blank=False)
+                    screen.note(f"nightvoice: {cause}; showing the steps on screen instead")
+                text = TextVoice(inbox.post, screen, first_id=FALLBACK_IDS)
+                cleanup.callback(text.close)
+                return text, screen
 
-                output = AplayOutput(device)
-                cleanup.callback(output.close)
-                # A natural voice starts loading now; one that cannot speak here is one line.
-                synthesizer = make_synthesizer(settings.voice, warn=_warn)
-                cleanup.callback(synthesizer.close)
-                output.prewarm()
-                voice = SpeakerVoice(
-                    synthesizer,
-                    output,
-                    inbox.post,
-                    language=settings.language,
-                    voice=settings.voice,
-                    head_start=headstart.take(),  # the first words, if already playing
-                    ahead=_render_ahead(synthesizer, settings),
-                )
-            cleanup.callback(voice.close)
+            fallback: Callable[[str], tuple[Any, Any]] | None = None
+            if request.text_only:
+                voice, screen = on_screen(None)
+            else:
+                try:
+                    voice = _speaker(settings, device, inbox, cleanup)
+                except SpeechUnavailable as error:
+                    if not interactive:
+                        raise  # hands-free: nobody to read the screen; exit code 3
+                    voice, screen = on_screen(error.cause)
+                else:
+                    if interactive:
+                        fallback = _falls_back_to(voice, on_screen)
             options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
             player = Player(
                 clock=clock,
@@ -144,6 +154,7 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 volume=settings.volume,
                 options=options,
                 listener=media_keys,
+                fallback=fallback,
             )
             answers: dict[str, str] = {}
             plan = plan_after_question(player, prepared, answers)
@@ -156,11 +167,14 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
             from nightvoice.user.episodes import after_routine
 
             side = answers.get("side", "")
-            after_routine(plan, ref.name, outcome, player, interactive=interactive, side=side)
+            after_routine(
+                plan, ref.name, outcome, player, interactive=interactive, side=side, err=later
+            )
             return outcome
         finally:
             with signals.held():
                 cleanup.close()
+            sys.stderr.write(later.getvalue())
             if request.verbose and media_keys.problem:
                 print(f"nightvoice: media keys are off: {media_keys.problem}", file=sys.stderr)
 
@@ -184,3 +198,68 @@ def _media_keys(inbox: QueueInbox, title: str) -> MprisFrontend:
 
 def _warn(message: str) -> None:
     print(f"nightvoice: {message}", file=sys.stderr, flush=True)
+
+
+def _falls_back_to(
+    speaker: Any, on_screen: Callable[[str | None], tuple[Any, Any]]
+) -> Callable[[str], tuple[Any, Any]]:
+    """When the sound fails mid-play at a terminal: silence the speaker, go on as text."""
+
+    def fall_back(message: str) -> tuple[Any, Any]:
+        speaker.close()
+        return on_screen(SpeechUnavailable(message).cause)
+
+    return fall_back
+
+
+# The text voice that takes over numbers its sentences from here, so a late report from the
+# failed speaker (its own numbers) can never pass for one of the text voice's.
+FALLBACK_IDS = 1_000_000
+
+
+def _speaker(settings: Any, device: str | None, inbox: QueueInbox, cleanup: ExitStack) -> Any:
+    from nightvoice.sound import headstart
+    from nightvoice.sound.audio import AplayOutput
+    from nightvoice.sound.engines import make_synthesizer
+    from nightvoice.sound.speaker import SpeakerVoice
+
+    output = AplayOutput(device)
+    cleanup.callback(output.close)
+    # A natural voice starts loading now; one that cannot speak here is one line.
+    synthesizer = make_synthesizer(settings.voice, warn=_warn)
+    cleanup.callback(synthesizer.close)
+    output.prewarm()
+    voice = SpeakerVoice(
+        synthesizer,
+        output,
+        inbox.post,
+        language=settings.language,
+        voice=settings.voice,
+        head_start=headstart.take(),  # the first words, if already playing
+        ahead=_render_ahead(synthesizer, settings),
+    )
+    cleanup.callback(voice.close)
+    return voice
+
+
+def _load_for_the_night(
+    target: str | None, err: TextIO | None = None
+) -> tuple[catalog.RoutineRef, Routine]:
+    """The routine to play. The user's own copy of a built-in that has a problem never
+    silences the night: one warning line, and the built-in plays. Any other routine with a
+    problem was asked for by name or path: its problems are the answer (exit code 2)."""
+    ref = catalog.resolve(target)
+    try:
+        return ref, load_routine(ref.path)
+    except RoutineError as error:
+        original = catalog.builtin(ref.name) if ref.shadows_builtin else None
+        if original is None:
+            raise
+        more = len(error.problems) - 1
+        print(
+            f"nightvoice: {error.problems[0]}"
+            + (f" (+{more} more)" if more > 0 else "")
+            + f"; playing the built-in {ref.name} instead",
+            file=err or sys.stderr,
+        )
+        return original, load_routine(original.path)

@@ -35,7 +35,11 @@ class FakeWorld:
 
     def press(self, after: float, key: str) -> None:
         """A key press `after` seconds from the world's start (time 1000)."""
-        self.post_at(1000.0 + after, KeyPressed(key))
+        self.post_at(1000.0 + after, KeyPressed(key, at=1000.0 + after))
+
+    def typed_ahead(self, after: float, key: str, *, pressed: float) -> None:
+        """A key pressed at `pressed` that the player only reads at `after` (buffered)."""
+        self.post_at(1000.0 + after, KeyPressed(key, at=1000.0 + pressed))
 
     def wait(self, deadline: float | None) -> Event | None:
         if self._pending and (deadline is None or self._pending[0][0] <= deadline):
@@ -98,7 +102,7 @@ def fake_player(
 ) -> tuple[Player, FakeVoice, RecordingScreen]:
     """A real Player wired to the virtual world, a recording voice and a recording screen."""
     voice = FakeVoice(world)
-    screen = RecordingScreen()
+    screen = RecordingScreen(clock=world)
     player = Player(
         clock=world,
         inbox=world,
@@ -116,6 +120,8 @@ class RecordingScreen:
     steps: list[tuple[int, int, str, str]] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    time_left: list[tuple[float, int | None]] = field(default_factory=list)  # (when, seconds)
+    clock: FakeWorld | None = None
 
     def show_step(self, number: int, total: int, title: str, section: str) -> None:
         self.steps.append((number, total, title, section))
@@ -125,3 +131,7 @@ class RecordingScreen:
 
     def show_text(self, text: str) -> None:
         self.texts.append(text)
+
+    def show_time_left(self, seconds: int | None) -> None:
+        when = self.clock.elapsed if self.clock is not None else 0.0
+        self.time_left.append((round(when, 3), seconds))

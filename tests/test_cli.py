@@ -81,12 +81,15 @@ def test_a_bad_option_value_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     assert "5 is not in the range 80<=x<=300" in capsys.readouterr().err
 
 
-def bare_nightvoice(home: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Plain `nightvoice`, the bedside command, in a fresh process with no terminal."""
+def bare_nightvoice(
+    home: Path, *args: str, cwd: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Plain `nightvoice` (the bedside command, or `args`) in a fresh process, no terminal."""
     environment = {**os.environ, "NIGHTVOICE_HOME": str(home), **env}
     return subprocess.run(
-        [sys.executable, "-m", "nightvoice"],
+        [sys.executable, "-m", "nightvoice", *args],
         env=environment,
+        cwd=cwd,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -95,15 +98,34 @@ def bare_nightvoice(home: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_bare_nightvoice_with_a_broken_replacement_routine_reports_where(tmp_path: Path) -> None:
-    """The bare command skips click; its errors are still located messages and exit codes."""
+def test_bare_nightvoice_with_a_broken_replacement_routine_plays_the_built_in(
+    tmp_path: Path,
+) -> None:
+    """Never silent at night: one located warning line, then the built-in plays."""
     scripts = tmp_path / "scripts"
     scripts.mkdir(parents=True)
     (scripts / "calf-cramp.yaml").write_text("nightvoice: 1\ntitle: [broken\n", encoding="utf-8")
-    done = bare_nightvoice(tmp_path)
-    assert done.returncode == 2
-    assert done.stderr.startswith(f"{scripts / 'calf-cramp.yaml'}:3:1: YAML syntax")
+    # No sound server: hands-free it ends with exit code 3 once the built-in starts playing.
+    done = bare_nightvoice(tmp_path, PULSE_SERVER=f"unix:{tmp_path}/no-such-server")
+    warning, *rest = done.stderr.splitlines()
+    assert warning.startswith(f"nightvoice: {scripts / 'calf-cramp.yaml'}:3:1: YAML syntax")
+    assert warning.endswith("; playing the built-in calf-cramp instead")
+    assert "[1/21] Settle: You are all right." in done.stdout  # the built-in, not the copy
+    assert done.returncode == 3 and rest[0].startswith("nightvoice: No sound: ")
     assert TRACEBACK not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["show", "calf-cramp"], ["check", "scripts/calf-cramp.yaml"]])
+def test_by_day_a_broken_replacement_routine_is_reported_not_replaced(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """`show` and `check` still report the problem, located."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "calf-cramp.yaml").write_text("nightvoice: 1\ntitle: [broken\n", encoding="utf-8")
+    done = bare_nightvoice(tmp_path, *command, cwd=str(tmp_path))
+    assert done.returncode in (1, 2)
+    assert ":3:1: YAML syntax" in done.stderr.splitlines()[0]
 
 
 def test_bare_nightvoice_with_no_sound_server_names_the_fix(tmp_path: Path) -> None:

@@ -75,15 +75,17 @@ def test_refresh_keeps_them_and_any_change_makes_them_stale(private_home: Path) 
     assert first is not None and first.device == "pulse:phones"
 
 
-def test_a_broken_default_routine_keeps_a_record_with_nothing_to_play(
+def test_a_broken_copy_of_the_default_routine_keeps_the_built_ins_first_words(
     private_home: Path,
 ) -> None:
+    """Plain `nightvoice` then plays the built-in (session.py): so does its head start."""
     scripts = private_home / "scripts"
     scripts.mkdir(parents=True)
     (scripts / "calf-cramp.yaml").write_text("nightvoice: 1\ntitle: [broken\n", encoding="utf-8")
     firstwords.refresh()
     assert headstart.fresh()  # no background render after every command for nothing
-    assert headstart.load(False) is None
+    asked = headstart.load(True)
+    assert asked is not None and asked.text == QUESTION
     (scripts / "calf-cramp.yaml").unlink()
     assert not headstart.fresh()
 

@@ -11,6 +11,7 @@ import selectors
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
@@ -33,7 +34,8 @@ SINGLE = {b" ": "space", b"\r": "enter", b"\n": "enter", b"\x7f": "backspace", b
 
 
 # An arrow key is three bytes; over ssh they can arrive in two reads. A lone ESC means quit,
-# so a chunk ending mid-sequence waits this long for the rest before it is decoded.
+# so a chunk ending mid-sequence (or on an ESC) waits this long for the rest before it is
+# decoded: Esc is Esc only with nothing after it, and ESC x together is Alt+x, never a quit.
 ESCAPE_WAIT = 0.05
 
 
@@ -76,14 +78,23 @@ def decode_keys(data: bytes) -> list[str]:
                     i += len(sequence)
                     break
             else:
+                if data[i + 1 : i + 2] == b"\x1b":  # Esc, Esc
+                    keys.append("esc")
+                    i += 1
+                    continue
+                if data[i + 1 : i + 2] not in (b"[", b"O"):
+                    # Alt+key arrives as ESC then the key, together: harmless, never a quit.
+                    keys.append("unknown")
+                    i += 1 + _utf8_length(data[i + 1])
+                    continue
                 # An unknown sequence (F-keys, Home...): skip to its final byte, do nothing.
                 j = i + 2
                 if data[i + 1 : i + 3] == b"[[":  # the Linux console's F1-F5: ESC [ [ A..E
                     j += 1
                 while j < len(data) and not (0x40 <= data[j] <= 0x7E):
                     j += 1
-                keys.append("unknown" if data[i + 1 : i + 2] in (b"[", b"O") else "esc")
-                i = j + 1 if data[i + 1 : i + 2] in (b"[", b"O") else i + 1
+                keys.append("unknown")
+                i = j + 1
             continue
         if data.startswith(b"\r\n", i):  # one Enter from a terminal that sends CR LF
             keys.append("enter")
@@ -94,17 +105,21 @@ def decode_keys(data: bytes) -> list[str]:
             i += 1
             continue
         # UTF-8 text: one character at a time.
-        length = 1
-        lead = data[i]
-        if lead >= 0xF0:
-            length = 4
-        elif lead >= 0xE0:
-            length = 3
-        elif lead >= 0xC0:
-            length = 2
+        length = _utf8_length(data[i])
         keys.append(data[i : i + length].decode("utf-8", errors="replace"))
         i += length
     return keys
+
+
+def _utf8_length(lead: int) -> int:
+    """How many bytes the UTF-8 character starting with `lead` takes (1 for a stray byte)."""
+    if lead >= 0xF0:
+        return 4
+    if lead >= 0xE0:
+        return 3
+    if lead >= 0xC0:
+        return 2
+    return 1
 
 
 class KeyReader:
@@ -179,6 +194,7 @@ class KeyReader:
                     return
                 if not data:  # the terminal went away
                     return
+                at = time.monotonic()  # the player's clock: tells typed-ahead keys apart
                 while unfinished_escape(data) and selector_ready(self._fd, ESCAPE_WAIT):
                     try:
                         more = os.read(self._fd, 64)
@@ -188,11 +204,12 @@ class KeyReader:
                         break
                     data += more
                 for key in decode_keys(data):
-                    self._post(KeyPressed(key))
+                    self._post(KeyPressed(key, at=at))
 
 
 class Terminated(Exception):
-    """SIGTERM or SIGHUP arrived: unwind so every `finally` restores and stops."""
+    """SIGTERM, SIGHUP (or SIGUSR1: a newer session plays) arrived: unwind so every
+    `finally` restores and stops."""
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
@@ -233,7 +250,9 @@ class Signals:
 
 
 def _stop_signals() -> list[int]:
-    return [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    # SIGUSR1: a newer nightvoice started playing and asks this one to stop (onevoice.py).
+    optional = [getattr(signal, name) for name in ("SIGHUP", "SIGUSR1") if hasattr(signal, name)]
+    return [signal.SIGTERM, *optional]
 
 
 def _held_signals() -> list[int]:

@@ -43,6 +43,12 @@ class SpeechUnavailable(NightvoiceError):
 
     exit_code = 3
 
+    @property
+    def cause(self) -> str:
+        """What went wrong, without the fix: the message's first line or sentence."""
+        first = str(self).splitlines()[0] if str(self) else "no sound"
+        return first.split(". ")[0].rstrip(".")
+
 
 class ConfigError(NightvoiceError):
     exit_code = 2

@@ -61,7 +61,7 @@ TOP_KEYS = (
     "ask",
     "steps",
 )
-ASK_KEYS = ("name", "say", "choices", "default", "timeout")
+ASK_KEYS = ("name", "say", "choices", "default", "timeout", "confirm")
 ACTIONS = ("pause", "hold", "rest", "breathe", "wait_for_key", "until_eased")
 LEAF_KEYS = ("say", "title", "chime", "cues", *ACTIONS)
 CONTAINERS = ("section", "repeat", "each_side")
@@ -663,8 +663,31 @@ class _Reader:
         timeout = self.optional_number(
             entries, "timeout", "`ask` `timeout`", default=6.0, low=1, high=60, low_inclusive=True
         )
+        confirm = self.optional_text(entries, "confirm")
+        if confirm is not None and name:
+            try:
+                unknown = [used for used in fields(confirm) if used != name]
+            except TemplateError as error:
+                self.problem(entries["confirm"][1], f"`ask` `confirm` {error}")
+                confirm = None
+            else:
+                if unknown:
+                    self.problem(
+                        entries["confirm"][1],
+                        f"`ask` `confirm` can only use `{{{name}}}`, not `{{{unknown[0]}}}`",
+                    )
+                    confirm = None
         if name and say and choices and default and choices_ok:
-            return Question(name=name, say=say, choices=choices, default=default, timeout=timeout)
+            if confirm is None:
+                confirm = f"{{{name}}}."  # the answer said back: "Left."
+            return Question(
+                name=name,
+                say=say,
+                choices=choices,
+                default=default,
+                timeout=timeout,
+                confirm=confirm,
+            )
         self.question_name = name  # the texts may still use it: no follow-on messages
         return None
 

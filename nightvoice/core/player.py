@@ -8,6 +8,7 @@ Keys become navigation by exception, which unwinds whatever step was running.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, auto
 
@@ -36,11 +37,28 @@ from nightvoice.core.ports import (
     Voice,
 )
 from nightvoice.core.routine import RATE_RANGE, Question
+from nightvoice.core.template import fill
 
 RATE_STEP = 10
 # How old a timeline instant may be and still count as "now" (wake-up and start-up delays
 # are milliseconds; anything older means the player was waiting on something else).
 CURSOR_SLACK = 0.25
+# A key pressed again this soon after itself is a bouncing switch or a held key's auto-repeat
+# (every ~30 ms), not a new press.
+REPEAT_GAP = 0.15
+# Space toggles, so a second press soon after the first is as likely meant as not: only a
+# switch's bounce or a fast auto-repeat (every 33 ms at 30 a second) counts as a repeat.
+PAUSE_REPEAT_GAP = 0.045
+# Terminals start repeating a held key after 250-660 ms. Where that first repeat would do
+# harm (going on from a step that waits for the listener) a press this soon after the same
+# key is a repeat too.
+HELD_GAP = 0.7
+# Y or N answers "did it help?" only alone: a letter typed this close to another one is part
+# of something else being typed (the next shell command, `stty sane`, `yes`), not an answer.
+LONE_KEY_GAP = 0.5
+# Navigation, pausing and going on are what a held or bouncing key must not repeat; quitting
+# and the volume and rate keys act on every press.
+REPEATABLE = {Command.QUIT, Command.SLOWER, Command.FASTER, Command.QUIETER, Command.LOUDER}
 VOLUME_STEP = 0.1
 STEP_MOVES = {Command.NEXT: 1, Command.BACK: -1, Command.REPEAT: 0}  # steps to move
 FEEDBACK = {
@@ -75,7 +93,7 @@ def night_volume(volume: float, said_before: int, options: PlayerOptions) -> flo
 @dataclass
 class Outcome:
     completed: bool = False  # reached the end of the plan
-    quit: bool = False
+    quit: bool = False  # q or Esc: it ended at once, with nothing more
     started: float = 0.0
     ended: float = 0.0
     steps_started: list[int] = field(default_factory=list)
@@ -120,7 +138,11 @@ class Player:
         volume: float,
         options: PlayerOptions | None = None,
         listener: Listener | None = None,
+        fallback: Callable[[str], tuple[Voice, Screen]] | None = None,
     ) -> None:
+        """`fallback`, given the failure's message, returns a voice and screen to go on with
+        when the sound fails (text on screen at a terminal); without it the failure ends
+        the play as SpeechUnavailable."""
         self.clock = clock
         self.inbox = inbox
         self.voice = voice
@@ -129,6 +151,9 @@ class Player:
         self.volume = volume
         self.options = options or PlayerOptions()
         self.listener: Listener = listener or NoListener()
+        self._fallback = fallback
+        self._fell_back = False
+        self._shown_step: tuple[int, int, str, str] | None = None
         self._utterance: int | None = None
         self._utterances_started = 0
         # Absolute timing: the instant the timeline says it is (a deadline just reached, or
@@ -138,45 +163,98 @@ class Player:
         self._waiting = False
         self._status = ""
         self._sentence: int | None = None  # the utterance `_say` says again if it is cut
+        # Keys pressed before this moment were typed ahead of what is happening now (a step,
+        # a question, a wait): they must not go on or answer for it.
+        self._since = clock.now()
+        self._last_key: tuple[str, float] | None = None  # for telling auto-repeats apart
+        self._step_waits = False  # this step waits for the listener to press a key
+        self._countdown_end: float | None = None  # a hold's end, for the time left on screen
+        self._shown_left: int | None = None
 
     # -- public ------------------------------------------------------------------------------
 
-    def ask(self, question: Question) -> str | None:
+    def ask(self, question: Question, *, answer_alone: bool = False) -> str | None:
         """Ask one keyed question; the answer, or the default after the timeout or hands-free.
 
-        An answer key counts while the question is still being said. Returns None only when
-        the person pressed quit.
+        The question is shown as well as said, and an answer key counts while it is still
+        being said; keys typed before it was asked do not count. Enter takes the default, and
+        the choice is said back ("Left leg."), also when the timeout took it. With
+        `answer_alone` only a choice key typed on its own counts, and Enter does nothing.
+        Returns None only when the person pressed quit.
         """
         if not self.options.interactive:
             return question.default
+        self._since = self.clock.now()
+        self._show_status(question.say)
         self._start(question.say)
         self.listener.waiting(True)
         try:
-            return self._answer(question)
+            return self._answer(question, answer_alone)
         finally:
             self.listener.waiting(False)
 
-    def _answer(self, question: Question) -> str | None:
+    def _answer(self, question: Question, answer_alone: bool) -> str | None:
         deadline: float | None = None
+        pending: tuple[str, float] | None = None  # an answer waiting to be seen alone
+        typed_at = -LONE_KEY_GAP  # the last other key typed (answer_alone)
         while True:
-            event = self.inbox.wait(deadline)
+            wait_until = deadline
+            if pending is not None:
+                wait_until = pending[1] + LONE_KEY_GAP
+            event = self.inbox.wait(wait_until)
             if event is None:
-                return question.default
+                if pending is not None:
+                    self._cut()
+                    return pending[0]
+                return self._confirm(question, question.default, timed_out=True)
             if isinstance(event, RemoteCommand):
                 # A headset has no letters: its button takes the default, Stop quits.
                 if event.command in (Command.QUIT, Command.NEXT, Command.PLAY, Command.PAUSE):
                     self._cut()
-                    return None if event.command is Command.QUIT else question.default
+                    if event.command is Command.QUIT:
+                        return None
+                    return self._confirm(question, question.default)
             elif isinstance(event, KeyPressed):
+                at = self._key_time(event)
+                if at < self._since:
+                    continue  # typed before the question was asked
                 key = event.key if len(event.key) > 1 else event.key.lower()
                 command = command_for(key)
-                if key in question.choices or command in (Command.QUIT, Command.NEXT):
+                if command is Command.QUIT:
                     self._cut()
-                    if key in question.choices:
-                        return question.choices[key]
-                    return None if command is Command.QUIT else question.default
+                    return None
+                if answer_alone:
+                    if key in question.choices and at - typed_at >= LONE_KEY_GAP:
+                        pending = (question.choices[key], at)
+                    elif key != "enter" or pending is None:
+                        pending = None  # another key: something else is being typed
+                        typed_at = at
+                    continue
+                if key in question.choices:
+                    self._cut()
+                    return self._confirm(question, question.choices[key])
+                if command is Command.NEXT and self._fresh(event):
+                    self._cut()
+                    return self._confirm(question, question.default)
             elif self._note(event):
                 deadline = self.clock.now() + question.timeout
+
+    def _confirm(self, question: Question, value: str, *, timed_out: bool = False) -> str | None:
+        """Say the choice back, so a half-asleep listener knows what was taken; the value, or
+        None if they quit meanwhile (any other key just ends the confirmation)."""
+        if question.confirm is None:
+            return value
+        sentence = fill(question.confirm, {question.name: value})
+        sentence = sentence[:1].upper() + sentence[1:]
+        self._since = self.clock.now()  # the keys that answered cannot skip the first step
+        self._show_status(sentence)
+        try:
+            self._say(f"No key pressed. {sentence}" if timed_out else sentence)
+        except _Navigate:
+            self._cut()
+        except _Quit:
+            return None
+        return value
 
     def play(self, plan: Plan) -> Outcome:
         outcome = Outcome(started=self.clock.now())
@@ -187,12 +265,18 @@ class Player:
                 try:
                     step = steps[index]
                     outcome.steps_started.append(step.number)
-                    self.screen.show_step(step.number, len(steps), step.title, step.section)
+                    self._since = self.clock.now()
+                    self._step_waits = self.options.step_mode or any(
+                        isinstance(action, (WaitForKey, HoldUntilEased)) for action in step.actions
+                    )
+                    self._shown_step = (step.number, len(steps), step.title, step.section)
+                    self.screen.show_step(*self._shown_step)
                     self.listener.step_started(step.number, len(steps), step.title)
                     self._status = ""
                     self._run_step(step)
                     last = index + 1 == len(steps)
                     if self.options.step_mode and self.options.interactive and not last:
+                        self._since = self.clock.now()
                         self._show_status("Press Enter for the next step")
                         self._wait_for_key()
                     index += 1
@@ -228,20 +312,47 @@ class Player:
                 self._hold_until_eased(action)
 
     def _hold(self, hold: Hold) -> None:
+        anchor = self._timeline_now()
         if hold.kind != "pause":
             self._show_status(f"{hold.kind.capitalize()} {hold.seconds:g} s")
-        anchor = self._timeline_now()
-        for cue in hold.cues:
-            anchor = self._sleep_until(anchor, cue.at)
-            anchor += self._finish_speaking()
-            if cue.at >= hold.seconds:
-                self._say(cue.text)
-                return
-            if self.clock.now() - (anchor + cue.at) > STALE_CUE_SECONDS:
-                continue  # the spoken help or a long cue ran over it: late is worse than never
-            self._start(cue.text)
-        anchor = self._sleep_until(anchor, hold.seconds)
-        self._finish_speaking()
+            self._countdown_end = anchor + hold.seconds  # moved by pauses, as the anchor is
+        try:
+            for cue in hold.cues:
+                anchor = self._sleep_until(anchor, cue.at)
+                anchor += self._finish_speaking()
+                if cue.at >= hold.seconds:
+                    self._end_countdown()
+                    self._say(cue.text)
+                    return
+                if self.clock.now() - (anchor + cue.at) > STALE_CUE_SECONDS:
+                    continue  # a long cue ran over it: late is worse than never
+                self._start(cue.text)
+            anchor = self._sleep_until(anchor, hold.seconds)
+            self._end_countdown()
+            self._finish_speaking()
+        finally:
+            self._end_countdown()
+
+    def _end_countdown(self) -> None:
+        if self._countdown_end is not None:
+            self._countdown_end = None
+            self._shown_left = None
+            self.screen.show_time_left(None)
+
+    def _tick(self) -> float | None:
+        """Show the whole seconds left in the hold; when the shown number changes next.
+
+        The player wakes for it once a second at most, and not at all outside a hold.
+        """
+        end = self._countdown_end
+        if end is None:
+            return None
+        left = end - self.clock.now()
+        shown = max(0, -int(-left // 1))  # whole seconds, rounded up
+        if shown != self._shown_left:
+            self._shown_left = shown
+            self.screen.show_time_left(shown)
+        return end - (shown - 1) if shown > 0 else None
 
     def _hold_until_eased(self, action: HoldUntilEased) -> None:
         self._show_status("Holding: press Enter when it eases")
@@ -363,23 +474,33 @@ class Player:
         while True:
             if deadline is None and self._utterance is None and not self._waiting_for_key:
                 return _Woken(_Wake.SPOKEN)
-            event = self.inbox.wait(deadline)
+            wake = deadline
+            tick = self._tick()
+            if tick is not None and (wake is None or tick < wake):
+                wake = tick
+            event = self.inbox.wait(wake)
             if event is None:
+                if wake is not deadline and (deadline is None or self.clock.now() < deadline):
+                    continue  # only the time left on screen changed
                 self._cursor = deadline  # exactly when the timeline is, whenever we woke
                 return _Woken(_Wake.DEADLINE)
             if isinstance(event, KeyPressed | RemoteCommand):
                 self._cursor = None  # a key's moment is now: the timeline starts again here
-                woken = self._command(_command_of(event))
+                woken = self._event(event)
                 if woken is not None:
+                    if woken.why is _Wake.RESUMED and self._countdown_end is not None:
+                        self._countdown_end += woken.paused
                     return woken
                 continue
-            if self._note(event):
-                return _Woken(_Wake.SPOKEN)
+            noted = self._note(event)
+            if noted is not None:
+                return _Woken(noted)
 
-    def _note(self, event: object) -> bool:
-        """Track finished speech; True when the current utterance just ended."""
+    def _note(self, event: object) -> _Wake | None:
+        """Track finished speech: SPOKEN when the current utterance just ended, INTERRUPTED
+        when it failed and the fallback voice should say it again."""
         if isinstance(event, SpeechFailed):
-            raise SpeechUnavailable(event.message)
+            return self._speech_failed(event.message)
         if isinstance(event, SpeechFinished) and event.utterance == self._utterance:
             self._utterance = None
             now = self.clock.now()
@@ -387,8 +508,46 @@ class Player:
             # timeline has it (never later than now: the event says it has ended).
             heard = now if event.at is None else min(now, event.at - self._lateness)
             self._cursor = heard
+            return _Wake.SPOKEN
+        return None
+
+    def _speech_failed(self, message: str) -> _Wake | None:
+        if self._fell_back:
+            return None  # a late report from the voice already replaced
+        if self._fallback is None:
+            raise SpeechUnavailable(message)
+        self._fell_back = True
+        self.voice, self.screen = self._fallback(message)
+        if self._shown_step is not None:
+            self.screen.show_step(*self._shown_step)
+        if self._status:
+            self.screen.show_status(self._status)
+        if self._utterance is None:
+            return None
+        self._utterance = None
+        return _Wake.INTERRUPTED
+
+    def _key_time(self, event: KeyPressed) -> float:
+        return self.clock.now() if event.at is None else event.at
+
+    def _fresh(self, event: KeyPressed) -> bool:
+        """A new press: not a held key's repeat, and not typed ahead of a wait.
+
+        A burst of 50 Enters from a held or bouncing key moves one step, not fifty, and a
+        step that waits for the listener waits for a press made after it was announced.
+        Different keys typed together (Right, then Left) each count.
+        """
+        at = self._key_time(event)
+        previous, self._last_key = self._last_key, (event.key, at)
+        if at < self._since and self._waiting_for_key:
+            return False  # typed before this wait began: not an answer to it
+        if previous is None or previous[0] != event.key:
             return True
-        return False
+        if command_for(event.key) is Command.PAUSE:
+            gap = PAUSE_REPEAT_GAP
+        else:
+            gap = HELD_GAP if self._step_waits else REPEAT_GAP
+        return at - previous[1] >= gap
 
     @property
     def _waiting_for_key(self) -> bool:
@@ -399,6 +558,19 @@ class Player:
         if waiting != self._waiting:
             self._waiting = waiting
             self.listener.waiting(waiting)
+
+    def _event(self, event: KeyPressed | RemoteCommand) -> _Woken | None:
+        """A key (unless typed ahead or repeated by a held key) or a media key's command."""
+        command = _command_of(event)
+        if self._repeated(event, command):
+            return None
+        return self._command(command)
+
+    def _repeated(self, event: KeyPressed | RemoteCommand, command: Command | None) -> bool:
+        """A key to ignore: typed ahead or repeated, for a command a repeat would harm."""
+        if not isinstance(event, KeyPressed):
+            return False  # a media key is one call, one press
+        return not self._fresh(event) and command not in REPEATABLE
 
     def _command(self, command: Command | None) -> _Woken | None:
         """What a key's (or a media key's) command does now; None: nothing to wake up for."""
@@ -423,13 +595,16 @@ class Player:
                 # Said without blocking, so the key that goes on still works during it.
                 self._start(HELP_TEXT)
                 return None
-            was_speaking = self._cut()
+            # The help is a pause: a hold stands still while it is said, so no cue is lost.
+            self._cut()
+            started = self.clock.now()
             self._say(HELP_TEXT)
-            return _Woken(_Wake.INTERRUPTED) if was_speaking else None
+            return _Woken(_Wake.RESUMED, self.clock.now() - started)
         return self._adjust(command)
 
     def _show_status(self, text: str) -> None:
         self._status = text
+        self._shown_left = None  # a new state: the time left is shown again beside it
         self.screen.show_status(text)
 
     def _cut(self) -> bool:
@@ -468,7 +643,9 @@ class Player:
             self._stay_paused()
         finally:
             self.listener.resumed()
-        self._show_status(status)  # what it said before the pause ("Hold 30 s"...)
+        # What it said before the pause ("Hold 30 s"...), or that it goes on: a plain screen
+        # (a log) shows the end of every pause too.
+        self._show_status(status or "Going on")
         return _Woken(_Wake.RESUMED, self.clock.now() - paused_at)
 
     def _stay_paused(self) -> None:
@@ -479,6 +656,8 @@ class Player:
                 self._note(event)
                 continue
             command = _command_of(event)
+            if self._repeated(event, command):
+                continue  # a held Space must not resume: a new press does
             if command in (Command.PAUSE, Command.PLAY, None):
                 return
             if command is Command.PAUSE_ONLY:

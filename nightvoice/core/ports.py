@@ -15,6 +15,9 @@ from nightvoice.core.keys import Command
 @dataclass(frozen=True)
 class KeyPressed:
     key: str  # a normalised key name: "space", "enter", "left", "right", "esc", or the char
+    # When it was pressed, on the player's clock; None means "now". Keys typed before the
+    # player asked (buffered) and auto-repeats of a held key are told apart by it.
+    at: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -125,4 +128,8 @@ class Screen(Protocol):
 
     def show_text(self, text: str) -> None:
         """What is being said, for --text mode where nothing is heard."""
+        ...
+
+    def show_time_left(self, seconds: int | None) -> None:
+        """Whole seconds left in a hold, beside the state (None: no count shown)."""
         ...

@@ -90,6 +90,7 @@ class Question:
     choices: dict[str, str]  # key -> value
     default: str
     timeout: float = 6.0
+    confirm: str | None = None  # said once answered, `{name}` filled in: "{side} leg."
 
 
 @dataclass(frozen=True)

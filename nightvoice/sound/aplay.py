@@ -7,6 +7,7 @@ before anything else is loaded.
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 PERIOD_MICROSECONDS = 10_000
@@ -112,15 +113,40 @@ def _which(name: str) -> str:
     return _FOUND[key]
 
 
+# What aplay and ALSA print, most telling first: a missing card also prints "Unknown PCM
+# default" after it, and a sound server's refusal comes with a generic open error.
+_CAUSES: tuple[tuple[str, str], ...] = (
+    (r"cannot find card|no soundcards found", "no sound card"),
+    (r"Cannot get card index for (\S+)", "no sound card {0}"),
+    (r"PulseAudio: Unable to connect: (.+)", "no sound server ({0})"),
+    (r"Unknown PCM (\S+)", "Unknown PCM {0}"),
+    (r"audio open error: (.+)", "cannot open the audio device: {0}"),
+)
+_ALSA_PREFIX = re.compile(r"^(?:ALSA lib [^)]*\)\s*|aplay: [\w:]*\d+:\s*)")
+
+
+def failure_cause(stderr: str) -> str:
+    """The real cause in a few words ("Unknown PCM bogus", "no sound card") from aplay's
+    several lines of ALSA noise."""
+    lines = [_ALSA_PREFIX.sub("", line).strip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line]
+    for pattern, words in _CAUSES:
+        for line in lines:
+            found = re.search(pattern, line)
+            if found:
+                return words.format(*(group.strip() for group in found.groups()))
+    if not lines:
+        return "aplay failed"
+    return lines[-1] if len(lines[-1]) <= 120 else lines[-1][:117] + "..."
+
+
 def failure_message(device: str | None, stderr: str) -> str:
-    detail = " ".join(stderr.split())
-    if len(detail) > 300:
-        detail = detail[:300] + "..."
-    where = f"the audio device {device!r}" if device and device != "default" else "the sound device"
+    """Two lines at most: the cause first, then what to do."""
+    cause = failure_cause(stderr)
+    if device and device != "default" and device not in cause:
+        cause += f" (--device {device})"
     return (
-        f"Cannot play sound through {where}"
-        + (f" (aplay: {detail})" if detail else "")
-        + ". Check that a sound server is running (PulseAudio or PipeWire: `pulseaudio --start`, "
-        "or `sudo apt install pulseaudio`), pick another output with --device "
-        "(`nightvoice devices` lists them), or run with --text to follow the steps on screen."
+        f"No sound: {cause}.\n"
+        "Pick another output with --device (`nightvoice devices` lists them), start a sound "
+        "server (`pulseaudio --start`), or use --text to follow the steps on screen."
     )

@@ -292,8 +292,8 @@ def playable_devices() -> tuple[list[Device], list[Device]]:
 # --- output --------------------------------------------------------------------------------
 
 NO_APLAY = (
-    "Cannot play sound: the `aplay` program is not installed. On Debian/Ubuntu install it with "
-    "`sudo apt install alsa-utils`, or run with --text to follow the steps on screen."
+    "No sound: the `aplay` program is not installed.\nOn Debian/Ubuntu install it with "
+    "`sudo apt install alsa-utils`, or use --text to follow the steps on screen."
 )
 
 

@@ -250,12 +250,13 @@ class TextVoice:
         post: Callable[[Event], None],
         screen: Screen,
         estimate: Callable[[str, int], float] | None = None,
+        first_id: int = 1,
     ) -> None:
         self._post = post
         self._screen = screen
         self._estimate = estimate
         self._lock = threading.Lock()
-        self._next_id = 0
+        self._next_id = first_id - 1
         self._timer: threading.Timer | None = None
 
     def _seconds(self, text: str, rate: int) -> float:

@@ -75,6 +75,12 @@ def load_routine(path: str | Path) -> Routine:
     return parse_routine(data, str(path))
 
 
+def builtin(name: str) -> RoutineRef | None:
+    """The built-in routine of this name, even where the user's own replaces it."""
+    path = _routine_file(builtin_dir(), name)
+    return RoutineRef(name, path, "built-in") if path is not None else None
+
+
 def all_routines() -> list[RoutineRef]:
     """Built-ins and user routines by name; a user routine of a built-in's name replaces it."""
     builtins = _routines_in(builtin_dir())

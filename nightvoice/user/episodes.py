@@ -60,10 +60,14 @@ class Episode:
         ]
 
 
+def should_log(plan: Plan, outcome: Outcome) -> bool:
+    """Only routines that ask for it, and only once a step has started."""
+    return plan.log_episode and (outcome.completed or bool(outcome.steps_started))
+
+
 def should_ask(plan: Plan, outcome: Outcome, interactive: bool) -> bool:
-    """Only for routines that ask for it, played at a terminal, and actually started."""
-    started = outcome.completed or (outcome.quit and bool(outcome.steps_started))
-    return plan.log_episode and interactive and started
+    """Asked only at a terminal after the routine ran to its end: `q` quits with nothing more."""
+    return should_log(plan, outcome) and interactive and outcome.completed and not outcome.quit
 
 
 def append(episode: Episode, path: Path | None = None) -> Path:
@@ -91,13 +95,26 @@ def after_routine(
     side: str = "",
     err: TextIO | None = None,
 ) -> Episode | None:
-    """The session's last step: ask "did it help?" and log the episode (or warn, never fail)."""
-    if not should_ask(plan, outcome, interactive):
-        return None
+    """The session's last step: ask "did it help?" and log the episode (or warn, never fail).
+
+    A routine quit with `q` is logged as unanswered without asking. Ctrl-C, a signal or a
+    closed terminal at the question logs it as unanswered too, then goes on unwinding.
+    """
+    if not (interactive and should_log(plan, outcome)):
+        return None  # hands-free: nobody at a terminal to ask (the log is for their answers)
+    helped = UNANSWERED
     try:
-        helped = player.ask(QUESTION) or UNANSWERED
+        if should_ask(plan, outcome, interactive):
+            helped = player.ask(QUESTION, answer_alone=True) or UNANSWERED
     except SpeechUnavailable:
-        helped = UNANSWERED
+        pass
+    except BaseException:
+        _log(routine, outcome, UNANSWERED, side, err)
+        raise
+    return _log(routine, outcome, helped, side, err)
+
+
+def _log(routine: str, outcome: Outcome, helped: str, side: str, err: TextIO | None) -> Episode:
     start = datetime.datetime.now().astimezone() - datetime.timedelta(seconds=outcome.seconds)
     helped = helped if helped in ANSWERS else UNANSWERED
     episode = Episode(start, routine, outcome.seconds, helped, side)

@@ -191,6 +191,150 @@ def test_a_relief_routine_asks_if_it_helped_and_logs_the_answer(
     assert log[1].endswith(",yes,right,2")  # the leg chosen at the start is logged
 
 
+def test_did_it_help_is_shown_and_keys_typed_at_the_end_do_not_answer_it(
+    session: type[Session], tmp_path: Path
+) -> None:
+    """Typing the next shell command while it asks logs nothing but "unanswered"."""
+    path = write_routine(tmp_path, EPISODE, "relief.yaml")
+    s = session("play", str(path), "--text", "--rate", "300")
+    s.expect("Which leg?")
+    s.send("l")
+    s.expect("Did it help? Press Y for yes or N for no.")  # on screen, not only said
+    s.send("stty sane\r")  # its y is not alone: not an answer
+    s.send("q")
+    code, _ = s.finish(timeout=5)
+    assert code == 0
+    assert logged(tmp_path)[-1].split(",")[3] == "unanswered"
+
+
+def test_q_during_a_relief_routine_quits_at_once_without_asking(
+    session: type[Session], tmp_path: Path
+) -> None:
+    path = write_routine(tmp_path, EPISODE.replace("hold: 1", "hold: 30"), "relief.yaml")
+    s = session("play", str(path), "--text", "--rate", "300")
+    s.expect("Which leg?")
+    s.send("l")
+    s.expect("Hold 30 s")
+    s.send("q")
+    code, shown = s.finish(timeout=2)
+    assert code == 0
+    assert "Did it help?" not in shown
+    assert logged(tmp_path)[-1].split(",")[3] == "unanswered"  # the night still counts
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_at_did_it_help_logs_the_episode_unanswered(
+    session: type[Session], tmp_path: Path, signum: int, code: int
+) -> None:
+    path = write_routine(tmp_path, EPISODE, "relief.yaml")
+    s = session("play", str(path), "--text", "--rate", "300")
+    s.expect("Which leg?")
+    s.send("l")
+    s.expect("Did it help?")
+    os.kill(s.program_pid(), signum)
+    assert s.finish(timeout=3)[0] == code
+    assert logged(tmp_path)[-1].split(",")[3] == "unanswered"
+
+
+def test_a_log_that_cannot_be_written_warns_on_its_own_line_after_the_screen_closed(
+    session: type[Session], tmp_path: Path
+) -> None:
+    (tmp_path / "episodes.csv").mkdir()  # a folder where the log goes
+    path = write_routine(tmp_path, EPISODE, "relief.yaml")
+    s = session("play", str(path), "--rate", "300", "--text")
+    s.expect("Which leg?")
+    s.send("l")
+    s.expect("Did it help?")
+    s.send("y")
+    code, shown = s.finish(timeout=5)
+    assert code == 0
+    warning = shown.index("nightvoice: could not write the episode log")
+    assert shown.rfind("\x1b[?25h", 0, warning) > shown.rfind("\x1b[2m", 0, warning)  # closed
+    assert shown[:warning].endswith(("\n", "\x1b[?25h"))  # not glued to the night line
+
+
+def logged(home: Path) -> list[str]:
+    return subprocess.run(
+        ["nightvoice", "log", "--csv"],
+        env=environment(home),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+
+
+def test_the_start_question_is_shown_and_the_answer_said_back(session: type[Session]) -> None:
+    s = session("--text", "--rate", "300")
+    s.expect("Which leg is cramping? Press L for left, or R for right.")
+    s.send("r")
+    s.expect("Right leg.", timeout=2)
+    s.expect("This will pass.")
+    s.send("q")
+    assert s.finish()[0] == 0
+
+
+def test_the_start_question_says_which_default_its_timeout_took(
+    session: type[Session], tmp_path: Path
+) -> None:
+    path = write_routine(tmp_path, HANDS_FREE.replace("timeout: 30", "timeout: 1"), "free.yaml")
+    s = session("play", str(path), "--text", "--rate", "300")
+    s.expect("Which leg? Press L or R.")
+    s.expect("No key pressed. Right.", timeout=5)
+    s.expect("The right leg.")
+    s.send("q")
+    assert s.finish()[0] == 0
+
+
+HELD = """\
+nightvoice: 1
+title: Held
+chime: false
+steps:
+  - say: Sit up.
+    title: Sit
+    hold: 30
+  - say: Press Enter when you are ready to stand.
+    title: Ready
+    wait_for_key: true
+  - say: Hold it.
+    title: Ease
+    until_eased: {max: 60, every: 20}
+  - say: Stand up slowly.
+    title: Stand
+"""
+
+
+def test_a_held_or_bouncing_enter_does_not_skip_the_routine(
+    session: type[Session], tmp_path: Path
+) -> None:
+    """50 Enters at once move one step, and the step that waits for a press still waits."""
+    path = write_routine(tmp_path, HELD, "held.yaml")
+    s = session("play", str(path), "--text", "--rate", "300")
+    s.expect("Hold 30 s")
+    s.send("\r" * 50)
+    s.expect("Press Enter to go on", timeout=3)
+    with pytest.raises(pexpect.TIMEOUT):
+        s.expect("Hold it.", timeout=1.5)  # still waiting for a new press
+    s.send("\r")
+    s.expect("Holding: press Enter when it eases", timeout=3)
+    s.send("q")
+    code, shown = s.finish()
+    assert code == 0
+    assert "Stand up slowly." not in shown
+
+
+def test_alt_and_a_letter_does_not_quit_but_esc_alone_does(
+    session: type[Session], routine: str
+) -> None:
+    s = session(*text_play(routine))
+    s.expect("Hold 30 s")
+    s.send("\x1bq\x1bx")  # Alt+q, Alt+x: what a terminal sends, each at once
+    s.send(" ")
+    s.expect("Paused", timeout=2)  # still running, still taking keys
+    s.send("\x1b")
+    assert s.finish(timeout=2)[0] == 0
+
+
 # -- each key's effect --------------------------------------------------------------------------
 
 
@@ -241,6 +385,8 @@ def test_space_pauses_and_space_resumes(session: type[Session], routine: str) ->
     s.expect("Hold 30 s")
     s.send(" ")
     s.expect("Paused: press Space to go on", timeout=2)
+    s.send("9")  # another key between: the next Space is a new press, not a held Space
+    s.expect("Quieter.", timeout=2)
     s.send(" ")
     s.expect("Hold 30 s", timeout=2)  # back in the hold, not on to the next step
     s.send("q")
@@ -303,7 +449,7 @@ def test_step_mode_waits_for_a_key_before_each_next_step(
         steps:
           - say: First step.
             pause: 0.1
-          - Second step.
+          - Second step, said slowly enough for a person to hear all of it.
           - Third step.
         """,
         "steps.yaml",
@@ -312,7 +458,7 @@ def test_step_mode_waits_for_a_key_before_each_next_step(
     s.expect("First step.")
     s.expect("Press Enter for the next step")
     s.send("\r")
-    s.expect("Second step.", timeout=2)
+    s.expect("Second step,", timeout=2)
     s.expect("Press Enter for the next step")
     s.send("\r")
     s.expect("Third step.", timeout=2)
@@ -329,9 +475,102 @@ def test_the_default_routine_in_step_mode(session: type[Session]) -> None:
     s.send("\r")
     s.expect("Sit up, and stretch both legs out", timeout=2)
     s.send("q")
-    s.expect("Did it help?")  # a relief routine asks even when quit early; q skips it
+    code, shown = s.finish(timeout=2)  # q quits at once, with nothing more
+    assert code == 0
+    assert "Did it help?" not in shown
+
+
+# -- the dim line in a narrow terminal -----------------------------------------------------------
+
+FRAME = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def frames(shown: str) -> list[str]:
+    """Each drawing of the night line as it reads on screen (escapes and CRs removed)."""
+    return [FRAME.sub("", part).replace("\r", "") for part in shown.split("\r\x1b[2K")]
+
+
+def test_at_40_columns_the_state_is_shown_whole_and_a_resize_redraws_the_line(
+    session: type[Session], tmp_path: Path
+) -> None:
+    path = write_routine(
+        tmp_path, ROUTINE.replace("title: One", "title: Pull the toes toward the knee, and hold")
+    )
+    s = session(*text_play(str(path)))
+    s.child.setwinsize(24, 40)
+    s.expect("Hold 30 s")
+    s.send(" ")
+    s.expect("Paused: press Space to go on", timeout=2)  # whole, even at 40 columns
+    s.child.setwinsize(24, 30)  # narrower still: SIGWINCH, redrawn at once
+    s.expect("\x1b[J")
+    s.expect("Paused: press Space to go on", timeout=2)
+    s.send("q")
+    code, shown = s.finish()
+    assert code == 0
+    drawn = [frame for frame in frames(shown) if "Paused" in frame]
+    assert drawn and all(len(frame) <= 29 for frame in drawn)
+
+
+def test_text_mode_shows_each_sentence_whole_in_a_narrow_terminal(
+    session: type[Session], tmp_path: Path
+) -> None:
+    sentence = "Pull the toes of the left foot toward the knee and hold it there, gently."
+    path = write_routine(tmp_path, ROUTINE.replace("say: Alpha.", f"say: {sentence}"))
+    s = session(*text_play(str(path)))
+    s.child.setwinsize(24, 40)
+    s.expect("Hold 30 s")
+    shown = s.child.before.decode()
     s.send("q")
     assert s.finish()[0] == 0
+    printed = [
+        FRAME.sub("", line.split("\x1b[2K")[-1]).strip("\r") for line in shown.split("\n")[:-1]
+    ]
+    assert " ".join(line for line in printed if line) == sentence  # whole, never cut
+    assert max(len(line) for line in printed) <= 39  # wrapped to the terminal
+
+
+# -- two sessions at once ------------------------------------------------------------------------
+
+SHORT = """\
+nightvoice: 1
+title: Short
+chime: false
+steps:
+  - say: Second session speaking.
+    title: Only
+"""
+
+
+@pytest.mark.parametrize("second", [["play", "short.yaml"], []], ids=["play", "bare"])
+def test_a_second_nightvoice_stops_the_first_before_it_speaks(
+    session: type[Session], routine: str, tmp_path: Path, second: list[str]
+) -> None:
+    """Two real processes: the one started last plays; the first ends at once, saying why."""
+    write_routine(tmp_path, SHORT, "short.yaml")
+    first = session(*text_play(routine))
+    first.expect("Hold 30 s")
+    pid = first.program_pid()
+    done = subprocess.run(
+        ["nightvoice", *second, "--text", "--hands-free", "--rate", "300"]
+        if second
+        else ["nightvoice"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        env=environment(tmp_path, PULSE_SERVER=f"unix:{tmp_path}/no-server"),
+        timeout=20,
+        check=False,
+    )
+    code, shown = first.finish(timeout=5)  # restored, no traceback, no aplay left
+    assert code == 0
+    assert "nightvoice: stopped: another nightvoice started playing" in shown
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    if second:
+        assert done.returncode == 0, done.stderr
+        assert "Second session speaking." in done.stdout
+    else:  # plain nightvoice, hands-free with no sound: it got as far as its sound
+        assert done.returncode == 3 and "No sound" in done.stderr, done.stderr
 
 
 # -- every way of exiting restores the terminal -------------------------------------------------
@@ -356,14 +595,53 @@ def test_sigterm_and_sighup_restore_the_terminal(
     assert s.finish(timeout=2)[0] == code
 
 
-def test_an_audio_failure_mid_play_is_a_message_and_restores_the_terminal(
+def test_when_sound_fails_at_a_terminal_the_steps_go_on_as_text_at_once(
     session: type[Session], routine: str
 ) -> None:
-    """Real audio mode (espeak-ng renders the sentence) into an ALSA device that is not there."""
-    s = session("play", routine, "--device", "nv-no-such-device")
-    code, shown = s.finish(timeout=8)
-    assert code != 0
-    assert "nightvoice: Cannot play sound through the audio device 'nv-no-such-device'" in shown
+    """Real audio mode into an ALSA device that is not there: one line with the real cause,
+    then the same routine, paced on screen, still taking keys."""
+    s = session("play", routine, "--device", "nv-no-such-device", "--rate", "300")
+    s.expect("nightvoice: No sound: Unknown PCM nv-no-such-device; showing the steps on screen")
+    s.expect("Alpha.", timeout=3)
+    s.expect("Hold 30 s")
+    s.send("\r")
+    s.expect("Bravo.", timeout=2)
+    s.send("q")
+    code, shown = s.finish()
+    assert code == 0
+    assert "ALSA lib" not in shown
+
+
+def test_when_sound_fails_in_blank_mode_it_still_shows_the_steps(
+    session: type[Session], routine: str
+) -> None:
+    s = session("play", routine, "--device", "nv-no-such-device", "--blank", "--rate", "300")
+    s.expect("showing the steps on screen instead")
+    s.expect("Alpha.", timeout=3)
+    s.send("q")
+    assert s.finish()[0] == 0
+
+
+@pytest.mark.parametrize("command", ["play", "say"])
+def test_hands_free_a_sound_failure_is_exit_code_3_with_the_cause_first(
+    tmp_path: Path, routine: str, command: str
+) -> None:
+    """No one at a terminal: the error, two lines at most, cause first; `say` alike."""
+    what = routine if command == "play" else "Hello."
+    done = subprocess.run(
+        ["nightvoice", command, what, "--device", "nv-no-such-device"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        timeout=20,
+        check=False,
+    )
+    assert done.returncode == 3
+    lines = done.stderr.splitlines()
+    assert lines[0] == "nightvoice: No sound: Unknown PCM nv-no-such-device."
+    assert len(lines) == 2 and "--text" in lines[1]
+    assert TRACEBACK not in done.stderr
 
 
 def test_closing_the_terminal_ends_the_program_cleanly(tmp_path: Path, routine: str) -> None:

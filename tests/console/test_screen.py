@@ -7,6 +7,7 @@ import io
 import os
 import pty
 import re
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -43,15 +44,22 @@ def sgr_codes(text: str) -> list[int]:
     return codes
 
 
-def night_session() -> str:
+def night_session(*, text: bool = True) -> str:
     stream = Tty()
     screen = NightScreen(stream)
     screen.show_step(1, 12, "Sit up, legs out", "Stretch")
     screen.show_status("Hold 30 s")
-    screen.show_text("Pull the toes of your left foot toward your knee, and hold. " * 3)
+    screen.show_time_left(17)
+    if text:
+        screen.show_text("Pull the toes of your left foot toward your knee, and hold. " * 3)
     screen.show_step(12, 12, "Done", "")
     screen.close()
     return stream.getvalue()
+
+
+def last_line(stream: Tty) -> str:
+    """What the night line shows now: the text after the last clear, without escapes."""
+    return ESCAPE.sub("", stream.getvalue().split("\r\x1b[2K")[-1]).replace("\r", "")
 
 
 def test_the_night_screen_uses_only_dim_dark_text() -> None:
@@ -71,7 +79,7 @@ def test_the_night_screen_stays_on_one_line_and_never_scrolls(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
-    out = night_session()
+    out = night_session(text=False)
     assert "\n" not in out
     for line in out.split("\r\x1b[2K")[1:]:
         visible = ESCAPE.sub("", line)
@@ -105,7 +113,7 @@ def test_text_from_a_routine_cannot_inject_escapes_or_new_lines() -> None:
         assert "second line" in out
         assert "\t" not in out
         if screen_type is NightScreen:
-            assert "\n" not in out
+            assert out.count("\n") == 1  # the one sentence shown whole (--text), then the line
 
 
 def test_progress_mark() -> None:
@@ -178,3 +186,74 @@ def test_a_closed_terminal_never_makes_the_screen_fail(hung_up_terminal: io.Text
         screen.show_step(1, 2, "Sit up", "")
         screen.show_status("Hold 30 s")
         screen.close()
+
+
+@pytest.mark.parametrize("columns", [30, 40, 60, 100])
+def test_at_any_width_the_state_wins_then_the_title_and_the_line_never_wraps(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    stream = Tty()
+    screen = NightScreen(stream)
+    screen.show_step(3, 10, "Pull the toes toward the knee and hold", "Stretch")
+    for state in ("Paused: press Space to go on", "Press Enter for the next step"):
+        screen.show_status(state)
+        shown = last_line(stream)
+        assert state in shown  # whole, however narrow
+        assert len(shown) <= columns - 1
+        if columns >= 60:
+            assert "Pull the toes" in shown  # then the title, cut if it must be
+    assert "\n" not in stream.getvalue()
+
+
+def test_a_hold_shows_the_seconds_left_beside_its_state() -> None:
+    stream = Tty()
+    screen = NightScreen(stream)
+    screen.show_step(3, 10, "Stand", "")
+    screen.show_status("Hold 20 s")
+    screen.show_time_left(17)
+    assert last_line(stream).endswith("· Hold 20 s · 17 s left")
+    screen.show_time_left(None)
+    assert last_line(stream).endswith("· Hold 20 s")
+
+
+def test_text_mode_shows_the_whole_sentence_wrapped_and_dim_above_the_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    sentence = "Pull the toes of your left foot toward your knee, and hold it there gently."
+    stream = Tty()
+    screen = NightScreen(stream)
+    screen.show_step(1, 5, "Stretch", "")
+    screen.show_text(sentence)
+    out = stream.getvalue()
+    printed = out.split("\r\x1b[2K")[-2]  # the sentence, before the line is drawn again
+    assert printed.startswith("\x1b[2m\x1b[38;5;240m")  # dim
+    lines = ESCAPE.sub("", printed).rstrip("\n").split("\n")
+    assert " ".join(lines) == sentence  # all of it, not cut
+    assert all(len(line) <= 39 for line in lines)
+    assert len(lines) > 1
+    assert last_line(stream).startswith("●")  # the night line stays below it
+
+
+def test_a_resize_redraws_the_line_at_the_new_width_leaving_no_fragment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A terminal that reflows wraps the old wide line: every row of it is cleared."""
+    monkeypatch.setenv("COLUMNS", "100")
+    before = signal.getsignal(signal.SIGWINCH)
+    stream = Tty()
+    screen = NightScreen(stream)
+    try:
+        screen.show_step(3, 10, "Pull the toes toward the knee and hold it", "Stretch")
+        screen.show_status("Hold 30 s")
+        wide = last_line(stream)
+        assert 40 < len(wide) <= 80
+        monkeypatch.setenv("COLUMNS", "40")
+        os.kill(os.getpid(), signal.SIGWINCH)  # handled on this (the main) thread at once
+        redraw = stream.getvalue().split("\r\x1b[2K")[-1]
+        assert redraw.startswith("\x1b[1A\r\x1b[J")  # up over the 2 rows it now takes, clear
+        assert "Hold 30 s" in last_line(stream) and len(last_line(stream)) <= 39
+    finally:
+        screen.close()
+    assert signal.getsignal(signal.SIGWINCH) == before  # closing puts the old handler back

@@ -62,7 +62,10 @@ from nightvoice.core.ports import Event, KeyPressed
         (b"\x1a", ["\x1a"]),  # Ctrl-Z as a plain key while playing
         (b"r\r \x1b[Dq", ["r", "enter", "space", "left", "q"]),  # several keys in one read
         (b"\x1b[15~\x1b[C", ["unknown", "right"]),  # an unknown sequence eats only itself
-        (b"\x1bq", ["esc", "q"]),
+        (b"\x1bq", ["unknown"]),  # Alt+q: harmless, never a quit
+        (b"\x1bx\x1b\r", ["unknown", "unknown"]),  # Alt+x, Alt+Enter
+        ("\x1bé".encode(), ["unknown"]),  # Alt+é
+        (b"\x1b\x1b", ["esc", "esc"]),
         (b"", []),
     ],
 )

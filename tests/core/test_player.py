@@ -357,19 +357,21 @@ def test_louder_during_a_cue_says_the_feedback_instead_of_dropping_it() -> None:
     assert voice.said()[-1] == (10.5, "Release.")
 
 
-def test_the_spoken_help_during_a_hold_drops_the_cues_it_ran_over() -> None:
-    """Not a burst of stale "Halfway. 3. 2. 1." after it: the release still comes on time."""
+def test_the_spoken_help_during_a_hold_pauses_the_hold_so_no_cue_is_lost() -> None:
+    """The hold stands still while the keys are read out, then goes on with every cue."""
     world = FakeWorld()
-    world.press(10.0, "h")  # the help takes 20 s of fake speech: to 30 s
+    world.press(10.0, "h")  # 8 s into the hold; the help takes 20 s of fake speech
     voice, _ = run(plan_of((Say("Pull your toes up."), HOLD_30)), world)
+    help_seconds = 0.5 * len(HELP_TEXT.split())
+    resumed = 10.0 + help_seconds
     assert voice.said() == [
         (0.0, "Pull your toes up."),
         (10.0, HELP_TEXT),
-        # "Halfway." was due at 17: dropped. "3." was due at 29: one second late is still said.
-        (30.0, "3."),
-        (30.5, "2."),
-        (31.0, "1."),
-        (32.0, "Release."),
+        (resumed + 7.0, "Halfway."),  # 15 s into the hold, as scheduled
+        (resumed + 19.0, "3."),
+        (resumed + 20.0, "2."),
+        (resumed + 21.0, "1."),
+        (resumed + 22.0, "Release."),  # 30 s of holding, not counting the help
     ]
 
 
@@ -386,3 +388,161 @@ def test_pausing_while_a_cue_is_spoken_moves_the_rest_of_the_hold_too() -> None:
         (41.0, "1."),
         (42.0, "Release."),
     ]
+
+
+# -- a held or bouncing key, keys typed ahead ----------------------------------------------------
+
+READY = plan_of(
+    (Say("Sit up."), Hold(30.0, ())),
+    (Say("Press Enter when you are ready to stand."), WaitForKey()),
+    (Say("Hold it."), HoldUntilEased(60.0, 10.0, "Keep holding.")),
+    (Say("Stand up slowly."),),
+)
+
+
+def steps_heard(voice: FakeVoice) -> list[str]:
+    return [text for _, text in voice.said() if text != "Keep holding."]
+
+
+def test_a_burst_of_fifty_enters_moves_one_step_not_the_whole_routine() -> None:
+    """A bouncing or held Enter: 50 presses in 0.1 s."""
+    world = FakeWorld()
+    for i in range(50):
+        world.press(5.0 + i * 0.002, "enter")
+    world.press(20.0, "q")
+    voice, outcome = run(READY, world)
+    assert outcome.quit
+    assert steps_heard(voice) == ["Sit up.", "Press Enter when you are ready to stand."]
+
+
+def test_a_held_enter_auto_repeating_does_not_skip_the_steps_that_wait_for_the_listener() -> None:
+    """Held for 3 s: the first press, then the terminal's repeats after 0.5 s, every 30 ms."""
+    world = FakeWorld()
+    world.press(5.0, "enter")
+    for i in range(84):
+        world.press(5.5 + i * 0.03, "enter")
+    world.press(30.0, "enter")  # a new press, made after the wait was announced
+    world.press(40.0, "q")
+    voice, _ = run(READY, world)
+    assert voice.said()[:3] == [
+        (0.0, "Sit up."),
+        (5.0, "Press Enter when you are ready to stand."),
+        (30.0, "Hold it."),
+    ]
+
+
+@pytest.mark.parametrize("key", ["enter", "x", "space"])
+def test_keys_typed_before_a_step_was_announced_do_not_go_on_from_it(key: str) -> None:
+    """Read only once the step started (the player was busy): typed ahead, so not for it."""
+    world = FakeWorld()
+    world.press(5.0, "enter")  # skips the hold; step 2 starts at 5.0
+    world.typed_ahead(9.0, key, pressed=4.99)
+    world.press(30.0, "q")
+    voice, _ = run(READY, world)
+    assert steps_heard(voice) == ["Sit up.", "Press Enter when you are ready to stand."]
+
+
+def test_hold_until_eased_needs_a_press_made_after_it_began() -> None:
+    world = FakeWorld()
+    world.press(1.0, "enter")  # Sit up -> Press Enter...
+    world.press(3.0, "enter")  # ... ready: on to "Hold it." at 3.0
+    for i in range(40):  # Enter still held: its repeats
+        world.press(3.5 + i * 0.03, "enter")
+    world.press(20.0, "enter")
+    voice, _ = run(READY, world)
+    assert (20.0, "Stand up slowly.") in voice.said()
+    assert [t for _, t in voice.said()].count("Keep holding.") == 1  # the 10 s check-in
+
+
+def test_two_presses_of_one_key_in_a_row_a_second_apart_are_two_presses() -> None:
+    world = FakeWorld()
+    world.press(1.0, "enter")
+    world.press(2.0, "enter")
+    voice, _ = run(
+        plan_of((Say("a"), Hold(30.0, ())), (Say("b"), Hold(30.0, ())), (Say("c"),)), world
+    )
+    assert voice.said() == [(0.0, "a"), (1.0, "b"), (2.0, "c")]
+
+
+def test_space_held_pauses_once_and_does_not_flicker() -> None:
+    world, _, screen, player = make()
+    for i in range(30):
+        world.press(5.0 + i * 0.01, "space")
+    world.press(10.0, "space")
+    player.play(plan_of((Say("go"), Hold(10.0, ()))))
+    assert screen.statuses == ["Hold 10 s", "Paused: press Space to go on", "Hold 10 s"]
+
+
+# -- the start question ----------------------------------------------------------------------
+
+CONFIRMED = Question(
+    "side", "Which leg? Press L or R.", {"l": "left", "r": "right"}, "right", 6.0, "{side} leg."
+)
+
+
+def test_the_start_question_is_shown_and_the_answer_said_back() -> None:
+    world, voice, screen, player = make()
+    world.press(0.5, "l")
+    assert player.ask(CONFIRMED) == "left"
+    assert screen.statuses[0] == "Which leg? Press L or R."
+    assert voice.said()[-1] == (0.5, "Left leg.")
+    assert screen.statuses[-1] == "Left leg."
+
+
+def test_the_start_question_says_which_default_the_timeout_chose() -> None:
+    _, voice, _, player = make()
+    assert player.ask(CONFIRMED) == "right"
+    assert voice.said()[-1] == (9.0, "No key pressed. Right leg.")
+
+
+def test_keys_typed_before_the_start_question_do_not_answer_it() -> None:
+    world, _, _, player = make()
+    world.typed_ahead(0.2, "l", pressed=-0.5)
+    world.typed_ahead(0.2, "enter", pressed=-0.5)
+    assert player.ask(QUESTION) == "right"  # the default, after the timeout
+    assert world.elapsed == pytest.approx(3.0 + 6.0)
+
+
+def test_quit_while_the_answer_is_said_back_quits() -> None:
+    world, _, _, player = make()
+    world.press(0.5, "r")
+    world.press(0.7, "q")
+    assert player.ask(CONFIRMED) is None
+
+
+def test_resuming_a_pause_mid_sentence_is_shown_too() -> None:
+    """A plain screen (a log) must show the pause ended, even with no state before it."""
+    world, _, screen, player = make()
+    world.press(0.5, "space")
+    world.press(3.0, "space")
+    player.play(plan_of((Say("one two three"),)))
+    assert screen.statuses == ["Paused: press Space to go on", "Going on"]
+
+
+# -- the time left in a hold -------------------------------------------------------------------
+
+
+def test_a_hold_shows_the_seconds_left_once_a_second_and_no_more() -> None:
+    _, _, screen, player = make()
+    player.play(plan_of((Say("go"), Hold(5.0, ())), (Say("next"),)))
+    # "go" ends at 0.5; a wake-up each whole second of the hold, none in between.
+    assert screen.time_left == [
+        (0.5, 5),
+        (1.5, 4),
+        (2.5, 3),
+        (3.5, 2),
+        (4.5, 1),
+        (5.5, None),  # the hold is over: the count goes
+    ]
+
+
+def test_a_pause_stops_the_count_and_resuming_shows_it_again() -> None:
+    world, _, screen, player = make()
+    world.press(2.0, "space")  # 1.5 s into the 5 s hold: 3.5 s left
+    world.press(12.0, "space")
+    player.play(plan_of((Say("go"), Hold(5.0, ()))))
+    counts = [entry for entry in screen.time_left if entry[1] is not None]
+    assert (12.0, 4) in counts  # shown again at once
+    assert not [at for at, _ in counts if 2.0 < at < 12.0]  # nothing while paused
+    assert counts[-1] == (14.5, 1)  # 10 s later than without the pause
+    assert screen.time_left[-1] == (15.5, None)

@@ -9,8 +9,10 @@ import io
 import pytest
 
 from nightvoice.cli import run
+from nightvoice.console.terminal import Terminated
 from nightvoice.core.plan import Plan, PlanStep, Say
 from nightvoice.core.player import Outcome, Player, PlayerOptions
+from nightvoice.core.ports import Event, SpeechFinished
 from nightvoice.user import episodes, paths
 from tests.fakes import FakeVoice, FakeWorld, fake_player
 
@@ -66,12 +68,63 @@ def test_quit_at_the_question_is_unanswered() -> None:
     assert episode is not None and episode.helped == "unanswered"
 
 
-def test_quit_after_starting_still_asks() -> None:
+def test_quit_after_starting_asks_nothing_and_logs_the_episode_unanswered() -> None:
+    """`q` quits at once with nothing more: no question, but the night still counts."""
     world = FakeWorld()
-    p, _ = player(world)
+    p, voice = player(world)
     world.press(1.0, "y")
     outcome = finished(30, completed=False, quit=True)
-    assert episodes.after_routine(PLAN, "calf-cramp", outcome, p, interactive=True) is not None
+    episode = episodes.after_routine(PLAN, "calf-cramp", outcome, p, interactive=True)
+    assert voice.said() == []
+    assert episode is not None and episode.helped == "unanswered"
+    assert [r[3] for r in rows()[1:]] == ["unanswered"]
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, Terminated], ids=["ctrl-c", "signal"])
+def test_ctrl_c_or_a_signal_at_the_question_logs_unanswered_and_goes_on_unwinding(
+    stop: type[BaseException],
+) -> None:
+    class Interrupted(FakeWorld):
+        def wait(self, deadline: float | None) -> Event | None:
+            event = super().wait(deadline)
+            if isinstance(event, SpeechFinished):  # the question has been said
+                raise stop(15) if stop is Terminated else stop()
+            return event
+
+    p, _ = player(Interrupted())
+    with pytest.raises(stop):
+        episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    assert [r[1:4] for r in rows()[1:]] == [["calf-cramp", "200", "unanswered"]]
+
+
+@pytest.mark.parametrize(
+    ("typed", "helped"),
+    [
+        ("stty sane", "unanswered"),  # the next shell command, typed while it asks
+        ("yes", "unanswered"),
+        ("sync\r", "unanswered"),
+        ("\r", "unanswered"),  # Enter is not an answer
+        ("y", "yes"),
+        ("N", "no"),
+        ("y\r", "yes"),
+    ],
+)
+def test_only_a_lone_y_or_n_answers_did_it_help(typed: str, helped: str) -> None:
+    world = FakeWorld()
+    p, _ = player(world)
+    for i, char in enumerate(typed):
+        world.press(1.0 + 0.08 * i, "enter" if char == "\r" else char)
+    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    assert episode is not None and episode.helped == helped
+
+
+def test_keys_typed_before_did_it_help_was_asked_do_not_answer_it() -> None:
+    world = FakeWorld()
+    p, screen = fake_player(world, options=PlayerOptions())[0::2]
+    world.typed_ahead(0.5, "y", pressed=-1.0)  # typed during the routine's last sentence
+    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    assert episode is not None and episode.helped == "unanswered"
+    assert screen.statuses[0] == episodes.QUESTION.say  # shown as well as said
 
 
 @pytest.mark.parametrize(

@@ -409,7 +409,7 @@ def test_the_routine_plays_with_the_users_settings_and_logs_nothing(
     argv, environment = read_service(remind.service_text(remind.Reminder(22, 30)))
     paths.config_file().write_text("device: nv-no-such-device\n")
     done = run_for_real(argv, environment)
-    assert done.returncode == 3 and "'nv-no-such-device'" in done.stderr
+    assert done.returncode == 3 and "nv-no-such-device" in done.stderr
     fast(odd_home)
     start = recorder.mark()
     done = run_for_real(argv, environment)

@@ -140,8 +140,8 @@ class MprisFrontend:
         try:
             self._begun.wait()
             with self._lock:
-                if self._closing:
-                    return
+                if self._closing or self._fields.get("ended"):
+                    return  # over before it began: never appear on the bus
             conn = self._connect()
             self._serve(conn)
         except _GiveUp as stop:

@@ -228,8 +228,8 @@ def test_no_bus_leaves_the_frontend_quiet_and_harmless(
     with frontend:
         frontend.step_started(1, 2, "One")
         frontend.paused()
-        frontend.ended()
         frontend._thread.join(timeout=5)
+        frontend.ended()
     assert frontend.problem is not None and frontend.problem.startswith(problem)
     assert posted == []
 
@@ -251,6 +251,14 @@ def test_closing_before_the_player_began_ends_the_thread_at_once() -> None:
     frontend.close()
     assert not frontend._thread.is_alive()
     assert frontend.problem is None  # it never tried
+
+
+def test_a_routine_over_before_the_frontend_began_never_connects() -> None:
+    frontend, _ = frontend_alone({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+    frontend.ended()  # e.g. quit at the question, before its thread ran
+    with frontend:
+        frontend._thread.join(timeout=5)
+    assert frontend.problem is None  # it never tried to connect
 
 
 def test_without_jeepney_it_says_so_for_verbose(monkeypatch: pytest.MonkeyPatch) -> None:

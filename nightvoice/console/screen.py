@@ -31,6 +31,16 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+STAND_INS = str.maketrans({"●": "#", "○": "-", "·": "-", "…": "..."})
+
+
+def encodable(text: str, encoding: str | None) -> str:
+    """`text` as the terminal's encoding can show it: the marks get ASCII stand-ins and any
+    other character a `?` (a routine's text in a script the locale lacks)."""
+    encoding = encoding or "ascii"
+    return text.translate(STAND_INS).encode(encoding, "replace").decode(encoding)
+
+
 def progress_mark(number: int, total: int) -> str:
     """A small bar like `●●●○○○○○○○ 3/10`: how far along, at a glance."""
     filled = round(PROGRESS_MARKS * number / total) if total else 0
@@ -66,11 +76,14 @@ class _Output:
         self.stream = stream
         self._gone = False
 
-    def _write(self, text: str) -> None:
-        if self._gone:
+    def _write(self, text: str, *, even_if_gone: bool = False) -> None:
+        if self._gone and not even_if_gone:
             return
         try:
-            self.stream.write(text)
+            try:
+                self.stream.write(text)
+            except UnicodeEncodeError:  # a Latin-1 or ASCII terminal: plain stand-ins
+                self.stream.write(encodable(text, getattr(self.stream, "encoding", None)))
             self.stream.flush()
         except (OSError, ValueError):  # EIO after a hang-up, EPIPE, a closed stream
             self._gone = True
@@ -231,7 +244,8 @@ class NightScreen(_Output):
             with contextlib.suppress(ValueError, OSError, TypeError):
                 signal.signal(signal.SIGWINCH, self._previous_winch)  # type: ignore[arg-type]
             self._previous_winch = None
-        self._write(f"{CLEAR_LINE}{RESET}{SHOW_CURSOR}")
+        # Even after a failed write: the cursor must come back if the terminal is there at all.
+        self._write(f"{CLEAR_LINE}{RESET}{SHOW_CURSOR}", even_if_gone=True)
 
 
 def columns(text: str) -> int:

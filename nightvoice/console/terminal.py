@@ -30,6 +30,8 @@ SEQUENCES = {
     b"\x1bOD": "left",
 }
 _DISABLED = b"\x00"  # _POSIX_VDISABLE on Linux and the BSDs: the character does nothing
+SHOW_CURSOR = b"\x1b[?25h"  # as the night screen writes them (screen.py): a suspended
+HIDE_CURSOR = b"\x1b[?25l"  # program gives the shell its cursor back
 SINGLE = {b" ": "space", b"\r": "enter", b"\n": "enter", b"\x7f": "backspace", b"\x08": "backspace"}
 
 
@@ -125,16 +127,19 @@ def _utf8_length(lead: int) -> int:
 class KeyReader:
     """Reads keys on a thread while the terminal is in cbreak mode (no echo, no line buffer).
 
-    Ctrl-C still raises KeyboardInterrupt (ISIG stays on); Ctrl-Z and Ctrl-\\ are turned into
-    plain (harmless) keys while playing, so neither can stop or kill the program with the
-    terminal still in key mode. The terminal is restored on exit, and restoring never fails
-    (a terminal that was closed cannot be restored and needs nothing).
+    Ctrl-C still raises KeyboardInterrupt (ISIG stays on); Ctrl-\\ is turned into a plain
+    (harmless) key, and so are Ctrl-S and Ctrl-Q (flow control off: Ctrl-S would freeze the
+    screen, and with it every key). Ctrl-Z suspends as usual, but first gives the shell its
+    terminal back as it was; `fg` puts it in key mode again, keys live. The terminal is
+    restored on exit, and restoring never fails (a terminal that was closed needs nothing).
     """
 
     def __init__(self, post: Callable[[Event], None], fd: int) -> None:
         self._post = post
         self._fd = fd
         self._saved: list[Any] | None = None
+        self._keys_mode: list[Any] | None = None
+        self._previous_tstp: Any = None
         self._wake_r, self._wake_w = os.pipe()
         self._thread = threading.Thread(target=self._read, name="nightvoice-keys", daemon=True)
 
@@ -146,12 +151,15 @@ class KeyReader:
         try:
             tty.setcbreak(self._fd, termios.TCSANOW)
             mode = termios.tcgetattr(self._fd)
+            mode[0] &= ~(termios.IXON | termios.IXOFF)  # Ctrl-S / Ctrl-Q are keys, not brakes
             chars = mode[6]
-            for name in ("VSUSP", "VDSUSP", "VQUIT"):
+            for name in ("VDSUSP", "VQUIT"):
                 index = getattr(termios, name, None)
                 if index is not None and index < len(chars):
                     chars[index] = _DISABLED
             termios.tcsetattr(self._fd, termios.TCSANOW, mode)
+            self._keys_mode = mode
+            self._catch_suspend()
             self._thread.start()
         except BaseException:
             self.close()
@@ -160,6 +168,33 @@ class KeyReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _catch_suspend(self) -> None:
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTSTP"):
+            self._previous_tstp = signal.signal(signal.SIGTSTP, self._suspend)
+
+    def _suspend(self, signum: int, frame: FrameType | None) -> None:
+        """Ctrl-Z or `kill -TSTP`: the shell's terminal back, stop; on `fg`, keys again."""
+        import termios
+
+        saved, mode = self._saved, self._keys_mode
+        if saved is None or mode is None:
+            return
+        with suppress(termios.error, OSError):
+            termios.tcsetattr(self._fd, termios.TCSANOW, saved)
+        with suppress(OSError):
+            os.write(self._fd, SHOW_CURSOR)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        try:
+            os.kill(os.getpid(), signal.SIGTSTP)  # stops here until SIGCONT (`fg`, `bg`)
+        finally:
+            signal.signal(signal.SIGTSTP, self._suspend)
+        if self._saved is None:
+            return  # closed meanwhile
+        with suppress(termios.error, OSError):
+            termios.tcsetattr(self._fd, termios.TCSANOW, mode)
+        with suppress(OSError):
+            os.write(self._fd, HIDE_CURSOR)
 
     def close(self) -> None:
         import termios
@@ -170,6 +205,10 @@ class KeyReader:
             # must not hang the exit; nothing we print depends on the mode.
             with suppress(termios.error, OSError):
                 termios.tcsetattr(self._fd, termios.TCSANOW, saved)
+        if self._previous_tstp is not None:
+            with suppress(ValueError, OSError):
+                signal.signal(signal.SIGTSTP, self._previous_tstp)
+            self._previous_tstp = None
         with suppress(OSError):
             os.write(self._wake_w, b"x")
         if self._thread.is_alive():
@@ -250,8 +289,11 @@ class Signals:
 
 
 def _stop_signals() -> list[int]:
-    # SIGUSR1: a newer nightvoice started playing and asks this one to stop (onevoice.py).
-    optional = [getattr(signal, name) for name in ("SIGHUP", "SIGUSR1") if hasattr(signal, name)]
+    """Signals that end the program by unwinding (so the terminal and the sound are restored):
+    SIGTERM, SIGHUP (the terminal closed), SIGQUIT (its default would dump core instead) and
+    SIGUSR1 (a newer nightvoice started playing and asks this one to stop: onevoice.py)."""
+    names = ("SIGHUP", "SIGQUIT", "SIGUSR1")
+    optional = [getattr(signal, name) for name in names if hasattr(signal, name)]
     return [signal.SIGTERM, *optional]
 
 

@@ -420,7 +420,7 @@ def test_h_and_question_mark_show_the_keys(session: type[Session], routine: str)
 def test_unmapped_keys_do_nothing(session: type[Session], routine: str) -> None:
     s = session(*text_play(routine))
     s.expect("Hold 30 s")
-    s.send("x\x1b[15~\x1b[A\t~é\x1a\x1c")  # a letter, F5, Up, Tab, ~, é, Ctrl-Z, Ctrl-\
+    s.send("x\x1b[15~\x1b[A\t~é\x1c\x13")  # a letter, F5, Up, Tab, ~, é, Ctrl-\, Ctrl-S
     s.send(" ")  # the program is still running and still takes keys
     s.expect("Paused", timeout=2)
     s.send("q")

@@ -55,27 +55,33 @@ def _run() -> int:
     return code
 
 
-class _ClosedOutput:
-    """Stands in for a stdout that was closed when nightvoice started (`nightvoice list >&-`):
-    writing to it fails as writing to a closed descriptor does, so the boundary says so in one
-    line, instead of the output vanishing with success."""
+def _closed_output() -> object:
+    """Made only when needed: a class statement in the module's body would run before
+    `main`'s guard, where a Ctrl-C would print a traceback."""
 
-    encoding = "utf-8"
-    errors = "strict"
-    failed = False
+    class _ClosedOutput:
+        """Stands in for a stdout that was closed when nightvoice started (`nightvoice list >&-`):
+        writing to it fails as writing to a closed descriptor does, so the boundary says so in one
+        line, instead of the output vanishing with success."""
 
-    def write(self, text: str) -> int:
-        self.failed = True
-        raise OSError(9, "standard output is closed")  # EBADF
+        encoding = "utf-8"
+        errors = "strict"
+        failed = False
 
-    def flush(self) -> None:
-        pass
+        def write(self, text: str) -> int:
+            self.failed = True
+            raise OSError(9, "standard output is closed")  # EBADF
 
-    def isatty(self) -> bool:
-        return False
+        def flush(self) -> None:
+            pass
 
-    def fileno(self) -> int:
-        return 1
+        def isatty(self) -> bool:
+            return False
+
+        def fileno(self) -> int:
+            return 1
+
+    return _ClosedOutput()
 
 
 def _open_standard_streams() -> None:
@@ -93,7 +99,7 @@ def _open_standard_streams() -> None:
             os.dup2(null, fd)
             os.close(null)
         if name == "stdout":
-            sys.stdout = _ClosedOutput()
+            sys.stdout = _closed_output()
         else:
             setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))  # noqa: SIM115
 

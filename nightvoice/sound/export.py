@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from nightvoice.sound.synth import Synthesizer
 from nightvoice.user import paths
 
 TAKE_YOUR_TIME = "Take your time."
-CACHE_FOLDER = "speech-v1"
+CACHE_FOLDER = "speech-v2"  # v2: entries carry a checksum (speech-v1 is simply not read)
 
 
 @dataclass(frozen=True)
@@ -86,17 +87,40 @@ class SpeechCache:
             except OSError:
                 pass
             else:
-                sample_rate = int.from_bytes(data[:4], "little")
-                if sample_rate > 0 and len(data) % 2 == 0:
+                cached = _entry_pcm(data)
+                if cached is not None:
                     self.hits += 1
-                    return Pcm(data[4:], sample_rate)
+                    return cached
         pcm = self._synth.synthesize(text, rate=rate, language=language, voice=voice)
         self.misses += 1
         if file is not None:
             with contextlib.suppress(OSError):
-                data = pcm.rate.to_bytes(4, "little") + pcm.samples
-                paths.write_atomically(file, data, durable=False)
+                paths.write_atomically(file, _entry_bytes(pcm), durable=False)
         return pcm
+
+
+ENTRY_MAGIC = b"NVS2"
+MAX_ENTRY_SECONDS = 600.0  # no sentence is ten minutes long
+
+
+def _entry_bytes(pcm: Pcm) -> bytes:
+    """A cache entry: magic, sample rate, CRC-32 of the samples, the samples."""
+    header = pcm.rate.to_bytes(4, "little") + zlib.crc32(pcm.samples).to_bytes(4, "little")
+    return ENTRY_MAGIC + header + pcm.samples
+
+
+def _entry_pcm(data: bytes) -> Pcm | None:
+    """The entry's sound, or None when it is not exactly what `_entry_bytes` wrote (a damaged
+    or foreign file: a wild sample rate once made export resample without end)."""
+    if len(data) < 12 or data[:4] != ENTRY_MAGIC or len(data) % 2:
+        return None
+    rate = int.from_bytes(data[4:8], "little")
+    samples = data[12:]
+    if not 8000 <= rate <= 96000 or len(samples) > 2 * rate * MAX_ENTRY_SECONDS:
+        return None
+    if zlib.crc32(samples) != int.from_bytes(data[8:12], "little"):
+        return None
+    return Pcm(samples, rate)
 
 
 def sentences(plan: Plan) -> list[str]:

@@ -138,6 +138,23 @@ class Utterance:
         self.samples = samples
         self.sample_rate = sample_rate
 
+    def sound(self) -> bool:
+        """Is this what `save` writes: the right types, samples that can be played?"""
+        text_fields = (self.text, self.language, self.engine)
+        optional = (self.voice, self.device)
+        return (
+            all(isinstance(v, str) for v in text_fields)
+            and all(v is None or isinstance(v, str) for v in optional)
+            and isinstance(self.rate, int)
+            and isinstance(self.volume, (int, float))
+            and 0.0 <= self.volume <= 1.0
+            and isinstance(self.samples, bytes)
+            and 0 < len(self.samples) <= MAX_SAMPLE_BYTES
+            and len(self.samples) % 2 == 0
+            and isinstance(self.sample_rate, int)
+            and 8000 <= self.sample_rate <= 96000
+        )
+
     def matches(
         self,
         text: str,
@@ -190,6 +207,9 @@ def save(
         return
 
 
+MAX_SAMPLE_BYTES = 60 * 96000 * 2  # a minute at the highest rate: no first sentence is longer
+
+
 def _read(path: str | None) -> dict[str, Any] | None:
     """The record if it still holds (same key, every file unchanged), else None."""
     try:
@@ -209,7 +229,10 @@ def _read(path: str | None) -> dict[str, Any] | None:
         if file_stamps([stamp[0] for stamp in stamps]) != stamps:
             return None
         return dict(record)
-    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
+    except OSError:
+        return None
+    except (EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        forget(path)  # not what we write: replaced by the next run, never read again
         return None
 
 
@@ -225,9 +248,20 @@ def load(interactive: bool, path: str | None = None) -> Utterance | None:
         return None
     try:
         first = record["first"].get(interactive)
-        return None if first is None else Utterance(**first)
+        utterance = None if first is None else Utterance(**first)
     except (AttributeError, TypeError):
+        utterance = None
+        first = True
+    if first is not None and (utterance is None or not utterance.sound()):
+        forget(path)  # damaged: the next run writes a good one instead of failing again
         return None
+    return utterance
+
+
+def forget(path: str | None = None) -> None:
+    """Delete the record (it only costs speed)."""
+    with contextlib.suppress(OSError):
+        os.unlink(path or record_file())
 
 
 # --- keeping it fresh --------------------------------------------------------------------------

@@ -63,6 +63,7 @@ class SpeakerVoice:
         self._next_id = 0
         self._current: Playback | HeadStart | None = None
         self._closed = False
+        self._warm = False
         # Already playing when we start (headstart.py): adopted if the first sentence is the
         # one it plays, cut otherwise.
         self._head_start = head_start
@@ -144,6 +145,11 @@ class SpeakerVoice:
                 return utterance
             try:
                 pcm = make()
+                if not self._warm:
+                    # The engine's first use loads its data (tens of ms): not part of how long
+                    # a sound takes to start, which must be alike for every sound.
+                    self._warm = True
+                    asked = time.monotonic()
                 if not pcm.samples:
                     self._post(SpeechFinished(utterance))
                     return utterance

@@ -339,6 +339,12 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Path:
     if value is None:
         unset_value(key, path)
         return path
+    with paths.locked(path):  # a second `config set` at the same time waits its turn
+        _set_locked(path, key, value)
+    return path
+
+
+def _set_locked(path: Path, key: str, value: Any) -> None:
     read = _read(path)
     # The setting being set may be the broken one: that is how its message says to fix it.
     current = _checked(path, *read, skip=key) if read is not None else {}
@@ -346,7 +352,6 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Path:
     wanted = dict(current)
     wanted[key] = value
     _rewrite(path, text, key, _line_for(key, value), wanted, drop_empty=True)
-    return path
 
 
 def unset_value(key: str, path: Path | None = None) -> bool:
@@ -356,6 +361,11 @@ def unset_value(key: str, path: Path | None = None) -> bool:
     with a bad value, as long as the file is YAML: that is how a broken setting is fixed.
     """
     path = path or paths.config_file()
+    with paths.locked(path):
+        return _unset_locked(path, key)
+
+
+def _unset_locked(path: Path, key: str) -> bool:
     read = _read(path)
     text, data = read if read is not None else ("", {})
     if key not in data:

@@ -11,6 +11,7 @@ last field (start, routine, seconds, helped, side, 2). Both are read.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -76,13 +77,33 @@ def append(episode: Episode, path: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        if os.fstat(f.fileno()).st_size == 0:
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)  # RDWR: see its end
+    try:
+        size = os.fstat(fd).st_size
+        if size == 0:
             writer.writerow(HEADER)
-        writer.writerow(episode.row())
-        f.write(buffer.getvalue())  # one write: the row lands whole
+        elif os.pread(fd, 1, size - 1) != b"\n":
+            buffer.write("\n")  # a row cut short before (a crash): ours starts on its own line
+        # One physical line per row, so a reader can always tell rows apart.
+        writer.writerow([" ".join(field.splitlines()) for field in episode.row()])
+        _append_whole(fd, size, buffer.getvalue().encode("utf-8"))
+    finally:
+        os.close(fd)
     return path
+
+
+def _append_whole(fd: int, size: int, data: bytes) -> None:
+    """Append `data` whole or not at all: on a full disk the part written is cut off again,
+    so no half row is left to run into the next one."""
+    written = 0
+    try:
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)  # a log line for the doctor is worth a flush to disk
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+        raise
 
 
 def after_routine(
@@ -144,13 +165,12 @@ def read(path: Path | None = None) -> tuple[list[Episode], int]:
     text = data.decode("utf-8", errors="surrogateescape")
     episodes: list[Episode] = []
     unreadable = 0
-    rows = csv.reader(io.StringIO(text, newline=""))
-    while True:
+    for line in text.splitlines():
+        # Each line alone: a row cut short (a crash, an old version on a full disk) with an
+        # open quote must not swallow the good rows after it.
         try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except csv.Error:  # the reader goes on with the next line
+            row = next(csv.reader([line]), [])
+        except csv.Error:
             unreadable += 1
             continue
         if not row or tuple(row) in (HEADER, HEADER_V1):

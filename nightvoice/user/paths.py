@@ -213,12 +213,60 @@ def create_exclusively(path: Path, data: bytes) -> None:
             os.unlink(temp)
 
 
+STALE_TEMP_SECONDS = 600.0  # a temporary file this old belongs to a writer that was killed
+
+
+def _sweep_stale_temps(path: Path) -> None:
+    """Remove `.NAME.*.tmp` files a killed writer left beside `path` (never a fresh one: it
+    may be another writer's, still being written)."""
+    import time
+
+    prefix, now = f".{path.name}.", time.time()
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+            continue
+        with contextlib.suppress(OSError):
+            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
+                os.unlink(entry.path)
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock for `path` while reading, changing and replacing it.
+
+    The lock is on `.NAME.lock` beside it (the file itself is replaced, so it cannot carry
+    the lock), so two writers at once take turns instead of one losing the other's change.
+    Where file locks do not exist (Windows) it only makes sure the folder exists.
+    """
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise _naming(error, target) from None
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _write_beside(path: Path, data: bytes, *, durable: bool) -> str:
     """A new temporary file holding `data` in `path`'s folder, with `path`'s mode; its name."""
     import tempfile
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_stale_temps(path)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
         raise _naming(error, path) from None

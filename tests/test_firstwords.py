@@ -12,6 +12,7 @@ from nightvoice import firstwords
 from nightvoice.firstwords import FirstSay, first_say
 from nightvoice.session import PlayRequest, prepare
 from nightvoice.sound import headstart
+from nightvoice.sound.export import CACHE_FOLDER
 
 QUESTION = "Which leg is cramping? Press L for left, or R for right."
 SETTLE = "You are all right. This will pass."
@@ -66,7 +67,7 @@ def test_refresh_keeps_them_and_any_change_makes_them_stale(private_home: Path) 
     assert "phontab" in stamped
     assert any(name.startswith("libespeak-ng.so") for name in stamped)
     # The speech cache (the one `export` keeps) holds the sentences now.
-    assert list((private_home / "cache" / "speech-v1").rglob("*.pcm"))
+    assert list((private_home / "cache" / CACHE_FOLDER).rglob("*.pcm"))
 
     (private_home / "config.yaml").write_text("device: pulse:phones\n", encoding="utf-8")
     assert headstart.load(False) is None  # the config changed: never the old words

@@ -260,8 +260,10 @@ def load(interactive: bool, path: str | None = None) -> Utterance | None:
 
 def forget(path: str | None = None) -> None:
     """Delete the record (it only costs speed)."""
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 - contextlib is not loaded on the head start's path
         os.unlink(path or record_file())
+    except OSError:
+        pass
 
 
 # --- keeping it fresh --------------------------------------------------------------------------

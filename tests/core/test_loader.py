@@ -346,3 +346,17 @@ def test_every_corpus_scalar_in_a_number_or_text_field_loads_or_is_located() -> 
             except Exception as error:  # the bug this test is for
                 crashes.append((field, node.tag, node.value[:40], repr(error)))
     assert crashes == []
+
+
+def test_the_question_says_its_answer_back_with_only_its_own_variable() -> None:
+    """`ask.confirm` may use `{NAME}` only; without it the answer itself is said back."""
+    base = "nightvoice: 1\ntitle: T\nask:\n  name: side\n  say: Which?\n"
+    base += "  choices: {l: left, r: right}\n  default: left\n"
+    confirmed = parse_routine(
+        (base + '  confirm: "{side} leg."\nsteps: [Go.]\n').encode(), "r.yaml"
+    )
+    assert confirmed.ask is not None and confirmed.ask.confirm == "{side} leg."
+    plain = parse_routine((base + "steps: [Go.]\n").encode(), "r.yaml")
+    assert plain.ask is not None and plain.ask.confirm == "{side}."
+    problems = problems_of(base + '  confirm: "{round} leg."\nsteps: [Go.]\n')
+    assert problems == ["r.yaml:8:12: `ask` `confirm` can only use `{side}`, not `{round}`"]

@@ -58,22 +58,9 @@ class _EmptyInbox:
         raise _Noted(None)  # a wait before any sound: the first sound is not at the start
 
 
-class _NoScreen:
-    def show_step(self, number: int, total: int, title: str, section: str) -> None:
-        pass
-
-    def show_status(self, text: str) -> None:
-        pass
-
-    def show_text(self, text: str) -> None:
-        pass
-
-    def show_time_left(self, seconds: int | None) -> None:
-        pass
-
-
 def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
     """What the session's player says first for this routine, if it says it at once."""
+    from nightvoice.console.screen import BlankScreen
     from nightvoice.core.player import Player, PlayerOptions
     from nightvoice.session import plan_after_question
 
@@ -81,7 +68,7 @@ def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
         clock=_StillClock(),
         inbox=_EmptyInbox(),
         voice=_NotingVoice(),
-        screen=_NoScreen(),
+        screen=BlankScreen(),
         rate=prepared.settings.rate,
         volume=prepared.settings.volume,
         options=PlayerOptions(interactive=interactive),

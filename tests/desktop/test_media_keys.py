@@ -26,6 +26,7 @@ from tests.console.test_keys_pty import (
     Session,
     environment,
     leftover_aplays,
+    session,
     wait_for,
     write_routine,
 )
@@ -33,7 +34,7 @@ from tests.private_bus import MISSING_TOOLS, NAME, Bus, missing_tools, private_b
 
 pytestmark = pytest.mark.pty
 
-__all__ = ["pulse_server", "recorder"]  # fixtures used by the real-audio test below
+__all__ = ["pulse_server", "recorder", "session"]  # fixtures shared with the key tests
 
 PLAYER = "org.mpris.MediaPlayer2.Player"
 
@@ -45,20 +46,6 @@ def bus() -> Iterator[Bus]:
         pytest.fail(MISSING_TOOLS.format(missing=", ".join(missing)), pytrace=False)
     with private_bus() as started:
         yield started
-
-
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[type[Session]]:
-    started: list[Session] = []
-
-    class Tracked(Session):
-        def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-            super().__init__(tmp_path, *args, env=env)
-            started.append(self)
-
-    yield Tracked
-    for each in started:
-        each.kill()
 
 
 class Follow:

@@ -171,11 +171,16 @@ class Ear:
         """Monotonic time of the first loud sample recorded after `mark`, waiting for it."""
         from tests.sink import first_loud
 
+        # Only the samples not yet looked at: rescanning the whole recording every 2 ms took
+        # most of a core after a second, slowing the very program being timed.
         deadline = time.monotonic() + timeout
+        scanned = mark
         while time.monotonic() < deadline:
-            index = first_loud(self.recorder.samples(mark), THRESHOLD)
+            fresh = self.recorder.samples(scanned)
+            index = first_loud(fresh, THRESHOLD)
             if index is not None:
-                return self.recorder.time_of(mark + index)
+                return self.recorder.time_of(scanned + index)
+            scanned += len(fresh)
             time.sleep(0.002)
         return None
 
@@ -260,7 +265,7 @@ def wait_for_renders(home: Path, timeout: float = 60.0) -> None:
 
 
 def natural_installed() -> bool:
-    from nightvoice.sound.natural import NATURAL_VOICES, missing
+    from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing
 
     return missing(NATURAL_VOICES[0]) is None
 
@@ -893,7 +898,8 @@ def family_peak_rss_mb(pid: int) -> float | None:
 
 def natural_voice(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]:
     from nightvoice.sound.audio import read_wav
-    from nightvoice.sound.natural import NATURAL_VOICES, PiperSynthesizer, missing
+    from nightvoice.sound.natural import PiperSynthesizer
+    from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing
 
     problem = missing(NATURAL_VOICES[0])
     if problem is not None:

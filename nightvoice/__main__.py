@@ -39,6 +39,7 @@ def _run() -> int:
 
         with onevoice.only_voice():
             headstart.start()
+            _start_natural_voice(args)
             # Straight to playing: parsing nothing needs no click, and not loading it brings
             # the first words of a first-ever run ~30 ms sooner.
             from nightvoice.boundary import guarded
@@ -46,6 +47,7 @@ def _run() -> int:
 
             code = guarded(lambda: play_exit_code(PlayRequest()))
     else:
+        _start_natural_voice(args)
         from nightvoice.cli import run
 
         code = run()
@@ -53,6 +55,14 @@ def _run() -> int:
     # words ready: re-rendered in the background if anything they depend on has changed.
     headstart.refresh_if_stale()
     return code
+
+
+def _start_natural_voice(args: list[str]) -> None:
+    """A natural voice's model starts loading now, if a cheap look says it will be needed:
+    on a first run its ~0.7 s load is the wait for the first words (earlyvoice.py)."""
+    from nightvoice import earlyvoice
+
+    earlyvoice.start_if_named(args)
 
 
 def _closed_output() -> object:

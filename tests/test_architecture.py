@@ -22,6 +22,7 @@ TOP_LEVEL = (
     "nightvoice.session",
     "nightvoice.boundary",
     "nightvoice.firstwords",
+    "nightvoice.earlyvoice",
     "nightvoice.__main__",
 )
 

@@ -13,13 +13,12 @@ from collections.abc import Callable
 
 from nightvoice.core.errors import ConfigError
 from nightvoice.sound.audio import Pcm
-from nightvoice.sound.natural import (
+from nightvoice.sound.natural import NaturalUnavailable, PiperSynthesizer, info
+from nightvoice.sound.naturalvoices import (
     INSTALL,
     NATURAL_VOICES,
-    NaturalUnavailable,
     NaturalVoice,
-    PiperSynthesizer,
-    info,
+    discard_early,
     missing,
     natural_voice,
 )
@@ -152,6 +151,7 @@ def make_synthesizer(
     warn: Callable[[str], None] | None = None,
 ) -> Engines:
     """The engines, with the natural voice `voice` names (if any) already loading."""
+    discard_early(keep=natural_voice(voice))  # a child started on a wrong guess: end it now
     engines = Engines(make_espeak(), strict=strict, warn=warn, voice=voice)
     engines.prepare(voice)
     return engines

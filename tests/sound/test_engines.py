@@ -167,3 +167,26 @@ def test_no_first_words_are_kept_for_a_natural_voice_that_is_not_installed() -> 
     paths.config_file().parent.mkdir(parents=True, exist_ok=True)
     paths.config_file().write_text("voice: joe\n", encoding="utf-8")
     assert firstwords.render() is None
+
+
+@pytest.mark.parametrize("name", ["joe+f3", "JOE+klatt", "en_US-joe-medium+m2", "joe + f3"])
+def test_a_natural_voice_with_an_espeak_variant_is_refused_everywhere_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """Variants are espeak-ng's: `joe+f3` was accepted by `config set` and `check`, then
+    failed to play as "no voice named 'joe'". Every door now says what is wrong, the same way."""
+    expected = "has no variants"
+    assert run(["config", "set", "voice", name]) == 2
+    assert not paths.config_file().exists()
+    routine = tmp_path / "v.yaml"
+    routine.write_text(f"nightvoice: 1\ntitle: T\nvoice: {name}\nsteps:\n  - say: Hi.\n")
+    assert run(["check", str(routine)]) == 1
+    out = tmp_path / "x.wav"
+    assert run(["export", "calm-breathing", "--voice", name, "-o", str(out)]) == 2
+    assert not out.exists()
+    messages = [line for line in capsys.readouterr().err.splitlines() if expected in line]
+    assert len(messages) == 3, messages  # config set, check and export: one line each
+    assert messages[1].startswith(f"{routine}:3:8: ")  # check's is located
+    synth = engines.Engines(FakeEspeak())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=expected):
+        synth.synthesize("Hi.", rate=130, language="en", voice=name)

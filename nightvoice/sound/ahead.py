@@ -46,6 +46,7 @@ class RenderAhead:
         self._rate: int | None = None  # None until the plan is known
         self._ready: dict[tuple[str, int], Pcm] = {}
         self._rendering: set[tuple[str, int]] = set()  # by the worker or a caller, now
+        self._callers = 0  # callers rendering a sentence they wait for: the worker holds off
         self._closed = False
         self._thread = threading.Thread(target=self._work, name="nightvoice-ahead", daemon=True)
         self._thread.start()
@@ -74,12 +75,14 @@ class RenderAhead:
             pcm = self._ready.get(key)
             if pcm is None:
                 self._rendering.add(key)
+                self._callers += 1
         if pcm is None:
             try:
                 pcm = self._render(text, rate)
             finally:
                 with self._lock:
                     self._rendering.discard(key)
+                    self._callers -= 1
                     self._lock.notify_all()
             with self._lock:
                 self._ready[key] = pcm
@@ -97,8 +100,13 @@ class RenderAhead:
         return self._renders.synthesize(text, rate=rate, language=self._language, voice=self._voice)
 
     def _next(self) -> tuple[str, int] | None:
-        """The first sentence from the one being said on that is not rendered yet."""
-        if self._rate is None or self._closed:
+        """The first sentence from the one being said on that is not rendered yet.
+
+        None while a caller renders the sentence it waits for: a render ahead that took the
+        engine first made the very first words of a natural voice wait for the second
+        sentence (one engine, one sentence at a time).
+        """
+        if self._rate is None or self._closed or self._callers:
             return None
         for text in self._texts[self._position : self._position + self._ahead + 1]:
             key = (text, self._rate)

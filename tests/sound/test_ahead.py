@@ -113,6 +113,45 @@ def test_a_sentence_not_rendered_yet_is_rendered_at_once_and_only_once(
         ahead.close()
 
 
+class OneAtATime(SlowEngine):
+    """Like the natural voice's child: one sentence at a time. `asked` is set for a text as soon
+    as anyone asks for it, before waiting for the engine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._engine = threading.Lock()
+        self._asked: dict[tuple[str, int], threading.Event] = {}
+
+    def asked(self, text: str, rate: int = 125) -> threading.Event:
+        return self._event(self._asked, (text, rate))
+
+    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+        self.asked(text, rate).set()
+        with self._engine:
+            return super().synthesize(text, rate=rate, language=language, voice=voice)
+
+
+def test_the_worker_never_queues_for_the_engine_while_the_player_waits_for_a_sentence() -> None:
+    """The player is rendering the sentence it must say: the worker asks for nothing more
+    until it has it. (With one natural-voice child, a render ahead that got the engine first
+    made a first-ever run's first words wait for the second sentence.)"""
+    engine = OneAtATime()
+    ahead = RenderAhead(engine, language="en", voice=None, ahead=2)
+    try:
+        said = threading.Thread(target=ahead.get, args=("A", 125), daemon=True)
+        said.start()  # before the plan is known: the player renders A itself
+        assert engine.started("A")
+        ahead.expect(["A", "B", "C"], 125)  # wakes the worker: B is next
+        # Bounded wait for what must not happen (the worker queues at once when it does).
+        assert not engine.asked("B").wait(0.3)
+        engine.release("A", "B", "C")
+        said.join(10)
+        assert engine.finished("C")  # and then it goes on
+    finally:
+        engine.release_all()
+        ahead.close()
+
+
 def test_a_new_rate_re_renders_only_what_is_still_to_come(engine: SlowEngine) -> None:
     ahead = RenderAhead(engine, language="en", voice=None, ahead=1)
     try:

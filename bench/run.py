@@ -835,15 +835,27 @@ steps:
 
 
 def list_time(work: Path, runs: int) -> tuple[list[Figure], list[str]]:
-    home = work / "list-home"
-    scripts = home / "scripts"
-    scripts.mkdir(parents=True)
-    for n in range(500):
-        (scripts / f"routine-{n:03}.yaml").write_text(LIST_ROUTINE.format(n=n))
-    env = {**os.environ, "NIGHTVOICE_HOME": str(home)}
-    first = timed([program(), "list"], env) * 1000
+    """`list` of 500 new routines in a fresh home (nothing cached: the first run, which
+    estimates the sentences it has not measured and measures them in the background), then
+    again and again (warm: from the list cache, exact once the background is done)."""
+    firsts: list[float] = []
+    warm: list[float] = []
+    approximate = 0
+    lines: list[bytes] = []
+    for run in range(runs):
+        home = work / f"list-home-{run}"
+        scripts = home / "scripts"
+        scripts.mkdir(parents=True)
+        for n in range(500):
+            (scripts / f"routine-{n:03}.yaml").write_text(LIST_ROUTINE.format(n=n))
+        env = {**os.environ, "NIGHTVOICE_HOME": str(home)}
+        started = time.perf_counter()
+        listed = subprocess.run([program(), "list"], env=env, check=True, capture_output=True)
+        firsts.append((time.perf_counter() - started) * 1000)
+        lines = listed.stdout.splitlines()
+        approximate = sum(line.split()[1].startswith(b"~") for line in lines)
     warm = [timed([program(), "list"], env) * 1000 for _ in range(runs)]
-    value = median(warm)
+    value, first = median(warm), median(firsts)
     return [
         Figure(
             "list_500_ms",
@@ -861,6 +873,7 @@ def list_time(work: Path, runs: int) -> tuple[list[Figure], list[str]]:
             "ms",
             "<= 300 ms",
             judged(first, 300),
+            f"{approximate} of {len(lines)} lengths estimated (~)",
         ),
     ], []
 

@@ -164,8 +164,13 @@ def play(routine: str | None, **options: Any) -> int:
 
 @cli.command("list", short_help="Built-in and your own routines, with how long each takes.")
 def list_routines() -> int:
-    """List built-in and your own routines with how long each takes."""
+    """List built-in and your own routines with how long each takes.
+
+    A length not measured yet is an estimate, shown as `~5:20`; it is measured in the
+    background, and the next `list` gives the exact length.
+    """
     from nightvoice.core.describe import clock_time
+    from nightvoice.user.catalog import PENDING
     from nightvoice.user.catalog import list_routines as listings
     from nightvoice.user.config import load_config_or_defaults
 
@@ -178,7 +183,12 @@ def list_routines() -> int:
             more = f" (+{item.more_problems} more)" if item.more_problems else ""
             click.echo(f"{ref.name:<{width}}  BROKEN  {origin}: {item.problem}{more}")
             continue
-        click.echo(f"{ref.name:<{width}}  {clock_time(item.seconds):>6}  {item.title}  [{origin}]")
+        length = ("~" if item.approximate else "") + clock_time(item.seconds)
+        click.echo(f"{ref.name:<{width}}  {length:>6}  {item.title}  [{origin}]")
+    if any(item.length == PENDING for item in found):
+        from nightvoice.user import listlengths
+
+        listlengths.start()
     return 0
 
 
@@ -194,7 +204,7 @@ def show(routine: str) -> int:
     loaded = load_routine(resolve(routine).path)
     config = load_config()
     settings = resolve_settings(loaded.voice, config, {}).settings
-    from nightvoice.sound.export import SpeechLengths
+    from nightvoice.sound.lengths import SpeechLengths
 
     lengths = SpeechLengths()
     plan = compile_plan(loaded, settings, chime=config.get("chime"))

@@ -19,3 +19,12 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def builtin_routines() -> list[Path]:
     return sorted(builtin_dir().glob("*.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def list_measurements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`list` starts its background measurement (listlengths.start): recorded here, never run
+    as a real process; a test runs the measurement itself with `listlengths.measure()`."""
+    started: list[str] = []
+    monkeypatch.setattr("nightvoice.user.listlengths.start", lambda: started.append("measure"))
+    return started

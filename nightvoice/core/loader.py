@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from nightvoice.core.errors import Problem, RoutineError
-from nightvoice.core.planner import HANDS_FREE_WAIT, MIN_CUE_GAP, estimate_speech_seconds
+from nightvoice.core.planner import HANDS_FREE_WAIT, MIN_CUE_GAP
 from nightvoice.core.routine import (
     FORMAT_VERSION,
     RATE_RANGE,
@@ -1105,8 +1105,12 @@ def _read_number(text: str) -> tuple[Decimal | None, str | None]:
 
 
 def _speech_floor(text: str) -> float:
-    """The least time `text` can take to say: at the fastest rate a routine may set."""
-    return estimate_speech_seconds(text, RATE_RANGE[1]) if text else 0.0
+    """The least time `text` can take to say: at the fastest rate a routine may set, counting
+    words only (low on purpose: the limit never refuses a routine that fits; one long "word"
+    is short here, where `planner.estimate_speech_seconds` spells it out)."""
+    if not text:
+        return 0.0
+    return max(1, len(text.split())) * 60.0 / RATE_RANGE[1] * 0.8 + 0.3
 
 
 def _leaf_cost(step: Step) -> _Cost:

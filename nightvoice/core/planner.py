@@ -7,6 +7,7 @@ the sentence before them, and cues never stretch a hold.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -38,14 +39,47 @@ STALE_CUE_SECONDS = 1.0  # a cue that could only start later than this is not sa
 TITLE_LENGTH = 60
 
 
-def estimate_speech_seconds(text: str, rate: int) -> float:
-    """About how long espeak-ng takes to say `text` at `rate` words per minute.
+# How long espeak-ng takes to say a text, fitted to its real lengths (the lead-in included) for
+# every sentence of the built-in routines at rates 100 to 260 (docs/architecture.md, "Lengths..."):
+# letters, words, digits (a number is said as words) and the pauses at commas and sentence ends
+# take time at the rate; each pause also has a part that does not scale with it.
+_PER_LETTER, _PER_WORD, _PER_DIGIT = 0.128, 0.151, 0.385  # seconds at 60 words a minute
+_PER_CLAUSE, _PER_SENTENCE = 1.216, 1.779  # the same, for a pause at , ; : ... and at . ! ?
+_CLAUSE_FIXED, _SENTENCE_FIXED, _FIXED = -0.072, -0.191, 0.033  # seconds whatever the rate
+_CLAUSE = re.compile(r"(?:[,;:]|\.\.\.|\u2026)+(?=\s)")  # a pause inside the text
+_SENTENCE = re.compile(r"[.!?]+(?=\s)")  # a sentence end inside it (the text's end is one too)
+SLOWEST_FULL_RATE = 84  # below this espeak-ng speaks a little faster than the rate says
 
-    Calibrated on espeak-ng's English voice: it speaks a little faster than its nominal rate
-    and ends each utterance with a short pause.
+
+def estimate_speech_seconds(text: str, rate: int) -> float:
+    """About how long espeak-ng takes to say `text` at `rate` words per minute, as played
+    (the lead-in included): within about 0.15 s a sentence, unbiased at the usual rates.
+
+    For `list` before a sentence's real length is known, `--text` pacing and the loader's
+    limits; `show`, `list` (once measured) and `export` use the real lengths.
     """
-    words = max(1, len(text.split()))
-    return words * 60.0 / rate * 0.8 + 0.3
+    text = text.strip()
+    if not text:
+        return LEAD_IN_SECONDS
+    letters = digits = 0
+    for char in text:
+        if char.isalpha():
+            letters += 1
+        elif char.isdigit():
+            digits += 1
+    clauses = len(_CLAUSE.findall(text))
+    sentences = 1 + len(_SENTENCE.findall(text))
+    beats = (
+        _PER_LETTER * letters
+        + _PER_WORD * len(text.split())
+        + _PER_DIGIT * digits
+        + _PER_CLAUSE * clauses
+        + _PER_SENTENCE * sentences
+    )
+    slower = max(0, SLOWEST_FULL_RATE - rate) * 0.0125
+    seconds = beats * 60.0 / rate * (1.0 - slower)
+    seconds += _FIXED + _CLAUSE_FIXED * clauses + _SENTENCE_FIXED * sentences
+    return max(LEAD_IN_SECONDS + 0.1, seconds)
 
 
 def compile_plan(

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from nightvoice.core.plan import Cue, Hold, HoldUntilEased, Plan, Say, Settings, WaitForKey
-from nightvoice.core.planner import (
-    check_in_times,
-    estimate_speech_seconds,
-    timeline,
-    total_seconds,
-)
+from nightvoice.core.plan import Cue, Hold, HoldUntilEased, Plan, Say, WaitForKey
+from nightvoice.core.planner import check_in_times, timeline, total_seconds
 from nightvoice.core.player import PlayerOptions, night_volume
 from nightvoice.sound.audio import DEFAULT_RATE, Pcm
 from nightvoice.sound.speaker import LEAD_IN_SECONDS, chime_sound, volume_gain
@@ -136,83 +130,6 @@ def sentences(plan: Plan) -> list[str]:
             elif isinstance(action, HoldUntilEased) and check_in_times(action):
                 texts.setdefault(action.check_in)
     return list(texts)
-
-
-LENGTHS_FILE = "speech-lengths-v1.json"
-
-
-class SpeechLengths:
-    """How long each sentence lasts exactly as `export` and `play` place it, for `show` and
-    `list`: their totals then agree with the export's (a words-per-minute guess was minutes
-    off). Lengths are kept in one small file in the cache folder; a sentence not there yet is
-    synthesised once (about 3 ms, and into the export's speech cache too). With no engine,
-    the planner's estimate stands in.
-    """
-
-    def __init__(self, cache_folder: Path | None = None) -> None:
-        self._folder = cache_folder if cache_folder is not None else paths.cache_dir()
-        self._known: dict[str, float] = {}
-        self._dirty = False
-        self._cache: SpeechCache | None = None
-        self._failed = False
-        try:
-            data = json.loads(paths.read_input(self._folder / LENGTHS_FILE, limit=1 << 24))
-            if isinstance(data, dict):
-                self._known = {
-                    k: float(v)
-                    for k, v in data.items()
-                    if isinstance(v, (int, float)) and 0 <= v < 3600
-                }
-        except (OSError, ValueError):
-            pass
-
-    def _speech_cache(self) -> SpeechCache | None:
-        if self._cache is None and not self._failed:
-            try:
-                from nightvoice.sound.synth import make_synthesizer
-
-                synth = make_synthesizer()
-                self._cache = SpeechCache(
-                    synth, self._folder / CACHE_FOLDER, synth.engine_version()
-                )
-            except Exception:  # no engine here: estimates stand in
-                self._failed = True
-        return self._cache
-
-    def for_settings(self, settings: Settings) -> Callable[[str], float]:
-        """A text -> seconds function for one voice, rate and language."""
-
-        def seconds(text: str) -> float:
-            cache = self._speech_cache()
-            if cache is None:
-                return estimate_speech_seconds(text, settings.rate)
-            key = "\0".join(
-                [cache.engine, settings.language, settings.voice or "", str(settings.rate), text]
-            )
-            digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-            known = self._known.get(digest)
-            if known is not None:
-                return known
-            try:
-                pcm = cache.synthesize(
-                    text, rate=settings.rate, language=settings.language, voice=settings.voice
-                )
-            except Exception:  # an engine that fails on this text: play will say so
-                return estimate_speech_seconds(text, settings.rate)
-            length = pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS).seconds
-            self._known[digest] = length
-            self._dirty = True
-            return length
-
-        return seconds
-
-    def save(self) -> None:
-        """Keep what was learnt; a cache that cannot be written only costs speed."""
-        if self._dirty:
-            with contextlib.suppress(OSError):
-                data = json.dumps(self._known).encode("utf-8")
-                paths.write_atomically(self._folder / LENGTHS_FILE, data, durable=False)
-            self._dirty = False
 
 
 # Sentences kept in memory while writing; past this they are read back from the speech cache

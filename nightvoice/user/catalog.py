@@ -7,11 +7,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from nightvoice.core.errors import Problem, RoutineError, RoutineNotFound
-from nightvoice.core.routine import Routine
 from nightvoice.user import paths
+
+if TYPE_CHECKING:
+    from nightvoice.core.plan import Plan
+    from nightvoice.core.routine import Routine
+    from nightvoice.sound.lengths import SpeechLengths
 
 DEFAULT_ROUTINE = "calf-cramp"
 SUFFIXES = (".yaml", ".yml")
@@ -130,7 +134,18 @@ def resolve(target: str | None) -> RoutineRef:
 
 # --- listing, with a small cache -------------------------------------------------------------
 
-LIST_CACHE = "list-cache-v1.json"
+LIST_CACHE = "list-cache-v2.json"  # v2: each entry says whether its length is exact
+# `list` measures new sentences itself (~5 ms each, after ~60 ms loading the engine) only when
+# there are at most this many, within this time; more (a first `list` of hundreds of routines)
+# are estimated, shown as approximate, and measured in the background (user/listlengths.py).
+LIST_MEASURES = 8
+LIST_MEASURE_SECONDS = 0.15
+PASSES = 3  # the background measurement goes round again if another `list` wrote meanwhile
+
+EXACT = "exact"  # every sentence at its real length: the export's total
+PENDING = "pending"  # some estimated; the background measurement will make it exact
+ESTIMATED = "estimated"  # some estimated for good: no engine here to measure them
+LENGTHS = (EXACT, PENDING, ESTIMATED)
 
 
 @dataclass(frozen=True)
@@ -142,26 +157,35 @@ class Listing:
     seconds: float = 0.0
     problem: str | None = None  # the first located problem of a broken routine
     more_problems: int = 0
+    length: str = EXACT  # how `seconds` was found: EXACT, PENDING or ESTIMATED
+
+    @property
+    def approximate(self) -> bool:
+        """The length is an estimate (`list` shows it as `~5:20`)."""
+        return self.length != EXACT
 
 
-def _summarise(
-    path: Path, config: dict[str, Any], lengths: Any = None
-) -> tuple[str, float, str | None, int]:
-    """Title and length as `show` gives them (the config's settings applied, sentences at
-    their real lengths from `lengths`, a SpeechLengths), or the first problem."""
-    from nightvoice.core.describe import estimated_timeline
-    from nightvoice.core.planner import compile_plan, timeline, total_seconds
+def _summarise(path: Path, config: dict[str, Any]) -> tuple[str, Plan | None, str | None, int]:
+    """Title and plan as `show` makes them (the config's settings applied), or the first
+    problem and how many more there are."""
+    from nightvoice.core.planner import compile_plan
     from nightvoice.user.config import resolve_settings
 
     try:
         routine = load_routine(path)
     except RoutineError as error:
-        return "", 0.0, str(error.problems[0]), len(error.problems) - 1
+        return "", None, str(error.problems[0]), len(error.problems) - 1
     settings = resolve_settings(routine.voice, config, {}).settings
-    plan = compile_plan(routine, settings, chime=config.get("chime"))
-    if lengths is None:
-        return routine.title, total_seconds(estimated_timeline(plan)), None, 0
-    return routine.title, total_seconds(timeline(plan, lengths.for_settings(settings))), None, 0
+    return routine.title, compile_plan(routine, settings, chime=config.get("chime")), None, 0
+
+
+def _length(plan: Plan, lengths: SpeechLengths) -> tuple[float, bool]:
+    """The plan's total with its sentences' real lengths, and whether any was estimated."""
+    from nightvoice.core.planner import timeline, total_seconds
+
+    before = lengths.estimated
+    total = total_seconds(timeline(plan, lengths.for_settings(plan.settings, wait=False)))
+    return total, lengths.estimated > before
 
 
 def _unexpected(path: Path, error: Exception) -> str:
@@ -171,7 +195,7 @@ def _unexpected(path: Path, error: Exception) -> str:
 
 
 def list_routines(use_cache: bool = True, config: dict[str, Any] | None = None) -> list[Listing]:
-    """Every routine with its title and estimated length; a broken one with its first problem.
+    """Every routine with its title and length; a broken one with its first problem.
 
     Lengths are as `show` gives them: the config file's settings (rate, chime...) apply, so
     `config` is the loaded config (by default it is loaded, a broken one warned about and
@@ -180,31 +204,66 @@ def list_routines(use_cache: bool = True, config: dict[str, Any] | None = None) 
     path, modification time and size: a file that changes (or a new config or nightvoice) is
     read again. The cache is only an accelerator: if it cannot be read or written, everything
     still lists. One file failing in any way is listed as BROKEN and never stops the others.
+
+    Sentences whose real length is not known yet are measured only if there are a few
+    (LIST_MEASURES); otherwise their routines get an estimate, marked PENDING, for
+    `measure_pending` (run in the background) to make exact.
     """
+    return _list(use_cache, config, measure=LIST_MEASURES, seconds=LIST_MEASURE_SECONDS)[0]
+
+
+def measure_pending(config: dict[str, Any] | None = None) -> int:
+    """Measure every sentence the listed routines need and make their PENDING lengths exact
+    (slow: for the background). Goes round again while another `list` wrote PENDING entries
+    meanwhile. How many routines were summarised again."""
+    done = 0
+    for _ in range(PASSES):
+        found = _list(True, config, measure=None, seconds=None, remeasure=True)[1]
+        done += found
+        if not found:
+            break
+    return done
+
+
+def _read_cache(path: Path, config: dict[str, Any]) -> dict[str, list[object]]:
     import json
 
     from nightvoice import __version__
 
+    try:
+        data = json.loads(paths.read_input(path, limit=64 * 1024 * 1024))
+        if (
+            data.get("version") == __version__
+            and data.get("config") == config
+            and isinstance(data.get("entries"), dict)
+        ):
+            entries: dict[str, list[object]] = data["entries"]
+            return entries
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {}
+
+
+def _list(
+    use_cache: bool,
+    config: dict[str, Any] | None,
+    *,
+    measure: int | None,
+    seconds: float | None,
+    remeasure: bool = False,
+) -> tuple[list[Listing], int]:
+    """The listings, measuring at most `measure` new sentences within `seconds` (None: all),
+    and how many routines were summarised (not taken from the cache); `remeasure` summarises
+    PENDING ones again."""
     if config is None:
         from nightvoice.user.config import load_config_or_defaults
 
         config = load_config_or_defaults()
     cache_path = paths.cache_dir() / LIST_CACHE
-    cached: dict[str, list[object]] = {}
-    if use_cache:
-        try:
-            data = json.loads(paths.read_input(cache_path, limit=64 * 1024 * 1024))
-            if (
-                data.get("version") == __version__
-                and data.get("config") == config
-                and isinstance(data.get("entries"), dict)
-            ):
-                cached = data["entries"]
-        except (OSError, ValueError, AttributeError):
-            cached = {}
+    cached = _read_cache(cache_path, config) if use_cache else {}
     fresh: dict[str, list[object]] = {}
-    listings = []
-    lengths: Any = None  # real sentence lengths, loaded only when a summary must be made
+    listings: list[Listing] = []
+    planned: list[tuple[int, str, list[object], Plan]] = []  # to lay out: index, key, entry
     for ref in all_routines():
         try:
             stat = ref.path.stat()
@@ -214,41 +273,81 @@ def list_routines(use_cache: bool = True, config: dict[str, Any] | None = None) 
         key = str(ref.path)
         entry = cached.get(key)
         listing = _from_entry(ref, entry, stat.st_mtime_ns, stat.st_size)
-        if entry is None or listing is None:
-            if lengths is None:
-                from nightvoice.sound.export import SpeechLengths
-
-                lengths = SpeechLengths()
-            try:
-                entry = [stat.st_mtime_ns, stat.st_size, *_summarise(ref.path, config, lengths)]
-            except Exception as error:  # never cached: a fixed nightvoice must read it again
-                listings.append(Listing(ref, problem=_unexpected(ref.path, error)))
-                continue
-            listing = _from_entry(ref, entry, stat.st_mtime_ns, stat.st_size)
-            assert listing is not None
-        fresh[key] = entry
-        listings.append(listing)
-    if lengths is not None:
-        lengths.save()
+        if listing is not None and not (remeasure and listing.length == PENDING):
+            fresh[key] = entry  # type: ignore[assignment]  # _from_entry checked it
+            listings.append(listing)
+            continue
+        try:
+            title, plan, problem, more = _summarise(ref.path, config)
+        except Exception as error:  # never cached: a fixed nightvoice must read it again
+            listings.append(Listing(ref, problem=_unexpected(ref.path, error)))
+            continue
+        entry = [stat.st_mtime_ns, stat.st_size, title, 0.0, problem, more, EXACT]
+        if plan is not None:
+            planned.append((len(listings), key, entry, plan))
+        else:
+            fresh[key] = entry
+        listings.append(_listing(ref, entry))
+    if planned:
+        _lay_out(planned, measure, seconds)
+        for index, key, entry, _plan in planned:
+            fresh[key] = entry
+            listings[index] = _listing(listings[index].ref, entry)
     if use_cache and fresh != cached:
+        import json
+
+        from nightvoice import __version__
+
         payload = json.dumps(
             {"version": __version__, "config": config, "entries": fresh}, ensure_ascii=False
         )
         with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
             paths.write_atomically(cache_path, payload.encode("utf-8"))
-    return listings
+    return listings, len(planned)
+
+
+def _lay_out(
+    planned: list[tuple[int, str, list[object], Plan]], measure: int | None, seconds: float | None
+) -> None:
+    """Fill each planned entry's length, measuring missing sentences as `_list` allows."""
+    from nightvoice.sound.lengths import SpeechLengths
+
+    lengths = SpeechLengths()
+    guessed = []
+    for _index, _key, entry, plan in planned:
+        entry[3], estimated = _length(plan, lengths)
+        if estimated:
+            guessed.append((entry, plan))
+    if guessed and lengths.measure_missing(at_most=measure, seconds=seconds):
+        guessed = [(entry, plan) for entry, plan in guessed if _relaid(entry, plan, lengths)]
+    for entry, _plan in guessed:
+        entry[6] = ESTIMATED if lengths.failed else PENDING
+    lengths.save()
+
+
+def _relaid(entry: list[object], plan: Plan, lengths: SpeechLengths) -> bool:
+    """Lay the plan out again with what was measured since; whether any is still estimated."""
+    entry[3], estimated = _length(plan, lengths)
+    return estimated
+
+
+def _listing(ref: RoutineRef, entry: list[object]) -> Listing:
+    listing = _from_entry(ref, entry, entry[0], entry[1])  # type: ignore[arg-type]
+    assert listing is not None
+    return listing
 
 
 def _from_entry(ref: RoutineRef, entry: object, mtime_ns: int, size: int) -> Listing | None:
     """A cache entry as a Listing, or None when it is stale or not what we wrote."""
-    if not isinstance(entry, list) or len(entry) != 6 or entry[:2] != [mtime_ns, size]:
+    if not isinstance(entry, list) or len(entry) != 7 or entry[:2] != [mtime_ns, size]:
         return None
-    title, seconds, problem, more = entry[2:]
+    title, seconds, problem, more, length = entry[2:]
     if not (
         isinstance(title, str)
         and isinstance(seconds, (int, float))
         and (problem is None or isinstance(problem, str))
         and isinstance(more, int)
+        and length in LENGTHS
     ):
         return None
-    return Listing(ref, title, float(seconds), problem, more)
+    return Listing(ref, title, float(seconds), problem, more, length)

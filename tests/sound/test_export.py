@@ -443,8 +443,8 @@ def test_show_and_list_give_the_length_the_export_has(
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("slow "))
     minutes, seconds = line.split()[1].split(":")
     assert abs(int(minutes) * 60 + int(seconds) - exported) <= 1
-    from nightvoice.core.describe import estimated_timeline
-
     plan = compile_plan(load_routine(folder / "slow.yaml"), calf_plan().settings)
-    guess = total_seconds(estimated_timeline(replace(plan, settings=Settings(rate=80))))
-    assert abs(guess - exported) > 5  # the words-per-minute guess this replaced
+    words_per_minute = total_seconds(
+        timeline(replace(plan, settings=Settings(rate=80)), lambda t: len(t.split()) * 0.6 + 0.3)
+    )
+    assert abs(words_per_minute - exported) > 5  # the words-per-minute guess this replaced

@@ -10,7 +10,7 @@ import pytest
 from nightvoice import __version__
 from nightvoice.cli import run
 from nightvoice.core.errors import RoutineNotFound
-from nightvoice.user import catalog, paths
+from nightvoice.user import catalog, listlengths, paths
 
 GOOD = "nightvoice: 1\ntitle: {title}\nsteps:\n  - say: Hello.\n    pause: 10\n"
 
@@ -150,6 +150,10 @@ def test_list_gives_the_length_show_gives_with_the_config_applied(
 ) -> None:
     def lengths() -> tuple[str, str]:
         capsys.readouterr()
+        assert run(["list"]) == 0
+        listed = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("calf-"))
+        assert listed.split()[1].startswith("~")  # too many new sentences: estimated
+        assert listlengths.measure()  # what `list` started in the background
         assert run(["list"]) == 0
         listed = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("calf-"))
         assert run(["show", "calf-cramp"]) == 0

@@ -1,0 +1,229 @@
+"""How long each sentence lasts exactly as `export` and `play` place it, for `show` and `list`.
+
+Their totals then agree with the export's (a words-per-minute guess was minutes off). Lengths
+are kept in one small file in the cache folder, keyed by the engine build, language, voice, rate
+and text, beside a record of which engine build measured them and the stamps of its files (its
+library and voice data). While those files are unchanged the record names the engine without
+loading it (~20 ms, and ~50 ms of imports), so looking lengths up costs only reading the file.
+
+A sentence not known yet is measured by synthesising it (about 5 ms, into the export's speech
+cache too), or, where the caller cannot wait (`list` with many new sentences), estimated by
+`planner.estimate_speech_seconds` and noted as missing, to be measured later. With no engine at
+all the estimate stands in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nightvoice.core.plan import Settings
+from nightvoice.core.planner import LEAD_IN_SECONDS, estimate_speech_seconds
+from nightvoice.user import paths
+
+LENGTHS_FILE = "speech-lengths-v2.json"  # v2: with the engine record (v1 is simply not read)
+MAX_SENTENCE_SECONDS = 3600.0
+
+# A missing sentence: the settings it is said with, and its text.
+Missing = tuple[str, str | None, int, str]
+
+
+def engine_files(synth: object) -> list[str]:
+    """The engine's voice data and the shared libraries it runs on, as far as they are known
+    (its libraries as this process mapped them)."""
+    files = []
+    data_file = getattr(synth, "data_file", None)
+    with contextlib.suppress(Exception):  # an engine that cannot say: no data file to stamp
+        found = data_file() if callable(data_file) else None
+        if found:
+            files.append(str(found))
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/self/maps", encoding="utf-8", errors="replace") as maps,
+    ):
+        for line in maps:
+            path = line.split(maxsplit=5)[-1].strip()
+            if "espeak" in os.path.basename(path) and path not in files:
+                files.append(path)
+    return files
+
+
+def _stamps(files: list[str]) -> list[list[object]]:
+    """[path, modification time, size] of each file; a missing one is [path, -1, -1]."""
+    stamps: list[list[object]] = []
+    for path in files:
+        try:
+            status = os.stat(path)
+        except OSError:
+            stamps.append([path, -1, -1])
+            continue
+        stamps.append([path, status.st_mtime_ns, status.st_size])
+    return stamps
+
+
+def _key(engine: str, language: str, voice: str | None, rate: int, text: str) -> str:
+    key = "\0".join([engine, language, voice or "", str(rate), text])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+class SpeechLengths:
+    """Real sentence lengths, cached in the cache folder; see the module's docstring."""
+
+    def __init__(self, cache_folder: Path | None = None) -> None:
+        self._folder = cache_folder if cache_folder is not None else paths.cache_dir()
+        self._known: dict[str, float] = {}
+        self._learnt: dict[str, float] = {}  # measured by this process, not saved yet
+        self._record: tuple[str, list[list[object]]] | None = None  # engine, its file stamps
+        self._engine: str | None = None  # the engine build lengths are keyed by, once known
+        self._cache: Any = None  # the export's SpeechCache, once the engine is loaded
+        self.failed = False  # no engine can speak here: estimates stand in for good
+        self.missing: dict[Missing, None] = {}  # estimated, not measured (in order of need)
+        self.synthesized = 0  # sentences this process synthesised
+        self.estimated = 0  # times an estimate stood in for a length
+        data = self._read()
+        self._known = data[0]
+        self._record = data[1]
+        if (
+            self._record is not None
+            and _stamps([str(f[0]) for f in self._record[1]]) == (self._record[1])
+        ):
+            self._engine = self._record[0]
+
+    def _read(self) -> tuple[dict[str, float], tuple[str, list[list[object]]] | None]:
+        try:
+            data = json.loads(paths.read_input(self._folder / LENGTHS_FILE, limit=1 << 24))
+        except (OSError, ValueError):
+            return {}, None
+        if not isinstance(data, dict):
+            return {}, None
+        lengths = data.get("lengths")
+        known = (
+            {
+                k: float(v)
+                for k, v in lengths.items()
+                if isinstance(v, (int, float)) and 0 <= v < MAX_SENTENCE_SECONDS
+            }
+            if isinstance(lengths, dict)
+            else {}
+        )
+        engine, files = data.get("engine"), data.get("files")
+        record = None
+        if (
+            isinstance(engine, str)
+            and isinstance(files, list)
+            and files  # an engine with no files to stamp is never taken on trust
+            and all(isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) for f in files)
+        ):
+            record = (engine, files)
+        return known, record
+
+    def _speech_cache(self) -> Any:
+        """The export's speech cache on the engine, loaded now; None when no engine speaks."""
+        if self._cache is None and not self.failed:
+            try:
+                from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
+                from nightvoice.sound.synth import make_synthesizer
+
+                synth = make_synthesizer()
+                engine = synth.engine_version()
+                self._cache = SpeechCache(synth, self._folder / CACHE_FOLDER, engine)
+            except Exception:  # no engine here: estimates stand in
+                self.failed = True
+                return None
+            self._engine = engine
+            self._record = (engine, _stamps(engine_files(synth)))
+        return self._cache
+
+    def known(self, settings: Settings, text: str) -> float | None:
+        """The sentence's measured length, if known without loading the engine."""
+        if self._engine is None:
+            return None
+        digest = _key(self._engine, settings.language, settings.voice, settings.rate, text)
+        return self._known.get(digest)
+
+    def measure(self, language: str, voice: str | None, rate: int, text: str) -> float | None:
+        """Synthesise the sentence (through the speech cache) for its length; None if no
+        engine can say it."""
+        cache = self._speech_cache()
+        if cache is None or self._engine is None:
+            return None
+        digest = _key(self._engine, language, voice, rate, text)
+        found = self._known.get(digest)
+        if found is not None:
+            return found
+        try:
+            pcm = cache.synthesize(text, rate=rate, language=language, voice=voice)
+        except Exception:  # an engine that fails on this text: play will say so
+            return None
+        from nightvoice.sound.audio import DEFAULT_RATE
+
+        length: float = pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS).seconds
+        self.synthesized += 1
+        self._known[digest] = self._learnt[digest] = length
+        return length
+
+    def for_settings(self, settings: Settings, *, wait: bool = True) -> Callable[[str], float]:
+        """A text -> seconds function for one voice, rate and language.
+
+        `wait`: measure a sentence not known yet (`show`); else estimate it and note it in
+        `missing` (`list`, which measures them later with `measure_missing`).
+        """
+
+        def seconds(text: str) -> float:
+            found = self.known(settings, text)
+            if found is not None:
+                return found
+            if wait:
+                found = self.measure(settings.language, settings.voice, settings.rate, text)
+                if found is not None:
+                    return found
+            elif not self.failed:
+                self.missing.setdefault(
+                    (settings.language, settings.voice, settings.rate, text), None
+                )
+            self.estimated += 1
+            return estimate_speech_seconds(text, settings.rate)
+
+        return seconds
+
+    def measure_missing(self, *, at_most: int | None, seconds: float | None) -> int:
+        """Measure the sentences noted as missing, if there are at most `at_most` of them,
+        stopping after `seconds` (engine loading included); how many were measured (or found
+        unmeasurable: an engine that fails on a text, or no engine at all)."""
+        if at_most is not None and len(self.missing) > at_most:
+            return 0
+        deadline = None if seconds is None else time.monotonic() + seconds
+        done = 0
+        for missing in list(self.missing):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            self.measure(*missing)
+            del self.missing[missing]
+            done += 1
+            if self.failed:  # no engine: nothing can be measured, now or later
+                done += len(self.missing)
+                self.missing.clear()
+                break
+        return done
+
+    def save(self) -> None:
+        """Keep what was learnt (merged with what others saved meanwhile); a cache that cannot
+        be written only costs speed."""
+        if not self._learnt:
+            return
+        known, record = self._read()
+        known.update(self._learnt)
+        record = self._record or record
+        data: dict[str, object] = {"lengths": known}
+        if record is not None:
+            data["engine"], data["files"] = record
+        with contextlib.suppress(OSError):
+            encoded = json.dumps(data).encode("utf-8")
+            paths.write_atomically(self._folder / LENGTHS_FILE, encoded, durable=False)
+        self._learnt = {}

@@ -176,15 +176,18 @@ def list_routines() -> int:
 
     found = listings(config=load_config_or_defaults())
     width = max((len(item.ref.name) for item in found), default=10)
+    lines = []
     for item in found:
         ref = item.ref
         origin = ref.origin + (" (replaces the built-in)" if ref.shadows_builtin else "")
         if item.problem is not None:
             more = f" (+{item.more_problems} more)" if item.more_problems else ""
-            click.echo(f"{ref.name:<{width}}  BROKEN  {origin}: {item.problem}{more}")
+            lines.append(f"{ref.name:<{width}}  BROKEN  {origin}: {item.problem}{more}")
             continue
         length = ("~" if item.approximate else "") + clock_time(item.seconds)
-        click.echo(f"{ref.name:<{width}}  {length:>6}  {item.title}  [{origin}]")
+        lines.append(f"{ref.name:<{width}}  {length:>6}  {item.title}  [{origin}]")
+    if lines:
+        click.echo("\n".join(lines))  # one write, not one (and a flush) per routine
     if any(item.length == PENDING for item in found):
         from nightvoice.user import listlengths
 

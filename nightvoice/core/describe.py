@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from nightvoice.core.plan import Entry, Plan
-from nightvoice.core.planner import estimate_speech_seconds, timeline, total_seconds
-from nightvoice.core.routine import Routine
+if TYPE_CHECKING:  # `list` needs only clock_time: not the planner's import time
+    from nightvoice.core.plan import Entry, Plan
+    from nightvoice.core.routine import Routine
 
 
 def clock_time(seconds: float) -> str:
@@ -15,6 +16,8 @@ def clock_time(seconds: float) -> str:
 
 
 def estimated_timeline(plan: Plan) -> list[Entry]:
+    from nightvoice.core.planner import estimate_speech_seconds, timeline
+
     rate = plan.settings.rate
     return timeline(plan, lambda text: estimate_speech_seconds(text, rate))
 
@@ -23,6 +26,8 @@ def describe(
     routine: Routine, plan: Plan, speech_seconds: Callable[[str], float] | None = None
 ) -> str:
     """`speech_seconds` gives each sentence's real length (the export's); else an estimate."""
+    from nightvoice.core.planner import timeline, total_seconds
+
     entries = timeline(plan, speech_seconds) if speech_seconds else estimated_timeline(plan)
     lines = [routine.title, "=" * len(routine.title)]
     if routine.description:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import yaml
 
@@ -37,9 +37,30 @@ from nightvoice.core.template import TemplateError, fields
 _YamlResolver = yaml.resolver.Resolver
 
 try:  # libyaml when present: the same node tree, parsed several times faster
-    from yaml import CSafeLoader as _YamlLoader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - pure-Python PyYAML builds
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+_RESOLVED: dict[tuple[str, Any], str] = {}  # (plain scalar, implicit) -> tag; bounded below
+
+
+class _YamlLoader(_SafeLoader):
+    """The safe loader, remembering which tag each short scalar resolves to: PyYAML resolves
+    every node in Python (a regex per scalar), and the keys, numbers and words of routines
+    repeat from file to file (`list` reads hundreds). Only a scalar's kind, value and
+    implicitness decide its tag here (the safe loader has no path resolvers)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or len(value) > 40:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(_RESOLVED) < 10000:
+                _RESOLVED[key] = tag
+        return tag
+
 
 INT = "tag:yaml.org,2002:int"
 FLOAT = "tag:yaml.org,2002:float"
@@ -351,12 +372,12 @@ class _Reader:
         if not value:
             self.problem(node, f"{what} is empty")
             return None
-        bad = next((c for c in value if _is_control(c)), None)
-        if bad is not None:
+        control = _CONTROL.search(value)
+        if control is not None:
             self.problem(
                 node,
-                f"{what} has a control character (U+{ord(bad):04X}) that would cut the speech "
-                "short; remove it",
+                f"{what} has a control character (U+{ord(control[0]):04X}) that would cut the "
+                "speech short; remove it",
             )
             return None
         if len(value) > limit:
@@ -1176,9 +1197,9 @@ def _tag_problem(node: yaml.Node, what: str) -> str:
     return f"{what} has the YAML tag `{tag[:40]}`, which routines do not use; remove the tag"
 
 
-def _is_control(char: str) -> bool:
-    """A character that cuts or garbles speech: NUL and other controls, lone surrogates."""
-    return char not in "\n\t" and unicodedata.category(char) in ("Cc", "Cs")
+# A character that cuts or garbles speech: NUL and the other controls (Unicode category Cc)
+# but newline and tab, and lone surrogates (Cs); one search, not a lookup per character.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _count(n: float) -> str:

@@ -7,6 +7,7 @@ the sentence before them, and cues never stretch a hold.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ _SENTENCE = re.compile(r"[.!?]+(?=\s)")  # a sentence end inside it (the text's 
 SLOWEST_FULL_RATE = 84  # below this espeak-ng speaks a little faster than the rate says
 
 
+@functools.lru_cache(maxsize=4096)  # `list` estimates the same cues for hundreds of routines
 def estimate_speech_seconds(text: str, rate: int) -> float:
     """About how long espeak-ng takes to say `text` at `rate` words per minute, as played
     (the lead-in included): within about 0.15 s a sentence, unbiased at the usual rates.

@@ -15,7 +15,6 @@ all the estimate stands in.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
@@ -27,7 +26,7 @@ from nightvoice.core.plan import Settings
 from nightvoice.core.planner import LEAD_IN_SECONDS, estimate_speech_seconds
 from nightvoice.user import paths
 
-LENGTHS_FILE = "speech-lengths-v2.json"  # v2: with the engine record (v1 is simply not read)
+LENGTHS_FILE = "speech-lengths-v2.json"  # v2: the engine record, plain keys (v1 is not read)
 MAX_SENTENCE_SECONDS = 3600.0
 
 # A missing sentence: the settings it is said with, and its text.
@@ -68,8 +67,9 @@ def _stamps(files: list[str]) -> list[list[object]]:
 
 
 def _key(engine: str, language: str, voice: str | None, rate: int, text: str) -> str:
-    key = "\0".join([engine, language, voice or "", str(rate), text])
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    """The sentence's key in the file: everything its sound depends on (no hash: hashlib's
+    OpenSSL costs ~5 ms to load, and the texts are the user's own)."""
+    return "\0".join([engine, language, voice or "", str(rate), text])
 
 
 class SpeechLengths:

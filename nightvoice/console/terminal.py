@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nightvoice.core.ports import Event, KeyPressed
+if TYPE_CHECKING:  # the ports are loaded when keys are read: `list` and `check` need not
+    from nightvoice.core.ports import Event
 
 SEQUENCES = {
     b"\x1b[A": "up",
@@ -220,6 +221,8 @@ class KeyReader:
             self._wake_r = self._wake_w = -1
 
     def _read(self) -> None:
+        from nightvoice.core.ports import KeyPressed
+
         with selectors.DefaultSelector() as selector:
             selector.register(self._fd, selectors.EVENT_READ)
             selector.register(self._wake_r, selectors.EVENT_READ)

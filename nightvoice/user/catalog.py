@@ -41,14 +41,17 @@ def builtin_dir() -> Path:
 
 
 def _routines_in(folder: Path) -> dict[str, Path]:
+    """name -> file of the routines in `folder` (`.yaml` before `.yml`, hidden files not);
+    by plain names, not Paths: sorting 500 Paths costs `list` milliseconds."""
     try:
-        entries = list(folder.iterdir())
+        names = os.listdir(folder)
     except OSError:
         return {}
     found: dict[str, Path] = {}
-    for path in sorted(entries):
-        if path.suffix in SUFFIXES and not path.name.startswith("."):
-            found.setdefault(path.stem, path)
+    for name in sorted(names, key=os.path.normcase):
+        stem, dot, suffix = name.rpartition(".")
+        if dot and f".{suffix}" in SUFFIXES and not name.startswith("."):
+            found.setdefault(stem, folder / name)
     return found
 
 

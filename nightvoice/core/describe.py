@@ -42,7 +42,8 @@ def describe(
     settings = plan.settings
     lines += [
         "",
-        f"Voice: {settings.language}, {settings.rate} words a minute, volume {settings.volume:g}",
+        f"Voice: {settings.voice or settings.language}, {settings.rate} words a minute, "
+        f"volume {settings.volume:g}",
         "",
     ]
     titles = {step.number: step for step in plan.steps}

@@ -82,6 +82,8 @@ class SpeechLengths:
         self._record: tuple[str, list[list[object]]] | None = None  # engine, its file stamps
         self._engine: str | None = None  # the engine build lengths are keyed by, once known
         self._cache: Any = None  # the export's SpeechCache, once the engine is loaded
+        self._natural_builds: dict[str | None, str | None] = {}  # voice -> its own build
+        self._natural_caches: dict[str, tuple[Any, Any]] = {}  # engine key -> (cache, engines)
         self.failed = False  # no engine can speak here: estimates stand in for good
         self.missing: dict[Missing, None] = {}  # estimated, not measured (in order of need)
         self.synthesized = 0  # sentences this process synthesised
@@ -140,20 +142,70 @@ class SpeechLengths:
             self._record = (engine, _stamps(engine_files(synth)))
         return self._cache
 
-    def known(self, settings: Settings, text: str) -> float | None:
-        """The sentence's measured length, if known without loading the engine."""
+    def _engine_for(self, voice: str | None) -> str | None:
+        """The engine build a voice's sentences are keyed by: espeak-ng's, and a natural
+        voice's own on top when one speaks here (the key the export's speech cache uses)."""
         if self._engine is None:
             return None
-        digest = _key(self._engine, settings.language, settings.voice, settings.rate, text)
+        if voice not in self._natural_builds:
+            from nightvoice.sound.naturalvoices import missing, natural_voice
+
+            natural = natural_voice(voice)
+            build = None
+            if natural is not None and missing(natural) is None:
+                from nightvoice.sound.natural import PiperSynthesizer
+
+                build = PiperSynthesizer(natural).engine_version()
+            self._natural_builds[voice] = build
+        build = self._natural_builds[voice]
+        return self._engine if build is None else f"{self._engine}+{build}"
+
+    def _cache_for(self, voice: str | None, engine: str) -> Any:
+        """The speech cache that says `voice`'s sentences: a natural voice has its own."""
+        if engine == self._engine:
+            return self._speech_cache()
+        if engine not in self._natural_caches:
+            from nightvoice.sound.engines import make_synthesizer
+            from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
+
+            synth = make_synthesizer(voice)  # its child starts loading the model now
+            cache = SpeechCache(synth, self._folder / CACHE_FOLDER, synth.engine_version())
+            self._natural_caches[engine] = (cache, synth)
+        return self._natural_caches[engine][0]
+
+    def _slow_to_start(self, voice: str | None) -> bool:
+        """Whether measuring in `voice` would first load a natural voice's model."""
+        if self._speech_cache() is None:
+            return False
+        engine = self._engine_for(voice)
+        return engine not in (None, self._engine) and engine not in self._natural_caches
+
+    def close(self) -> None:
+        """End a natural voice's synthesis child, if one was started to measure."""
+        caches, self._natural_caches = list(self._natural_caches.values()), {}
+        for _, synth in caches:
+            with contextlib.suppress(Exception):
+                synth.close()
+
+    def known(self, settings: Settings, text: str) -> float | None:
+        """The sentence's measured length, if known without loading the engine."""
+        engine = self._engine_for(settings.voice)
+        if engine is None:
+            return None
+        digest = _key(engine, settings.language, settings.voice, settings.rate, text)
         return self._known.get(digest)
 
     def measure(self, language: str, voice: str | None, rate: int, text: str) -> float | None:
-        """Synthesise the sentence (through the speech cache) for its length; None if no
-        engine can say it."""
-        cache = self._speech_cache()
-        if cache is None or self._engine is None:
+        """Synthesise the sentence (through the speech cache) for its length, in the voice
+        that will say it (a natural voice's lengths are its own); None if no engine can say
+        it."""
+        if self._speech_cache() is None:
             return None
-        digest = _key(self._engine, language, voice, rate, text)
+        engine = self._engine_for(voice)
+        if engine is None:
+            return None
+        cache = self._cache_for(voice, engine)
+        digest = _key(engine, language, voice, rate, text)
         found = self._known.get(digest)
         if found is not None:
             return found
@@ -203,6 +255,8 @@ class SpeechLengths:
         for missing in list(self.missing):
             if deadline is not None and time.monotonic() > deadline:
                 break
+            if deadline is not None and self._slow_to_start(missing[1]):
+                continue  # a natural voice's model takes ~1 s to load: not within a budget
             self.measure(*missing)
             del self.missing[missing]
             done += 1

@@ -326,6 +326,7 @@ def _lay_out(
     for entry, _plan in guessed:
         entry[6] = ESTIMATED if lengths.failed else PENDING
     lengths.save()
+    lengths.close()
 
 
 def _relaid(entry: list[object], plan: Plan, lengths: SpeechLengths) -> bool:

@@ -250,3 +250,77 @@ def test_the_night_first_words_are_kept_in_the_natural_voice() -> None:
         assert said.engine == synth.engine_version() and "piper" in said.engine
     finally:
         synth.close()
+
+
+def test_show_gives_the_length_joe_exports_and_says_it_is_measuring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A natural voice's sentences have their own lengths: `show` measured them with espeak-ng
+    and was 11 s short on calf-cramp. Now it agrees with the export to the second, and says
+    why the first `show` takes a few seconds."""
+    import re
+
+    from nightvoice.cli import run
+    from nightvoice.sound.audio import read_wav
+    from nightvoice.user import paths
+
+    folder = paths.routines_dir()
+    folder.mkdir(parents=True)
+    sentences_ = [
+        FIRST,
+        "Breathe in slowly through your nose and out through your mouth.",
+        "Rub the calf gently, in slow circles.",
+        "If it still feels tight, pull the toes back again.",
+        "Keep the other leg still.",
+        LAST,
+    ]
+    body = "nightvoice: 1\ntitle: Joe\nvoice: joe\nsteps:\n" + "".join(
+        f"  - say: {text}\n    hold: 2\n" for text in sentences_
+    )
+    (folder / "joe.yaml").write_text(body)
+    assert run(["show", "joe"]) == 0
+    shown_out = capsys.readouterr()
+    assert "sentence(s) in joe's voice, once" in shown_out.err
+    shown = re.search(r"Total: about (\d+):(\d\d)", shown_out.out)
+    out = tmp_path / "joe.wav"
+    assert run(["export", "joe", "-o", str(out)]) == 0
+    exported = read_wav(out).seconds
+    assert shown is not None
+    assert abs(int(shown[1]) * 60 + int(shown[2]) - exported) <= 1
+    capsys.readouterr()
+    assert run(["show", "joe"]) == 0
+    assert "measuring" not in capsys.readouterr().err  # measured once, kept
+
+
+def test_a_measuring_budget_never_loads_the_natural_voice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Measuring in joe starts with a ~1 s model load: within `list`'s budget its sentences stay
+    estimated (its background measurement takes them); without a budget they are measured."""
+    from nightvoice.core.plan import Settings
+    from nightvoice.sound import natural
+    from nightvoice.sound.lengths import SpeechLengths
+
+    spawned: list[object] = []
+    real_spawn = natural.spawn_worker
+
+    def counted(voice: natural.NaturalVoice) -> object:
+        spawned.append(voice)
+        return real_spawn(voice)
+
+    monkeypatch.setattr(natural, "spawn_worker", counted)
+    joe, espeak = Settings(voice="joe"), Settings()
+    lengths = SpeechLengths()
+    try:
+        for settings in (joe, espeak):
+            lengths.for_settings(settings, wait=False)(FIRST)
+        assert len(lengths.missing) == 2
+        assert lengths.measure_missing(at_most=8, seconds=5.0) == 1  # espeak-ng's only
+        assert spawned == [] and lengths.known(joe, FIRST) is None
+        assert lengths.known(espeak, FIRST) is not None
+        assert lengths.measure_missing(at_most=None, seconds=None) == 1  # the background's way
+        assert len(spawned) == 1
+        joes, espeaks = lengths.known(joe, FIRST), lengths.known(espeak, FIRST)
+        assert joes is not None and espeaks is not None and joes != espeaks  # its own length
+    finally:
+        lengths.close()

@@ -27,9 +27,11 @@ def main() -> None:
 
 def _run() -> int:
     _open_standard_streams()
+    args = sys.argv[1:]
+    if args:
+        _start_natural_voice(args)  # before anything else is imported: its load is the wait
     from nightvoice.sound import headstart
 
-    args = sys.argv[1:]
     if not args:
         # The bedside command itself. A session already playing is told to stop first, so
         # the two never talk over each other (onevoice.py). Then, before click and YAML are
@@ -47,7 +49,6 @@ def _run() -> int:
 
             code = guarded(lambda: play_exit_code(PlayRequest()))
     else:
-        _start_natural_voice(args)
         from nightvoice.cli import run
 
         code = run()

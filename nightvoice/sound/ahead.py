@@ -2,14 +2,15 @@
 
 A natural voice takes a few hundred milliseconds a sentence; synthesised only when the player
 asks for it, every sentence would start that late, and a hold's cue would land late. So the
-session tells the speaker which sentences the plan says, in order (`expect`), and a worker
-thread renders the next few, at the rate in use, through the speech cache `export` keeps (so a
-sentence rendered once, tonight or by an export, is read back from disk). When the player says
-a sentence, `get` hands over the rendered sound, or waits for the worker if it is rendering
-that very sentence, or renders it at once if nothing has yet. A rate key makes the next `get`
-ask for another rate: the worker then renders the sentences from there on at that rate, and
-nothing before them. Cutting speech never waits for the worker: it runs on its own thread, and
-the speaker's `cut` does not touch it.
+session tells the speaker which sentences the plan says, in order (`expect`), and once the
+first is being said a worker thread renders the next few, at the rate in use, through the
+speech cache `export` keeps (so a sentence rendered once, tonight or by an export, is read back
+from disk). When the player says a sentence, `get` hands over the rendered sound, or waits for
+the worker if it is rendering that very sentence, or renders it at once if nothing has yet,
+giving its pieces as they come (the first sentence of a run: its first piece plays at once).
+A rate key makes the next `get` ask for another rate: the worker then renders the sentences
+from there on at that rate, and nothing before them. Cutting speech never waits for the
+worker: it runs on its own thread, and the speaker's `cut` does not touch it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from nightvoice.sound.audio import Pcm
+from nightvoice.sound.synth import PieceListener, synthesize_in_pieces
 
 AHEAD = 3  # sentences rendered beyond the one being said
 
@@ -47,6 +49,9 @@ class RenderAhead:
         self._ready: dict[tuple[str, int], Pcm] = {}
         self._rendering: set[tuple[str, int]] = set()  # by the worker or a caller, now
         self._callers = 0  # callers rendering a sentence they wait for: the worker holds off
+        # Nothing is rendered ahead until the first sentence is being said: the player renders
+        # that one itself, a piece at a time, so its first piece plays as soon as it exists.
+        self._saying = False
         self._closed = False
         self._thread = threading.Thread(target=self._work, name="nightvoice-ahead", daemon=True)
         self._thread.start()
@@ -62,14 +67,24 @@ class RenderAhead:
             self._rate = rate
             self._lock.notify_all()
 
-    def get(self, text: str, rate: int) -> Pcm:
-        """`text` at `rate`, as rendered: at once if the worker has it, else rendered now."""
+    def saying(self, text: str, rate: int) -> None:
+        """`text` is being said (from elsewhere: the head start): render what follows it."""
+        with self._lock:
+            self._said(text, rate)
+
+    def _said(self, text: str, rate: int) -> None:
+        self._position = self._index.get(text, self._position)
+        if self._rate is not None:
+            self._rate = rate  # from here on, render at the rate the listener chose
+        self._saying = True
+        self._lock.notify_all()
+
+    def get(self, text: str, rate: int, on_piece: PieceListener | None = None) -> Pcm:
+        """`text` at `rate`, as rendered: at once if the worker has it, else rendered now, its
+        pieces to `on_piece` as they come (a natural voice's first words play sooner)."""
         key = (text, rate)
         with self._lock:
-            self._position = self._index.get(text, self._position)
-            if self._rate is not None:
-                self._rate = rate  # from here on, render at the rate the listener chose
-            self._lock.notify_all()
+            self._said(text, rate)
             while key in self._rendering:  # the worker is on it: never render it twice
                 self._lock.wait()
             pcm = self._ready.get(key)
@@ -78,7 +93,7 @@ class RenderAhead:
                 self._callers += 1
         if pcm is None:
             try:
-                pcm = self._render(text, rate)
+                pcm = self._render(text, rate, on_piece)
             finally:
                 with self._lock:
                     self._rendering.discard(key)
@@ -96,17 +111,24 @@ class RenderAhead:
             self._ready.clear()
             self._lock.notify_all()
 
-    def _render(self, text: str, rate: int) -> Pcm:
-        return self._renders.synthesize(text, rate=rate, language=self._language, voice=self._voice)
+    def _render(self, text: str, rate: int, on_piece: PieceListener | None = None) -> Pcm:
+        return synthesize_in_pieces(
+            self._renders,
+            text,
+            rate=rate,
+            language=self._language,
+            voice=self._voice,
+            on_piece=on_piece,
+        )
 
     def _next(self) -> tuple[str, int] | None:
         """The first sentence from the one being said on that is not rendered yet.
 
-        None while a caller renders the sentence it waits for: a render ahead that took the
-        engine first made the very first words of a natural voice wait for the second
-        sentence (one engine, one sentence at a time).
+        None before the first sentence is said, and while a caller renders the sentence it
+        waits for: a render ahead that took the engine first made the very first words of a
+        natural voice wait for the second sentence (one engine, one sentence at a time).
         """
-        if self._rate is None or self._closed or self._callers:
+        if self._rate is None or self._closed or self._callers or not self._saying:
             return None
         for text in self._texts[self._position : self._position + self._ahead + 1]:
             key = (text, self._rate)

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import math
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -346,30 +347,52 @@ class Playback(AplaySound):
     """One sound playing in its own aplay.
 
     A feeder thread writes the PCM (scaling it chunk by chunk, so a long sentence at a low
-    volume starts as fast as a loud one) and play() returns at once.
+    volume starts as fast as a loud one) and play() returns at once. A streamed sound's PCM
+    arrives while it plays (`add`, then `finish`): a natural voice's first piece plays while
+    the rest of the sentence is rendered.
     """
 
     def __init__(
-        self, proc: subprocess.Popen[bytes], pcm: Pcm, device: str | None, gain: float = 1.0
+        self,
+        proc: subprocess.Popen[bytes],
+        pcm: Pcm | None,
+        device: str | None,
+        gain: float = 1.0,
     ) -> None:
         super().__init__(device)
         self._proc = proc
-        self._thread = threading.Thread(
-            target=self._feed, args=(pcm.samples, gain), name="nightvoice-aplay", daemon=True
-        )
+        self._gain = gain
+        self._more: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        if pcm is not None:
+            self._more.put(pcm.samples)
+            self._more.put(None)
+        self._thread = threading.Thread(target=self._feed, name="nightvoice-aplay", daemon=True)
         self._thread.start()
 
-    def _feed(self, data: bytes, gain: float) -> None:
+    def add(self, pcm: Pcm) -> None:
+        """More of a streamed sound (at the rate it started with)."""
+        self._more.put(pcm.samples)
+
+    def finish(self) -> None:
+        """A streamed sound has no more: aplay drains and exits when it has played it all."""
+        self._more.put(None)
+
+    def _feed(self) -> None:
         proc = self._proc
         assert proc.stdin is not None
         assert proc.stderr is not None
+        gain = self._gain
         try:
             chunk = 4096  # small writes: a stop never waits behind a big blocking write
-            for start in range(0, len(data), chunk):
-                if self._stopped:
+            while True:
+                data = self._more.get()
+                if data is None or self.stopped:
                     break
-                piece = data[start : start + chunk]
-                proc.stdin.write(piece if gain == 1.0 else _scale_bytes(piece, gain))
+                for start in range(0, len(data), chunk):
+                    if self._stopped:  # a stop between two chunks
+                        break
+                    piece = data[start : start + chunk]
+                    proc.stdin.write(piece if gain == 1.0 else _scale_bytes(piece, gain))
             proc.stdin.close()  # EOF: aplay drains and exits when the sound has really ended
         except (BrokenPipeError, ValueError, OSError):
             pass
@@ -383,6 +406,7 @@ class Playback(AplaySound):
     def stop(self) -> None:
         """Silence at once: SIGKILL to aplay's group (the sound stops within ~2 ms), reaped."""
         self._stopped = True
+        self._more.put(None)  # a feeder waiting for more of a streamed sound wakes up
         _kill(self._proc)
         self._thread.join(timeout=5)
 
@@ -405,14 +429,24 @@ class AplayOutput:
 
     def play(self, pcm: Pcm, *, gain: float = 1.0) -> Playback:
         """Start playing at once and return a handle; failures surface in Playback.wait()."""
+        return Playback(self._aplay(pcm.rate), pcm, self.device, gain)
+
+    def play_stream(self, first: Pcm, *, gain: float = 1.0) -> Playback:
+        """Start playing `first` at once; the rest comes with Playback.add, then finish."""
+        playback = Playback(self._aplay(first.rate), None, self.device, gain)
+        playback.add(first)
+        return playback
+
+    def _aplay(self, rate: int) -> subprocess.Popen[bytes]:
+        """The prewarmed aplay if it suits, else a new one."""
         with self._lock:
             proc, self._spare = self._spare, None
-            if proc is not None and (self._spare_rate != pcm.rate or proc.poll() is not None):
+            if proc is not None and (self._spare_rate != rate or proc.poll() is not None):
                 _kill(proc)
                 proc = None
         if proc is None:
-            proc = _spawn(self.device, pcm.rate)
-        return Playback(proc, pcm, self.device, gain)
+            proc = _spawn(self.device, rate)
+        return proc
 
     def close(self) -> None:
         """Drop an unused prewarmed aplay."""

@@ -22,7 +22,7 @@ from nightvoice.sound.naturalvoices import (
     missing,
     natural_voice,
 )
-from nightvoice.sound.synth import Synthesizer, VoiceInfo
+from nightvoice.sound.synth import PieceListener, Synthesizer, VoiceInfo
 from nightvoice.sound.synth import make_synthesizer as make_espeak
 from nightvoice.sound.voices import VoiceCatalog, VoiceName
 
@@ -47,11 +47,12 @@ class Engines:
         self._lock = threading.Lock()
         self._natural: dict[str, PiperSynthesizer] = {}
         self._fallen_back: set[str] = set()
+        self._closed = False  # a render still under way then ends quietly, in espeak-ng
 
     def _engine(self, voice: NaturalVoice) -> PiperSynthesizer | None:
         """The voice's engine, or None (after one warning) when it cannot speak here."""
         with self._lock:
-            if voice.name in self._fallen_back:
+            if voice.name in self._fallen_back or self._closed:
                 return None
             engine = self._natural.get(voice.name)
             if engine is None:
@@ -63,6 +64,8 @@ class Engines:
             return engine
 
     def _give_up(self, voice: NaturalVoice, problem: str) -> None:
+        if self._closed:  # its child was ended on purpose: nothing to tell anyone
+            return
         if self._strict:
             raise ConfigError(problem)
         self._fallen_back.add(voice.name)
@@ -82,18 +85,44 @@ class Engines:
                 with self._lock:
                     self._give_up(natural, str(exc))
 
-    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+    renders_in_pieces = True  # the natural voice does; espeak-ng gives its sound whole
+
+    def synthesize(
+        self,
+        text: str,
+        *,
+        rate: int,
+        language: str,
+        voice: str | None,
+        on_piece: PieceListener | None = None,
+    ) -> Pcm:
         natural = natural_voice(voice)
         if natural is None and voice and natural_voice(voice.partition("+")[0]) is not None:
             self.catalog().resolve(voice)  # `joe+f3`: says natural voices have no variants
         if natural is not None:
             engine = self._engine(natural)
             if engine is not None:
+                given = False
+
+                def passed_on(piece: Pcm) -> None:
+                    nonlocal given
+                    given = True
+                    if on_piece is not None:
+                        on_piece(piece)
+
                 try:
-                    return engine.synthesize(text, rate=rate, language=language, voice=voice)
+                    return engine.synthesize(
+                        text,
+                        rate=rate,
+                        language=language,
+                        voice=voice,
+                        on_piece=None if on_piece is None else passed_on,
+                    )
                 except NaturalUnavailable as exc:
                     with self._lock:
                         self._give_up(natural, str(exc))
+                    if given:  # part of it is playing already: the caller starts it again
+                        raise
             voice = None  # espeak-ng's own voice for the language
         return self._espeak.synthesize(text, rate=rate, language=language, voice=voice)
 
@@ -140,6 +169,7 @@ class Engines:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             engines = list(self._natural.values())
             self._natural.clear()
         for engine in engines:

@@ -22,7 +22,7 @@ from nightvoice.core.planner import check_in_times, timeline, total_seconds
 from nightvoice.core.player import PlayerOptions, night_volume
 from nightvoice.sound.audio import DEFAULT_RATE, Pcm
 from nightvoice.sound.speaker import LEAD_IN_SECONDS, chime_sound, volume_gain
-from nightvoice.sound.synth import Synthesizer
+from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
 from nightvoice.user import paths
 
 TAKE_YOUR_TIME = "Take your time."
@@ -73,7 +73,20 @@ class SpeechCache:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return self._folder / digest[:2] / f"{digest}.pcm"
 
-    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+    @property
+    def renders_in_pieces(self) -> bool:
+        return bool(getattr(self._synth, "renders_in_pieces", False))
+
+    def synthesize(
+        self,
+        text: str,
+        *,
+        rate: int,
+        language: str,
+        voice: str | None,
+        on_piece: PieceListener | None = None,
+    ) -> Pcm:
+        """From the cache (whole), or rendered (its pieces to `on_piece` as they come)."""
         file = self._file(text, rate, language, voice)
         if file is not None:
             try:
@@ -85,7 +98,9 @@ class SpeechCache:
                 if cached is not None:
                     self.hits += 1
                     return cached
-        pcm = self._synth.synthesize(text, rate=rate, language=language, voice=voice)
+        pcm = synthesize_in_pieces(
+            self._synth, text, rate=rate, language=language, voice=voice, on_piece=on_piece
+        )
         self.misses += 1
         if file is not None:
             with contextlib.suppress(OSError):

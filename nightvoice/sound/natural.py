@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.sound.audio import Pcm
@@ -26,6 +27,9 @@ NORMAL_RATE = 175  # words a minute at which a voice speaks at its own pace (esp
 LENGTH_SCALE_RANGE = (0.5, 3.0)
 START_TIMEOUT = 30.0  # loading on a busy 2-core machine; normally under 1 s
 SENTENCE_TIMEOUT = 30.0
+# A sentence someone waits to hear (not rendered ahead) starts with a piece of about this much
+# speech, cut where a phrase allows: it renders in ~0.1 s, and plays while the rest renders.
+FIRST_PIECE_SECONDS = 1.0
 
 
 class NaturalUnavailable(SpeechUnavailable):
@@ -62,6 +66,8 @@ class PiperSynthesizer:
     Requests are answered one at a time (the lock); a child that dies or stalls raises
     NaturalUnavailable, and the caller falls back to espeak-ng.
     """
+
+    renders_in_pieces = True  # see synthesize's on_piece
 
     def __init__(self, voice: NaturalVoice) -> None:
         self.voice = voice
@@ -141,8 +147,20 @@ class PiperSynthesizer:
             raise self._fail("it answered garbage")
         return header
 
-    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
-        """The text in this voice at 22050 Hz; `language` and `voice` are the voice's own."""
+    def synthesize(
+        self,
+        text: str,
+        *,
+        rate: int,
+        language: str,
+        voice: str | None,
+        on_piece: Callable[[Pcm], None] | None = None,
+    ) -> Pcm:
+        """The text in this voice at 22050 Hz; `language` and `voice` are the voice's own.
+
+        The child renders a long text in pieces; `on_piece` is given each as it arrives (the
+        speaker starts playing the first while the rest render), and the whole is returned.
+        """
         with self._lock:
             process = self._spawn()
             if not self._ready:
@@ -152,23 +170,49 @@ class PiperSynthesizer:
                 self._ready = True
             if not text.strip():
                 return Pcm(b"", OUTPUT_RATE)
-            request = json.dumps({"text": text, "length_scale": length_scale(rate)})
+            request: dict[str, object] = {
+                "text": text,
+                "length_scale": length_scale(rate),
+                "pieces": True,
+            }
+            if on_piece is not None:  # someone waits to play it: a short first piece
+                request["first_piece_seconds"] = FIRST_PIECE_SECONDS
             assert process.stdin is not None
             try:
-                process.stdin.write(request.encode() + b"\n")
+                process.stdin.write(json.dumps(request).encode() + b"\n")
                 process.stdin.flush()
             except OSError:
                 raise self._fail("its process ended") from None
-            header = self._header(process, time.monotonic() + SENTENCE_TIMEOUT)
-            if "error" in header:
-                # One sentence it could not say: the voice itself is still fine.
-                raise NaturalUnavailable(f"the natural voice could not say this: {header['error']}")
-            size = header.get("bytes")
-            sample_rate = header.get("rate")
-            if not isinstance(size, int) or not isinstance(sample_rate, int) or sample_rate <= 0:
-                raise self._fail("it answered garbage")
-            data = self._read(process, size, time.monotonic() + SENTENCE_TIMEOUT)
-        return Pcm(data, sample_rate).resampled(OUTPUT_RATE)
+            pieces: list[Pcm] = []
+            refused: BaseException | None = None  # by on_piece: raised once the text is read
+            while True:
+                header = self._header(process, time.monotonic() + SENTENCE_TIMEOUT)
+                if "error" in header:
+                    # One text it could not say: the voice itself is still fine.
+                    raise NaturalUnavailable(
+                        f"the natural voice could not say this: {header['error']}"
+                    )
+                size, sample_rate = header.get("bytes"), header.get("rate")
+                if (
+                    not isinstance(size, int)
+                    or not isinstance(sample_rate, int)
+                    or sample_rate <= 0
+                ):
+                    raise self._fail("it answered garbage")
+                data = self._read(process, size, time.monotonic() + SENTENCE_TIMEOUT)
+                if data:
+                    piece = Pcm(data, sample_rate).resampled(OUTPUT_RATE)
+                    pieces.append(piece)
+                    if on_piece is not None and refused is None:
+                        try:
+                            on_piece(piece)
+                        except Exception as exc:  # read the rest all the same: in step
+                            refused = exc
+                if not header.get("more"):
+                    break
+        if refused is not None:
+            raise refused
+        return Pcm.concat(pieces, OUTPUT_RATE) if pieces else Pcm(b"", OUTPUT_RATE)
 
     def voices(self) -> list[VoiceInfo]:
         return [info(self.voice)]

@@ -9,6 +9,8 @@ outlive the program.
 Protocol, one request at a time. Requests are JSON lines on stdin:
 `{"text": ..., "length_scale": 1.3}`. Each answer is one JSON line on stdout, `{"rate": 22050,
 "bytes": N}` followed by N bytes of signed 16-bit little-endian mono PCM, or `{"error": ...}`.
+With `"pieces": true` the text comes a piece at a time as each is rendered, each answer with
+`"more": true`, then an empty one with `"more": false` (an `{"error": ...}` ends it early).
 The first line, before any request, is `{"ready": true, "rate": 22050}` or `{"error": ...}`.
 
 Phonemes come from the system libespeak-ng (the library the default voice already uses, here in
@@ -28,6 +30,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import BinaryIO
 
 # Piper's phoneme-id conventions (from the voice's own .onnx.json): BOS, EOS, and a pad after
@@ -117,34 +120,57 @@ class Phonemizer:
         return result
 
 
-def split_long(phonemes: list[str], limit: int) -> list[list[str]]:
+def split_long(phonemes: list[str], limit: int, first: int | None = None) -> list[list[str]]:
     """One sentence's symbols in pieces of at most `limit` symbols, cut where a speaker could
     pause: after a clause mark (`, ` and the like) where one fits, else where a phrase begins
     (an unstressed word after a stressed one: "legs | in front") nearest an even share, else
-    between any two words nearest it, else at the limit."""
+    between any two words nearest it, else at the limit.
+
+    `first`: the first piece ends by then where a phrase allows ("Sit up | and stretch..."),
+    so it is rendered, and heard, sooner.
+    """
     pieces: list[list[str]] = []
     rest = phonemes
+    if first is not None and len(rest) > limit:  # only a sentence said in pieces anyway
+        cut = _cut(rest, first, share=first, last=True)
+        if cut is not None:
+            pieces.append(rest[:cut])
+            rest = _without_leading_spaces(rest[cut:])
     while len(rest) > limit:
         share = len(rest) / -(-len(rest) // limit)  # the length of each of the fewest pieces
-        spaces = [i for i in range(1, limit + 1) if rest[i] == " "]
-        after_clause = [i for i in spaces if rest[i - 1] in CLAUSE_ENDS and i >= share / 2]
-        # Where a phrase begins: an unstressed word after a stressed one ("legs | in front").
-        before_unstressed = [
-            i for i in spaces if not _stressed(rest, i + 1) and _stressed(rest, _start(rest, i))
-        ]
-        if after_clause:
-            cut = after_clause[-1]
-        elif before_unstressed or spaces:
-            cut = min(before_unstressed or spaces, key=lambda i: abs(i - share))
-        else:
-            cut = limit
-        pieces.append(rest[:cut])
-        rest = rest[cut:]
-        while rest and rest[0] == " ":
-            rest = rest[1:]
+        cut = _cut(rest, limit, share=share, last=False)
+        pieces.append(rest[: cut or limit])
+        rest = _without_leading_spaces(rest[cut or limit :])
     if rest:
         pieces.append(rest)
     return pieces
+
+
+def _cut(rest: list[str], limit: int, *, share: float, last: bool) -> int | None:
+    """Where to end a piece of at most `limit` symbols (see split_long); `last`: as late as
+    possible rather than nearest `share`. None where no word ends in time."""
+    spaces = [i for i in range(1, limit + 1) if rest[i] == " "]
+    after_clause = [i for i in spaces if rest[i - 1] in CLAUSE_ENDS and i >= share / 2]
+    # Where a phrase begins: an unstressed word after a stressed one ("legs | in front").
+    before_unstressed = [
+        i for i in spaces if not _stressed(rest, i + 1) and _stressed(rest, _start(rest, i))
+    ]
+    if after_clause:
+        return after_clause[-1]
+    if last:  # a first piece: as late as it may be, and never one short word ("Pull |")
+        before_unstressed = [i for i in before_unstressed if i >= limit / 2]
+        spaces = [i for i in spaces if i >= limit / 2]
+    candidates = before_unstressed or spaces
+    if not candidates:
+        return None
+    return candidates[-1] if last else min(candidates, key=lambda i: abs(i - share))
+
+
+def _without_leading_spaces(symbols: list[str]) -> list[str]:
+    start = 0
+    while start < len(symbols) and symbols[start] == " ":
+        start += 1
+    return symbols[start:]
 
 
 def _start(symbols: list[str], space: int) -> int:
@@ -240,24 +266,33 @@ class PiperVoice:
         return self._session.run(None, inputs, self._run_options)[0].reshape(-1).astype(np.float32)
 
     def pcm(self, text: str, length_scale: float) -> bytes:
-        """The text as 16-bit PCM at self.rate; each sentence peaks at PEAK of full scale."""
+        """The text as 16-bit PCM at self.rate (all its pieces, joined)."""
+        return b"".join(self.pieces(text, length_scale))
+
+    def pieces(
+        self, text: str, length_scale: float, first_seconds: float | None = None
+    ) -> Iterator[bytes]:
+        """The text as 16-bit PCM at self.rate, a piece at a time as each is rendered, so the
+        first can play while the rest render. A sentence's first piece peaks at PEAK of full
+        scale and its others keep that gain (lowered only where they would clip), so a
+        sentence keeps one loudness; the pause between two sentences leads the second."""
         np = self._np
-        pieces = []
         pause = np.zeros(int(self.rate * PAUSE_BETWEEN_SENTENCES * length_scale), np.float32)
-        limit = max(MIN_PIECE, int(MAX_PIECE_SECONDS / (SECONDS_PER_SYMBOL * length_scale)))
+        per_symbol = SECONDS_PER_SYMBOL * length_scale
+        limit = max(MIN_PIECE, int(MAX_PIECE_SECONDS / per_symbol))
+        first = None if first_seconds is None else max(MIN_PIECE, int(first_seconds / per_symbol))
         for index, phonemes in enumerate(self.phonemizer.sentences(text)):
-            parts = [self._infer(piece, length_scale) for piece in split_long(phonemes, limit)]
-            audio = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-            if peak > 1e-6:
-                audio *= PEAK / peak
-            if index:
-                pieces.append(pause)
-            pieces.append(audio)
-        if not pieces:
-            return b""
-        joined = np.concatenate(pieces)
-        return bytes(np.clip(joined * 32767.0, -32767, 32767).astype("<i2").tobytes())
+            gain = None
+            cut_first = first if not index else None
+            for number, piece in enumerate(split_long(phonemes, limit, cut_first)):
+                audio = self._infer(piece, length_scale)
+                peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+                if peak > 1e-6:
+                    gain = PEAK / peak if gain is None else min(gain, PEAK / peak)
+                    audio *= gain
+                if index and not number:
+                    audio = np.concatenate([pause, audio])
+                yield bytes(np.clip(audio * 32767.0, -32767, 32767).astype("<i2").tobytes())
 
 
 def _answer(out: BinaryIO, header: dict[str, Any], data: bytes = b"") -> None:
@@ -276,11 +311,19 @@ def serve(model: str, config_file: str, stdin: BinaryIO, stdout: BinaryIO) -> in
         try:
             request = json.loads(line)
             scale = float(request.get("length_scale") or voice.length_scale)
-            data = voice.pcm(str(request["text"]), scale)
+            text = str(request["text"])
+            if not request.get("pieces"):
+                data = voice.pcm(text, scale)
+                _answer(stdout, {"rate": voice.rate, "bytes": len(data)}, data)
+                continue
+            # Each piece as soon as it is rendered, then an empty answer that ends the text.
+            first = request.get("first_piece_seconds")
+            first = float(first) if isinstance(first, (int, float)) else None
+            for piece in voice.pieces(text, scale, first):
+                _answer(stdout, {"rate": voice.rate, "bytes": len(piece), "more": True}, piece)
+            _answer(stdout, {"rate": voice.rate, "bytes": 0, "more": False})
         except Exception as exc:  # one bad sentence must not end the voice
             _answer(stdout, {"error": f"{type(exc).__name__}: {exc}"})
-            continue
-        _answer(stdout, {"rate": voice.rate, "bytes": len(data)}, data)
     return 0
 
 

@@ -16,7 +16,7 @@ from nightvoice.core.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.sound.ahead import RenderAhead
 from nightvoice.sound.audio import AplayOutput, Pcm, Playback, chime
 from nightvoice.sound.headstart import HeadStart
-from nightvoice.sound.synth import Synthesizer
+from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
 
 # The silence after a sound's last audible sample that is still played (the rest passes as
 # time: aplay exits that much sooner, and its exit is the proof the sound was heard).
@@ -71,6 +71,7 @@ class SpeakerVoice:
         # Sentences rendered while the one before plays (ahead.py); else rendered on demand.
         self._ahead = ahead
         self._engine: str | None = None
+        self._streaming: _Stream | None = None  # a sound playing while it is rendered
 
     @property
     def language(self) -> str:
@@ -81,12 +82,17 @@ class SpeakerVoice:
         return self._voice
 
     def say(self, text: str, *, rate: int, volume: float) -> int:
-        def make() -> Pcm:
+        def make(on_piece: PieceListener | None) -> Pcm:
             if self._ahead is not None:
-                pcm = self._ahead.get(text, rate)
+                pcm = self._ahead.get(text, rate, on_piece)
             else:
-                pcm = self._synth.synthesize(
-                    text, rate=rate, language=self._language, voice=self._voice
+                pcm = synthesize_in_pieces(
+                    self._synth,
+                    text,
+                    rate=rate,
+                    language=self._language,
+                    voice=self._voice,
+                    on_piece=on_piece,
                 )
             return pcm.with_lead_in(LEAD_IN_SECONDS)
 
@@ -100,6 +106,8 @@ class SpeakerVoice:
             engine=self._engine_version(),
             device=self._output.device,
         ):
+            if self._ahead is not None:
+                self._ahead.saying(text, rate)  # render what follows the head start's words
             return self._start(make, volume, adopt=head)
         return self._start(make, volume)
 
@@ -117,9 +125,14 @@ class SpeakerVoice:
         return self._engine
 
     def chime(self, *, volume: float) -> int:
-        return self._start(chime_sound, volume)
+        return self._start(lambda _: chime_sound(), volume)
 
-    def _start(self, make: Callable[[], Pcm], volume: float, adopt: HeadStart | None = None) -> int:
+    def _start(
+        self,
+        make: Callable[[PieceListener | None], Pcm],
+        volume: float,
+        adopt: HeadStart | None = None,
+    ) -> int:
         asked = time.monotonic()  # the sound's own timeline starts when it is asked for
         with self._lock:
             self._next_id += 1
@@ -143,8 +156,33 @@ class SpeakerVoice:
                     daemon=True,
                 ).start()
                 return utterance
+            # A sound rendered in pieces (a natural voice's sentence not rendered ahead)
+            # starts playing with its first piece; the rest renders on its own thread, so
+            # the player (and a key) never waits for it.
+            stream = _Stream(self._output, _clamp(volume))
+            rendering = _Rendering(make, stream)
+            self._streaming = stream  # so a key can cut it while the rest renders
+            stream.changed.wait()  # its first piece plays, or it is made whole, or it failed
+            with rendering.lock:
+                if stream.started:
+                    self._current = stream.playback
+                    rendering.on_done = lambda done: self._streamed(utterance, stream, done)
+                    finished = rendering.finished
+            if stream.started:
+                if finished:  # ended before it was handed over: end it on a thread of its own
+                    threading.Thread(
+                        target=self._streamed,
+                        args=(utterance, stream, rendering),
+                        name="nightvoice-voice",
+                        daemon=True,
+                    ).start()
+                return utterance
+            self._streaming = None
             try:
-                pcm = make()
+                if rendering.error is not None:
+                    raise rendering.error
+                pcm = rendering.pcm
+                assert pcm is not None
                 if not self._warm:
                     # The engine's first use loads its data (tens of ms): not part of how long
                     # a sound takes to start, which must be alike for every sound.
@@ -169,6 +207,39 @@ class SpeakerVoice:
             daemon=True,
         ).start()
         return utterance
+
+    def _streamed(self, utterance: int, stream: _Stream, rendering: _Rendering) -> None:
+        """A streamed sound's rendering has ended (on its own thread): finish it and report
+        its end, or, if its voice failed partway, say it again whole (espeak-ng takes over)."""
+        if self._streaming is stream:
+            self._streaming = None
+        pcm = rendering.pcm
+        if rendering.error is None and pcm is not None:
+            playback = stream.finish()
+            ends = stream.started_at + pcm.seconds  # its own timeline began with its sound
+            self._report(utterance, playback, ends, True, ends + STALL_SECONDS)
+            return
+        stream.stop()
+        with self._lock:
+            current = self._current is stream.playback and not self._closed
+        if not current:  # cut or closed meanwhile: nothing more to say
+            self._post(SpeechFinished(utterance))
+            return
+        try:
+            pcm = rendering.make(None)
+            with self._lock:
+                if self._current is not stream.playback or self._closed:
+                    self._post(SpeechFinished(utterance))
+                    return
+                playback = self._output.play(audible_part(pcm), gain=stream.gain)
+                self._current = playback
+                asked = time.monotonic()
+        except NightvoiceError as exc:
+            self._post(SpeechFailed(utterance, str(exc)))
+            return
+        self._report(
+            utterance, playback, asked + pcm.seconds, True, asked + pcm.seconds + STALL_SECONDS
+        )
 
     def _report(
         self,
@@ -211,10 +282,16 @@ class SpeakerVoice:
             current.stop()
 
     def cut(self) -> None:
+        streaming = self._streaming  # playing while the rest renders, under the lock
+        if streaming is not None:
+            streaming.stop()
         with self._lock:
             self._stop_current()
 
     def close(self) -> None:
+        streaming = self._streaming
+        if streaming is not None:
+            streaming.stop()
         with self._lock:
             self._closed = True
             self._stop_current()
@@ -224,6 +301,96 @@ class SpeakerVoice:
         if self._ahead is not None:
             self._ahead.close()
         self._output.close()
+
+
+class _Stream:
+    """A sound that plays as it is rendered: its first piece at once, each next one as it comes.
+
+    Each piece is sent up to its audible end; its trailing silence is held back until another
+    piece follows, so the whole is sent exactly as `audible_part` would send it whole (aplay
+    exits on time, the proof the sound was heard).
+    """
+
+    def __init__(self, output: AplayOutput, gain: float) -> None:
+        self._output = output
+        self.gain = gain
+        self._lock = threading.Lock()
+        self._playback: Playback | None = None
+        self._held: Pcm | None = None  # the last piece's trailing silence
+        self._stopped = False
+        self.started_at = 0.0
+        self.changed = threading.Event()  # the first piece plays, or the rendering ended
+
+    @property
+    def started(self) -> bool:
+        return self._playback is not None
+
+    @property
+    def playback(self) -> Playback | None:
+        return self._playback
+
+    def piece(self, pcm: Pcm) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            if self._playback is None:
+                pcm = pcm.with_lead_in(LEAD_IN_SECONDS)
+            sent = audible_part(pcm)
+            rest = Pcm(pcm.samples[len(sent.samples) :], pcm.rate)
+            if self._playback is None:
+                try:
+                    self._playback = self._output.play_stream(sent, gain=self.gain)
+                finally:
+                    self.changed.set()
+                self.started_at = time.monotonic()
+            else:
+                if self._held is not None:
+                    self._playback.add(self._held)
+                self._playback.add(sent)
+            self._held = rest
+
+    def finish(self) -> Playback:
+        """No more pieces: the last one's trailing silence passes as time, unsent."""
+        with self._lock:
+            assert self._playback is not None
+            self._playback.finish()
+            return self._playback
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            playback = self._playback
+        if playback is not None:
+            playback.stop()
+
+
+class _Rendering:
+    """A sound's `make`, run on its own thread, its pieces going to a _Stream."""
+
+    def __init__(self, make: Callable[[PieceListener | None], Pcm], stream: _Stream) -> None:
+        self.make = make
+        self.lock = threading.Lock()
+        self.finished = False
+        self.pcm: Pcm | None = None
+        self.error: NightvoiceError | None = None
+        # Called when it ends, once the sound is known to be streaming.
+        self.on_done: Callable[[_Rendering], None] | None = None
+        self._stream = stream
+        threading.Thread(target=self._run, name="nightvoice-render", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.pcm = self.make(self._stream.piece)
+        except NightvoiceError as exc:
+            self.error = exc
+        except Exception as exc:  # never lost on a thread: reported as the sound failing
+            self.error = SpeechUnavailable(f"the voice failed: {exc}")
+        with self.lock:
+            self.finished = True
+            on_done = self.on_done
+        self._stream.changed.set()
+        if on_done is not None:
+            on_done(self)
 
 
 def audible_part(pcm: Pcm) -> Pcm:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from nightvoice.core.errors import SpeechUnavailable
@@ -28,6 +29,30 @@ class Synthesizer(Protocol):
     def warm_up(self) -> None: ...
 
     def engine_version(self) -> str: ...
+
+
+# Given each piece of a sound as an engine that renders in pieces (the natural voice) has it.
+PieceListener = Callable[[Pcm], None]
+
+
+def synthesize_in_pieces(
+    synth: Any,
+    text: str,
+    *,
+    rate: int,
+    language: str,
+    voice: str | None,
+    on_piece: PieceListener | None,
+) -> Pcm:
+    """`synth.synthesize`, with `on_piece` given the pieces when `synth` renders in pieces
+    (its `renders_in_pieces` says so); from any other engine the whole sound only."""
+    if on_piece is not None and getattr(synth, "renders_in_pieces", False):
+        pcm: Pcm = synth.synthesize(
+            text, rate=rate, language=language, voice=voice, on_piece=on_piece
+        )
+        return pcm
+    whole: Pcm = synth.synthesize(text, rate=rate, language=language, voice=voice)
+    return whole
 
 
 class EspeakSynthesizer:

@@ -14,6 +14,7 @@ from nightvoice.sound.audio import Pcm
 from nightvoice.sound.speaker import SpeakerVoice
 
 WORKER = "nightvoice-ahead"
+RENDER = "nightvoice-render"  # the speaker renders the sound it says on a thread of its own
 LOUD = b"\x88\x13" * 2205  # 0.1 s at 5000
 
 
@@ -79,19 +80,35 @@ def test_the_next_sentences_are_rendered_while_one_is_said(engine: SlowEngine) -
     try:
         ahead.expect(["A", "B", "C", "D"], 125)
         engine.release("A", "B", "C")
-        assert engine.finished("C")  # A, and the two after it, in the background
+        # The first sentence is the player's to render (a piece at a time, so its first piece
+        # plays at once); nothing is rendered ahead before it is asked for.
         assert ahead.get("A", 125).samples.startswith(b"A")
+        assert engine.finished("C")  # the two after it, in the background
         assert ahead.get("B", 125).samples.startswith(b"B")
         # Saying B moved the window on: D is being rendered, on the worker too.
         engine.release("D")
         assert engine.finished("D")
         assert ahead.get("D", 125).samples.startswith(b"D")
         assert [(text, thread) for text, _, thread in engine.rendered()] == [
-            ("A", WORKER),
+            ("A", "MainThread"),
             ("B", WORKER),
             ("C", WORKER),
             ("D", WORKER),
-        ]  # each once, and none on the player's thread
+        ]  # each once, and after the first none on the player's thread
+    finally:
+        ahead.close()
+
+
+def test_after_a_head_start_the_next_sentences_are_rendered_ahead(engine: SlowEngine) -> None:
+    """The head start says the first sentence from its record: what follows is rendered."""
+    ahead = RenderAhead(engine, language="en", voice=None, ahead=1)
+    try:
+        ahead.expect(["A", "B", "C"], 125)
+        ahead.saying("A", 125)
+        engine.release("A", "B")
+        assert engine.finished("B")
+        assert ahead.get("B", 125).samples.startswith(b"B")
+        assert [text for text, _, _ in engine.rendered()][:2] == ["A", "B"]
     finally:
         ahead.close()
 
@@ -157,8 +174,8 @@ def test_a_new_rate_re_renders_only_what_is_still_to_come(engine: SlowEngine) ->
     try:
         ahead.expect(["A", "B", "C", "D"], 125)
         engine.release("A", "B")
-        assert engine.finished("B")
         ahead.get("A", 125)
+        assert engine.finished("B")
         # While A plays, the listener presses "slower": B is asked for at 115.
         engine.release("B", "C", rate=115)
         assert ahead.get("B", 115).samples.startswith(b"B")
@@ -220,15 +237,15 @@ def test_with_a_slow_engine_each_sentence_still_starts_when_it_is_due(
     try:
         speaker.expect(["A", "B", "C"], 125)
         engine.release("A", "B")
-        assert engine.finished("B")
-        speaker.say("A", rate=125, volume=1.0)
+        speaker.say("A", rate=125, volume=1.0)  # the first: rendered as it is said
+        assert engine.finished("B")  # meanwhile, on the worker
         # C is being rendered now and will not finish (the engine is that slow): saying B
         # must not wait for anything.
         assert engine.started("C")
         speaker.say("B", rate=125, volume=1.0)
         heard = [playback.pcm.samples.lstrip(b"\0")[:1] for playback in output.playing]
         assert heard == [b"A", b"B"]
-        assert all(thread == WORKER for _, _, thread in engine.rendered())
+        assert [thread for _, _, thread in engine.rendered()] == [RENDER, WORKER, WORKER]
         speaker.cut()
         assert output.playing[-1].stopped
     finally:

@@ -9,7 +9,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from nightvoice.console.screen import BlankScreen
 from nightvoice.core.plan import Plan
 from nightvoice.core.planner import LEAD_IN_SECONDS, compile_plan
 from nightvoice.core.player import Player, PlayerOptions, night_volume
-from nightvoice.core.ports import KeyPressed
+from nightvoice.core.ports import KeyPressed, SpeechFinished
 from nightvoice.sound.audio import AplayOutput, Pcm
 from nightvoice.sound.engines import Engines
 from nightvoice.sound.export import sentences
@@ -78,10 +78,20 @@ class Recording(Engines):
         self.rendered: dict[str, Pcm] = {}  # the last render of each text
         self._ready: dict[tuple[str, int], Pcm] = {}
 
-    def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
+    def synthesize(
+        self,
+        text: str,
+        *,
+        rate: int,
+        language: str,
+        voice: str | None,
+        on_piece: Callable[[Pcm], None] | None = None,
+    ) -> Pcm:
         pcm = self._ready.pop((text, rate), None)
         if pcm is None:
-            pcm = super().synthesize(text, rate=rate, language=language, voice=voice)
+            pcm = super().synthesize(
+                text, rate=rate, language=language, voice=voice, on_piece=on_piece
+            )
         self.rendered[text] = pcm
         return pcm
 
@@ -199,7 +209,10 @@ def test_a_key_silences_a_joe_sentence_within_150_ms(
     onset, last = first_loud(heard), last_loud(heard)
     assert onset is not None and last is not None
     assert recorder.arrival_of(mark + last) - pressed < 0.15
-    assert (last - onset) / RATE < engines.rendered[LONG].seconds - 1  # the rest never played
+    # The rest never played (it renders on, off the player's thread: asking for it again
+    # waits for that, and gives its length).
+    whole = engines.synthesize(LONG, rate=plan.settings.rate, language="en", voice="joe")
+    assert (last - onset) / RATE < whole.seconds - 1
     assert result and getattr(result[0], "quit", False)
 
 
@@ -324,3 +337,58 @@ def test_a_measuring_budget_never_loads_the_natural_voice(
         assert joes is not None and espeaks is not None and joes != espeaks  # its own length
     finally:
         lengths.close()
+
+
+def test_a_sentence_not_rendered_ahead_plays_from_its_first_piece(recorder: Recorder) -> None:
+    """The first words of a run: its first piece is heard while the rest still renders, and
+    then the whole sentence plays, nothing lost between the pieces."""
+    returned: list[float] = []
+
+    class Timed(Engines):
+        def synthesize(self, text: str, **kwargs: object) -> Pcm:  # type: ignore[override]
+            pcm = super().synthesize(text, **kwargs)  # type: ignore[arg-type]
+            returned.append(time.monotonic())
+            return pcm
+
+    synth = Timed(make_espeak(), strict=True)
+    synth.synthesize("Yes.", rate=130, language="en", voice="joe")  # the model loaded
+    returned.clear()
+    inbox = QueueInbox()
+    voice = SpeakerVoice(synth, AplayOutput(), inbox.post, language="en", voice="joe")
+    try:
+        mark = recorder.mark()
+        voice.say(LONG, rate=130, volume=1.0)
+        recorder.wait_for_samples(mark, seconds=0.05, timeout=30)
+        heard = time.monotonic()
+        while not isinstance(event := inbox.wait(time.monotonic() + 30), SpeechFinished):
+            assert event is not None
+        assert returned and heard < returned[0] - 0.2  # heard well before it was all made
+        whole = synth.synthesize(LONG, rate=130, language="en", voice="joe")
+        samples = recorder.samples(mark)
+        onset, last = first_loud(samples), last_loud(samples)
+        assert onset is not None and last is not None
+        assert (last - onset) / RATE == pytest.approx(whole.seconds, abs=1.0)
+    finally:
+        voice.close()
+        synth.close()
+
+
+def test_quitting_while_a_sentence_still_renders_says_nothing_more(recorder: Recorder) -> None:
+    """q while the rest of a streamed sentence renders: the child is ended on purpose, so no
+    "the natural voice stopped" line, no espeak-ng taking over, and no new child."""
+    lines: list[str] = []
+    synth = Engines(make_espeak(), warn=lines.append)
+    synth.synthesize("Yes.", rate=130, language="en", voice="joe")  # the model loaded
+    voice = SpeakerVoice(synth, AplayOutput(), QueueInbox().post, language="en", voice="joe")
+    mark = recorder.mark()
+    voice.say(LONG, rate=130, volume=1.0)
+    recorder.wait_for_samples(mark, seconds=0.05, timeout=30)
+    voice.cut()
+    voice.close()
+    synth.close()
+    for thread in threading.enumerate():
+        if thread.name == "nightvoice-render":
+            thread.join(10)
+            assert not thread.is_alive()
+    assert lines == []
+    assert synth._natural == {}  # nothing started again after the close

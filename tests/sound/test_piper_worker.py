@@ -99,3 +99,18 @@ def test_a_long_sentence_costs_no_more_memory_than_a_short_one() -> None:
     long = re.sub(r"\s+", " ", " ".join(["Breathe in slowly through your nose and out"] * 9))
     assert len(long) > 390
     assert peak_kb(long) - peak_kb(short) < 40_000
+
+
+def test_a_sentence_someone_waits_for_starts_with_a_short_first_piece() -> None:
+    """Heard sooner: the first piece ends by `first` where a phrase allows, never one word."""
+    ipa = "sˈɪt ˌʌp ænd stɹˈɛtʃ jʊɹ lˈɛɡz ˈaʊt ɪn fɹˈʌnt ʌv juː."
+    pieces = ["".join(p) for p in split_long(symbols(ipa), 39, 15)]
+    assert pieces[0] == "sˈɪt ˌʌp" and all(len(p) <= 39 for p in pieces)
+    assert " ".join(pieces) == ipa
+    pull = [
+        "".join(p)
+        for p in split_long(symbols("pˈʊl jʊɹ tˈoʊz təwˈɔːɹd jʊɹ nˈiː, ænd hˈoʊld."), 39, 15)
+    ]
+    assert pull[0] == "pˈʊl jʊɹ tˈoʊz"  # not "Pull |"
+    short = symbols("juː ɑːɹ ˈɔːl ɹˈaɪt.")  # said whole anyway: not cut for speed
+    assert split_long(short, 39, 15) == [short]

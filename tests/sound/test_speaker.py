@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from array import array
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from nightvoice.console.realtime import QueueInbox
+from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS
 from nightvoice.core.ports import Event, SpeechFailed, SpeechFinished
 from nightvoice.sound.audio import AplayOutput, Pcm, chime
@@ -256,3 +258,96 @@ def test_only_the_audible_part_of_a_sound_is_sent_to_aplay() -> None:
     assert sent.seconds == pytest.approx(1.0 + KEPT_TAIL_SECONDS, abs=0.001)
     ending_loud = Pcm(loud, rate)
     assert audible_part(ending_loud) == ending_loud
+
+
+class _FakeSound:
+    """Plays nothing; ends when the test (or a stop) ends it."""
+
+    def __init__(self, kind: str, first: Pcm) -> None:
+        self.kind = kind
+        self.parts = [first]
+        self.stopped = False
+        self.ended = threading.Event()
+
+    @property
+    def done(self) -> bool:
+        return self.ended.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.ended.wait(timeout)
+
+    def add(self, pcm: Pcm) -> None:
+        self.parts.append(pcm)
+
+    def finish(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.ended.set()
+
+
+class _FakeOutput:
+    device = None
+
+    def __init__(self) -> None:
+        self.sounds: list[_FakeSound] = []
+        self.whole_played = threading.Event()
+
+    def play(self, pcm: Pcm, *, gain: float = 1.0) -> _FakeSound:
+        self.sounds.append(_FakeSound("whole", pcm))
+        self.whole_played.set()
+        return self.sounds[-1]
+
+    def play_stream(self, first: Pcm, *, gain: float = 1.0) -> _FakeSound:
+        self.sounds.append(_FakeSound("stream", first))
+        return self.sounds[-1]
+
+    def close(self) -> None:
+        pass
+
+
+class _FailsPartway:
+    """An engine that renders in pieces and dies after the first (the natural voice's child
+    killed mid-sentence); asked again without pieces, it says the sentence whole."""
+
+    renders_in_pieces = True
+
+    def __init__(self) -> None:
+        self.asked_in_pieces: list[bool] = []
+
+    def synthesize(
+        self, text: str, *, rate: int, language: str, voice: str | None, on_piece: object = None
+    ) -> Pcm:
+        self.asked_in_pieces.append(on_piece is not None)
+        loud = b"\x88\x13" * 2205
+        if callable(on_piece):
+            on_piece(Pcm(loud, 22050))
+            raise SpeechUnavailable("the natural voice stopped")
+        return Pcm(loud * 3, 22050)
+
+    def engine_version(self) -> str:
+        return "fake"
+
+
+def test_a_voice_failing_partway_through_a_sentence_says_it_again_whole() -> None:
+    """Never silence, never half a sentence: the streamed part is cut and the whole sentence
+    is said again by the engine that took over; the player hears of it as one sound."""
+    output = _FakeOutput()
+    inbox = QueueInbox()
+    engine = _FailsPartway()
+    speaker = SpeakerVoice(engine, output, inbox.post)  # type: ignore[arg-type]
+    try:
+        said = speaker.say("Hello there.", rate=130, volume=1.0)
+        assert output.whole_played.wait(10)
+        assert engine.asked_in_pieces == [True, False]
+        streamed, whole = output.sounds
+        assert streamed.kind == "stream" and streamed.stopped
+        assert whole.kind == "whole" and len(whole.parts[0].samples) > len(
+            streamed.parts[0].samples
+        )
+        whole.ended.set()  # it has played
+        event = next_event(inbox)
+        assert isinstance(event, SpeechFinished) and event.utterance == said
+    finally:
+        speaker.close()

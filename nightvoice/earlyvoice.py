@@ -29,6 +29,7 @@ _WITH_VALUE = frozenset(
     ("--rate", "--volume", "--voice", "--language", "--device", "-o", "--output")
 )
 _SPEAKING = ("play", "say", "export")
+_SILENT = frozenset(("--text", "--help", "-h", "--version", "-V"))  # nothing will be spoken
 
 
 def start_if_named(argv: Sequence[str]) -> None:
@@ -50,7 +51,7 @@ def guess(argv: Sequence[str]) -> str | None:
     """The voice setting `argv` plays with, read cheaply: None if it says none or no speech."""
     words, options = _split(argv)
     command = words[0] if words else None
-    if command not in (None, *_SPEAKING) or {"--text", "--help", "-h"} & options.keys():
+    if command not in (None, *_SPEAKING) or _SILENT & options.keys():
         return None
     if "--voice" in options:
         return options["--voice"]

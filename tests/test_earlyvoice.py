@@ -83,6 +83,8 @@ def test_the_order_is_the_settings_order_flags_then_config_then_routine(tmp_path
         ["play", "x.yaml", "--text"],
         ["play", "--voice", "joe", "--help"],
         ["say", "-h"],
+        ["--version", "--voice", "joe"],
+        ["-V"],
         ["play", "no-such-routine"],
         ["play", "/no/such/file.yaml"],
     ],

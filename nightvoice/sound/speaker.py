@@ -16,6 +16,7 @@ from nightvoice.core.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.sound.ahead import RenderAhead
 from nightvoice.sound.audio import AplayOutput, Pcm, Playback, chime
 from nightvoice.sound.headstart import HeadStart
+from nightvoice.sound.naturalvoices import natural_voice
 from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
 
 # The silence after a sound's last audible sample that is still played (the rest passes as
@@ -72,6 +73,10 @@ class SpeakerVoice:
         self._ahead = ahead
         self._engine: str | None = None
         self._streaming: _Stream | None = None  # a sound playing while it is rendered
+        # Only an engine that renders in pieces (the natural voice) is worth a thread a sound.
+        self._in_pieces = natural_voice(voice) is not None and bool(
+            getattr(synth, "renders_in_pieces", False)
+        )
 
     @property
     def language(self) -> str:
@@ -125,13 +130,15 @@ class SpeakerVoice:
         return self._engine
 
     def chime(self, *, volume: float) -> int:
-        return self._start(lambda _: chime_sound(), volume)
+        return self._start(lambda _: chime_sound(), volume, whole=True)
 
     def _start(
         self,
         make: Callable[[PieceListener | None], Pcm],
         volume: float,
         adopt: HeadStart | None = None,
+        *,
+        whole: bool = False,
     ) -> int:
         asked = time.monotonic()  # the sound's own timeline starts when it is asked for
         with self._lock:
@@ -156,32 +163,40 @@ class SpeakerVoice:
                     daemon=True,
                 ).start()
                 return utterance
-            # A sound rendered in pieces (a natural voice's sentence not rendered ahead)
-            # starts playing with its first piece; the rest renders on its own thread, so
-            # the player (and a key) never waits for it.
-            stream = _Stream(self._output, _clamp(volume))
-            rendering = _Rendering(make, stream)
-            self._streaming = stream  # so a key can cut it while the rest renders
-            stream.changed.wait()  # its first piece plays, or it is made whole, or it failed
-            with rendering.lock:
+            error: NightvoiceError | None = None
+            if self._in_pieces and not whole:
+                # A sound rendered in pieces (a natural voice's sentence not rendered ahead)
+                # starts playing with its first piece; the rest renders on its own thread, so
+                # the player (and a key) never waits for it.
+                stream = _Stream(self._output, _clamp(volume))
+                rendering = _Rendering(make, stream)
+                self._streaming = stream  # so a key can cut it while the rest renders
+                stream.changed.wait()  # its first piece plays, or it is whole, or it failed
+                with rendering.lock:
+                    if stream.started:
+                        self._current = stream.playback
+                        rendering.on_done = lambda done: self._streamed(utterance, stream, done)
+                        finished = rendering.finished
                 if stream.started:
-                    self._current = stream.playback
-                    rendering.on_done = lambda done: self._streamed(utterance, stream, done)
-                    finished = rendering.finished
-            if stream.started:
-                if finished:  # ended before it was handed over: end it on a thread of its own
-                    threading.Thread(
-                        target=self._streamed,
-                        args=(utterance, stream, rendering),
-                        name="nightvoice-voice",
-                        daemon=True,
-                    ).start()
-                return utterance
-            self._streaming = None
+                    if finished:  # ended before it was handed over: end it on its own thread
+                        threading.Thread(
+                            target=self._streamed,
+                            args=(utterance, stream, rendering),
+                            name="nightvoice-voice",
+                            daemon=True,
+                        ).start()
+                    return utterance
+                self._streaming = None
+                made, error = rendering.pcm, rendering.error
+            else:  # espeak-ng (~4 ms a sentence) or the chime: made here, whole
+                try:
+                    made = make(None)
+                except NightvoiceError as exc:
+                    made, error = None, exc
             try:
-                if rendering.error is not None:
-                    raise rendering.error
-                pcm = rendering.pcm
+                if error is not None:
+                    raise error
+                pcm = made
                 assert pcm is not None
                 if not self._warm:
                     # The engine's first use loads its data (tens of ms): not part of how long

@@ -14,7 +14,6 @@ from nightvoice.sound.audio import Pcm
 from nightvoice.sound.speaker import SpeakerVoice
 
 WORKER = "nightvoice-ahead"
-RENDER = "nightvoice-render"  # the speaker renders the sound it says on a thread of its own
 LOUD = b"\x88\x13" * 2205  # 0.1 s at 5000
 
 
@@ -245,7 +244,7 @@ def test_with_a_slow_engine_each_sentence_still_starts_when_it_is_due(
         speaker.say("B", rate=125, volume=1.0)
         heard = [playback.pcm.samples.lstrip(b"\0")[:1] for playback in output.playing]
         assert heard == [b"A", b"B"]
-        assert [thread for _, _, thread in engine.rendered()] == [RENDER, WORKER, WORKER]
+        assert [thread for _, _, thread in engine.rendered()] == ["MainThread", WORKER, WORKER]
         speaker.cut()
         assert output.playing[-1].stopped
     finally:

@@ -336,7 +336,7 @@ def test_a_voice_failing_partway_through_a_sentence_says_it_again_whole() -> Non
     output = _FakeOutput()
     inbox = QueueInbox()
     engine = _FailsPartway()
-    speaker = SpeakerVoice(engine, output, inbox.post)  # type: ignore[arg-type]
+    speaker = SpeakerVoice(engine, output, inbox.post, voice="joe")  # type: ignore[arg-type]
     try:
         said = speaker.say("Hello there.", rate=130, volume=1.0)
         assert output.whole_played.wait(10)

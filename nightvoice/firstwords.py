@@ -9,8 +9,6 @@ exactly as the speaker would play it, and saves it with the stamps of every file
 
 from __future__ import annotations
 
-import contextlib
-import os
 from typing import TYPE_CHECKING, NamedTuple
 
 from nightvoice.sound import headstart
@@ -95,24 +93,6 @@ def deciding_files() -> list[str]:
     return files
 
 
-def engine_files(synth: object) -> list[str]:
-    """The engine's voice data and the shared libraries it runs on, as far as they are known."""
-    files = []
-    data_file = getattr(synth, "data_file", None)
-    found = data_file() if callable(data_file) else None
-    if found:
-        files.append(found)
-    with (
-        contextlib.suppress(OSError),
-        open("/proc/self/maps", encoding="utf-8", errors="replace") as maps,
-    ):
-        for line in maps:
-            path = line.split(maxsplit=5)[-1].strip()
-            if "espeak" in os.path.basename(path) and path not in files:
-                files.append(path)
-    return files
-
-
 def render() -> dict[bool, headstart.Utterance | None] | None:
     """The first words of plain `nightvoice`, with keys and hands-free, as the speaker plays
     them; None when no engine can speak here (nothing is kept then)."""
@@ -177,6 +157,7 @@ def refresh() -> None:
     if first is None:
         return
     from nightvoice.sound.engines import make_synthesizer
+    from nightvoice.sound.lengths import engine_files
 
     files += engine_files(make_synthesizer())
     if headstart.file_stamps(files[: len(stamps)]) != stamps:
@@ -186,11 +167,9 @@ def refresh() -> None:
 
 def main() -> None:
     """In the background, after a command: never compete with anything for the CPU."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # Linux: only idle time
-    except (AttributeError, OSError):
-        with contextlib.suppress(AttributeError, OSError):
-            os.nice(10)
+    from nightvoice.user import background
+
+    background.as_idle()
     refresh()
 
 

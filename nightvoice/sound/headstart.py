@@ -275,22 +275,11 @@ def refresh_if_stale() -> None:
     A detached, niced process (`python -m nightvoice.firstwords`) in its own session, with no
     terminal, so it never delays this command, never writes on its screen, and outlives it.
     """
-    if not hasattr(os, "posix_spawn") or fresh():
+    if fresh():
         return
-    argv = [sys.executable, "-m", "nightvoice.firstwords"]
-    devnull = os.open(os.devnull, os.O_RDWR)
-    try:
-        os.posix_spawn(
-            sys.executable,
-            argv,
-            os.environ,
-            file_actions=[(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)],
-            setsid=True,
-        )
-    except OSError:
-        pass
-    finally:
-        os.close(devnull)
+    from nightvoice.user import background
+
+    background.start("nightvoice.firstwords")
 
 
 # --- playing it -------------------------------------------------------------------------------

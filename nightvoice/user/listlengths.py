@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 
 LOCK = "list-lengths.lock"
 
@@ -23,25 +22,11 @@ LOCK = "list-lengths.lock"
 def start() -> None:
     """Start the measurement in the background, unless one is running (it goes round again
     for what this `list` wrote) or processes cannot be started so here."""
-    if not hasattr(os, "posix_spawn") or running():
+    if running():
         return
-    argv = [sys.executable, "-m", "nightvoice.user.listlengths"]
-    try:
-        devnull = os.open(os.devnull, os.O_RDWR)
-    except OSError:
-        return
-    try:
-        os.posix_spawn(
-            sys.executable,
-            argv,
-            os.environ,
-            file_actions=[(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)],
-            setsid=True,
-        )
-    except OSError:
-        pass
-    finally:
-        os.close(devnull)
+    from nightvoice.user import background
+
+    background.start("nightvoice.user.listlengths")
 
 
 def running() -> bool:
@@ -89,11 +74,9 @@ def measure() -> bool:
 
 def main() -> None:
     """In the background: never compete with anything for the CPU."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # Linux: only idle time
-    except (AttributeError, OSError):
-        with contextlib.suppress(AttributeError, OSError):
-            os.nice(10)
+    from nightvoice.user import background
+
+    background.as_idle()
     with contextlib.suppress(Exception):  # nobody to tell: the next `list` starts it again
         measure()
 

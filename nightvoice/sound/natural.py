@@ -170,11 +170,7 @@ class PiperSynthesizer:
                 self._ready = True
             if not text.strip():
                 return Pcm(b"", OUTPUT_RATE)
-            request: dict[str, object] = {
-                "text": text,
-                "length_scale": length_scale(rate),
-                "pieces": True,
-            }
+            request: dict[str, object] = {"text": text, "length_scale": length_scale(rate)}
             if on_piece is not None:  # someone waits to play it: a short first piece
                 request["first_piece_seconds"] = FIRST_PIECE_SECONDS
             assert process.stdin is not None
@@ -212,7 +208,7 @@ class PiperSynthesizer:
                     break
         if refused is not None:
             raise refused
-        return Pcm.concat(pieces, OUTPUT_RATE) if pieces else Pcm(b"", OUTPUT_RATE)
+        return Pcm.concat(pieces, OUTPUT_RATE)
 
     def voices(self) -> list[VoiceInfo]:
         return [info(self.voice)]

@@ -7,11 +7,12 @@ sound server, and quitting kills it at once. It exits when its stdin closes, so 
 outlive the program.
 
 Protocol, one request at a time. Requests are JSON lines on stdin:
-`{"text": ..., "length_scale": 1.3}`. Each answer is one JSON line on stdout, `{"rate": 22050,
-"bytes": N}` followed by N bytes of signed 16-bit little-endian mono PCM, or `{"error": ...}`.
-With `"pieces": true` the text comes a piece at a time as each is rendered, each answer with
-`"more": true`, then an empty one with `"more": false` (an `{"error": ...}` ends it early).
-The first line, before any request, is `{"ready": true, "rate": 22050}` or `{"error": ...}`.
+`{"text": ..., "length_scale": 1.3}`, optionally with `"first_piece_seconds": 1.0`. The text
+comes back a piece at a time as each is rendered: each answer is one JSON line on stdout,
+`{"rate": 22050, "bytes": N, "more": true}` followed by N bytes of signed 16-bit little-endian
+mono PCM, then an empty one with `"more": false` ends the text; an `{"error": ...}` ends it
+early. The first line, before any request, is `{"ready": true, "rate": 22050}` or
+`{"error": ...}`.
 
 Phonemes come from the system libespeak-ng (the library the default voice already uses, here in
 its retrieval mode: no audio device), read with espeak_TextToPhonemes as IPA, a clause at a time
@@ -265,10 +266,6 @@ class PiperVoice:
         }
         return self._session.run(None, inputs, self._run_options)[0].reshape(-1).astype(np.float32)
 
-    def pcm(self, text: str, length_scale: float) -> bytes:
-        """The text as 16-bit PCM at self.rate (all its pieces, joined)."""
-        return b"".join(self.pieces(text, length_scale))
-
     def pieces(
         self, text: str, length_scale: float, first_seconds: float | None = None
     ) -> Iterator[bytes]:
@@ -312,10 +309,6 @@ def serve(model: str, config_file: str, stdin: BinaryIO, stdout: BinaryIO) -> in
             request = json.loads(line)
             scale = float(request.get("length_scale") or voice.length_scale)
             text = str(request["text"])
-            if not request.get("pieces"):
-                data = voice.pcm(text, scale)
-                _answer(stdout, {"rate": voice.rate, "bytes": len(data)}, data)
-                continue
             # Each piece as soon as it is rendered, then an empty answer that ends the text.
             first = request.get("first_piece_seconds")
             first = float(first) if isinstance(first, (int, float)) else None

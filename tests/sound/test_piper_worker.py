@@ -73,7 +73,7 @@ PEAK_OF = """
 import re, sys
 from nightvoice.sound.piper_worker import PiperVoice
 voice = PiperVoice(sys.argv[1], sys.argv[2])
-voice.pcm(sys.argv[3], 1.562)
+b"".join(voice.pieces(sys.argv[3], 1.562))
 print(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1])
 """
 

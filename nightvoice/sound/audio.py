@@ -353,19 +353,12 @@ class Playback(AplaySound):
     """
 
     def __init__(
-        self,
-        proc: subprocess.Popen[bytes],
-        pcm: Pcm | None,
-        device: str | None,
-        gain: float = 1.0,
+        self, proc: subprocess.Popen[bytes], device: str | None, gain: float = 1.0
     ) -> None:
         super().__init__(device)
         self._proc = proc
         self._gain = gain
         self._more: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        if pcm is not None:
-            self._more.put(pcm.samples)
-            self._more.put(None)
         self._thread = threading.Thread(target=self._feed, name="nightvoice-aplay", daemon=True)
         self._thread.start()
 
@@ -429,11 +422,13 @@ class AplayOutput:
 
     def play(self, pcm: Pcm, *, gain: float = 1.0) -> Playback:
         """Start playing at once and return a handle; failures surface in Playback.wait()."""
-        return Playback(self._aplay(pcm.rate), pcm, self.device, gain)
+        playback = self.play_stream(pcm, gain=gain)
+        playback.finish()
+        return playback
 
     def play_stream(self, first: Pcm, *, gain: float = 1.0) -> Playback:
         """Start playing `first` at once; the rest comes with Playback.add, then finish."""
-        playback = Playback(self._aplay(first.rate), None, self.device, gain)
+        playback = Playback(self._aplay(first.rate), self.device, gain)
         playback.add(first)
         return playback
 

@@ -231,8 +231,8 @@ class SpeakerVoice:
         pcm = rendering.pcm
         if rendering.error is None and pcm is not None:
             playback = stream.finish()
-            ends = stream.started_at + pcm.seconds  # its own timeline began with its sound
-            self._report(utterance, playback, ends, True, ends + STALL_SECONDS)
+            # Its own timeline began with its sound; it stalls if unplayed STALL_SECONDS after.
+            self._report(utterance, playback, stream.started_at + pcm.seconds)
             return
         stream.stop()
         with self._lock:
@@ -252,9 +252,7 @@ class SpeakerVoice:
         except NightvoiceError as exc:
             self._post(SpeechFailed(utterance, str(exc)))
             return
-        self._report(
-            utterance, playback, asked + pcm.seconds, True, asked + pcm.seconds + STALL_SECONDS
-        )
+        self._report(utterance, playback, asked + pcm.seconds)
 
     def _report(
         self,

@@ -923,8 +923,8 @@ def family_peak_rss_mb(pid: int) -> float | None:
 
 def natural_voice(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]:
     from nightvoice.sound.audio import read_wav
-    from nightvoice.sound.natural import PiperSynthesizer
     from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing
+    from nightvoice.sound.piper_client import PiperSynthesizer
 
     problem = missing(NATURAL_VOICES[0])
     if problem is not None:

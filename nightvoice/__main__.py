@@ -28,42 +28,27 @@ def main() -> None:
 def _run() -> int:
     _open_standard_streams()
     args = sys.argv[1:]
-    if args:
-        _start_natural_voice(args)  # before anything else is imported: its load is the wait
-    from nightvoice.sound import headstart
+    # What must start before anything else is imported (the playing lock, the first words, a
+    # natural voice loading): see nightvoice/startup/. It is handed on, never picked up later.
+    from nightvoice import startup
 
-    if not args:
-        # The bedside command itself. A session already playing is told to stop first, so
-        # the two never talk over each other (onevoice.py). Then, before click and YAML are
-        # imported (~100 ms of Python here), its first words start playing from the head
-        # start's record, if it holds.
-        from nightvoice.sound import onevoice
-
-        with onevoice.only_voice():
-            headstart.start()
-            _start_natural_voice(args)
-            # Straight to playing: parsing nothing needs no click, and not loading it brings
-            # the first words of a first-ever run ~30 ms sooner.
+    early = startup.begin(args)
+    try:
+        if not args:
+            # The bedside command itself, straight to playing: parsing nothing needs no click,
+            # and not loading it brings a first-ever run's first words ~30 ms sooner.
             from nightvoice.boundary import guarded
             from nightvoice.session import PlayRequest, play_exit_code
 
-            code = guarded(lambda: play_exit_code(PlayRequest()))
-    else:
-        from nightvoice.cli import run
+            code = guarded(lambda: play_exit_code(PlayRequest(), early=early))
+        else:
+            from nightvoice.cli import run
 
-        code = run()
-    # Whatever this command was, the next plain `nightvoice` (at 3 a.m.) finds its first
-    # words ready: re-rendered in the background if anything they depend on has changed.
-    headstart.refresh_if_stale()
+            code = run(early=early)
+    finally:
+        early.close()
+    startup.after_command()
     return code
-
-
-def _start_natural_voice(args: list[str]) -> None:
-    """A natural voice's model starts loading now, if a cheap look says it will be needed:
-    on a first run its ~0.7 s load is the wait for the first words (earlyvoice.py)."""
-    from nightvoice import earlyvoice
-
-    earlyvoice.start_if_named(args)
 
 
 def _closed_output() -> object:

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,6 +14,9 @@ from nightvoice import __version__
 from nightvoice.boundary import INTERRUPTED, guarded
 from nightvoice.core.errors import NightvoiceError, RoutineError
 from nightvoice.core.routine import RATE_RANGE
+
+if TYPE_CHECKING:
+    from nightvoice.startup import EarlyStart
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -83,7 +86,13 @@ def _play(target: str | None, **options: Any) -> int:
         device=options["device"],
         flags={key: value for key, value in flags.items() if value is not None},
     )
-    return play_exit_code(request)
+    return play_exit_code(request, early=_early())
+
+
+def _early() -> EarlyStart | None:
+    """What the fast start began for this command (nightvoice/startup/), if anything."""
+    early = click.get_current_context().find_root().obj
+    return early if early is not None else None
 
 
 class _Commands(click.Group):
@@ -244,6 +253,7 @@ def check(routines: tuple[str, ...]) -> int:
     problem as file:line:column."""
     from nightvoice.core.errors import RoutineNotFound
     from nightvoice.user.catalog import load_routine, resolve
+    from nightvoice.user.config import voice_problems
 
     bad = 0
     files = routines
@@ -271,7 +281,9 @@ def check(routines: tuple[str, ...]) -> int:
                 err=True,
             )
             continue
-        wrong = _voice_problems(routine, path)
+        wrong, notes = voice_problems(routine, str(path))
+        for note in notes:
+            click.echo(note, err=True)
         if wrong:
             bad += 1
             for line in wrong:
@@ -285,30 +297,6 @@ def check(routines: tuple[str, ...]) -> int:
 
 def _looks_like_path(text: str) -> bool:
     return "/" in text or os.sep in text or text.endswith((".yaml", ".yml"))
-
-
-def _voice_problems(routine: Any, path: Path) -> list[str]:
-    """The routine's `language:` and `voice:` checked against the installed engine, located.
-
-    A name espeak-ng lacks would pass the loader and fail at the first word of the night.
-    """
-    from nightvoice.core.errors import ConfigError, Problem
-    from nightvoice.user.config import check_with_engine
-
-    found = []
-    for key in ("language", "voice"):
-        value = getattr(routine.voice, key)
-        if value is None:
-            continue
-        try:
-            _, note = check_with_engine(key, value)
-        except ConfigError as error:
-            line, column = routine.locations.get(key, (1, 1))
-            found.append(str(Problem(str(path), line, column, str(error))))
-            continue
-        if note:
-            click.echo(f"{path}: {note}", err=True)
-    return found
 
 
 @cli.command(short_help="The voices, by the names --voice and `voice:` take.")
@@ -380,37 +368,10 @@ def say(text: tuple[str, ...], **options: Any) -> int:
             "there is nothing to say; give some words, e.g. nightvoice say 'Hello there.'",
             param_hint="TEXT",
         )
-    from nightvoice.console.realtime import QueueInbox
-    from nightvoice.core.errors import SpeechUnavailable
-    from nightvoice.core.ports import SpeechFailed, SpeechFinished
-    from nightvoice.core.routine import Voice
-    from nightvoice.sound.audio import AplayOutput
-    from nightvoice.sound.engines import make_synthesizer
-    from nightvoice.sound.speaker import SpeakerVoice
-    from nightvoice.user.config import load_config_or_defaults, resolve_settings
+    from nightvoice.session import say as say_once
 
-    config = load_config_or_defaults()
     flags = {k: v for k, v in options.items() if v is not None and k != "device"}
-    settings = resolve_settings(Voice(), config, flags).settings
-    inbox = QueueInbox()
-    output = AplayOutput(options["device"] or config.get("device"))
-    synth = make_synthesizer(
-        settings.voice, warn=lambda message: click.echo(f"nightvoice: {message}", err=True)
-    )
-    speaker = SpeakerVoice(
-        synth, output, inbox.post, language=settings.language, voice=settings.voice
-    )
-    try:
-        utterance = speaker.say(" ".join(text), rate=settings.rate, volume=settings.volume)
-        while True:
-            event = inbox.wait(None)
-            if isinstance(event, SpeechFailed):
-                raise SpeechUnavailable(event.message)  # exit code 3, as when playing
-            if isinstance(event, SpeechFinished) and event.utterance == utterance:
-                return 0
-    finally:
-        speaker.close()
-        synth.close()
+    return say_once(" ".join(text), flags, options["device"], _early())
 
 
 @cli.command(short_help="Write a commented starter routine NAME; print its path.")
@@ -459,8 +420,8 @@ def config_command(ctx: click.Context, routine: str | None) -> int | None:
     """Show the effective settings and where each comes from; `config set KEY VALUE` sets one."""
     if ctx.invoked_subcommand is not None:
         return None
+    from nightvoice.base import paths
     from nightvoice.core.routine import Voice
-    from nightvoice.user import paths
     from nightvoice.user.config import KEYS, load_config, resolve_settings
 
     voice = Voice()
@@ -499,7 +460,7 @@ def config_set(key: str, value: str) -> int:
 @click.argument("key")
 def config_unset(key: str) -> int:
     """Remove KEY from your config file, so the routine's or the night default applies."""
-    from nightvoice.user import paths
+    from nightvoice.base import paths
     from nightvoice.user.config import unset_value
 
     path = paths.config_file()
@@ -508,9 +469,6 @@ def config_unset(key: str) -> int:
     else:
         click.echo(f"{key} was not set in {path}")
     return 0
-
-
-AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma", ".aiff")
 
 
 @cli.command(short_help="Render a routine to one WAV file, pauses and chimes included.")
@@ -531,11 +489,13 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
     """
     import time
 
+    from nightvoice.base import paths
     from nightvoice.core.describe import clock_time
     from nightvoice.core.planner import compile_plan
     from nightvoice.sound.engines import make_synthesizer
-    from nightvoice.sound.export import CACHE_FOLDER, export_wav
-    from nightvoice.user import paths
+    from nightvoice.sound.export import CACHE_FOLDER, check_wav_name, export_wav
+    from nightvoice.sound.naturalvoices import natural_voice
+    from nightvoice.user import outputs
     from nightvoice.user.catalog import load_routine, resolve
     from nightvoice.user.config import load_config_or_defaults, resolve_settings
 
@@ -554,7 +514,8 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
                 "pipe it (`| aplay`) or redirect it (`> routine.wav`)"
             )
     else:
-        _check_output(target, force=force, parents=parents)  # early, to spare the rendering
+        check_wav_name(target)  # early, to spare the rendering
+        outputs.check_output(target, force=force, parents=parents)
     progress = None
     if sys.stderr.isatty():
 
@@ -562,7 +523,9 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
             return click.progressbar(items, label="Synthesising speech", file=sys.stderr)
 
     # Strict: an export asked for in the natural voice is never quietly made in another one.
-    synth = make_synthesizer(settings.voice, strict=True)
+    early = _early()
+    started_voice = early.take_natural(natural_voice(settings.voice)) if early else None
+    synth = make_synthesizer(settings.voice, strict=True, started=started_voice)
 
     def write(out: Any) -> Any:
         return export_wav(
@@ -578,7 +541,7 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
             written = write(sys.stdout.buffer)
             sys.stdout.buffer.flush()
         else:
-            written = _write_output(target, write, force=force)
+            written = outputs.write_output(target, write, force=force)
     finally:
         synth.close()
     took = time.perf_counter() - started
@@ -589,70 +552,6 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
         err=to_stdout,  # stdout is the WAV itself
     )
     return 0
-
-
-def _check_output(output: Path, *, force: bool, parents: bool) -> None:
-    """Refuse an output that cannot be right before rendering anything (the write decides
-    again): a name that promises another format, a missing folder, something that is not a
-    regular file, or an existing file without --force."""
-    from nightvoice.user import paths
-
-    suffix = output.suffix.lower()
-    if suffix in AUDIO_SUFFIXES or (suffix and suffix != ".wav"):
-        raise NightvoiceError(
-            f"{output}: export writes WAV only; name the file {output.stem}.wav "
-            "(convert it afterwards, e.g. `ffmpeg -i x.wav x.mp3`)"
-        )
-    folder = output.parent
-    if not folder.is_dir():
-        if os.path.lexists(folder) or not parents:
-            what = "is not a folder" if os.path.lexists(folder) else "does not exist"
-            hint = "" if os.path.lexists(folder) else "; create it or pass --parents"
-            raise NightvoiceError(f"cannot write {output}: {folder} {what}{hint}")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise NightvoiceError(f"cannot create {folder}: {_reason(error, output)}") from None
-    try:
-        paths.refuse_non_regular(output)
-    except OSError as error:
-        raise NightvoiceError(f"cannot write {output}: {error.strerror}") from None
-    if not force and os.path.lexists(output):
-        raise NightvoiceError(f"{output} already exists; pass --force to replace it")
-
-
-def _write_output(output: Path, write: Callable[[Any], T] | bytes, *, force: bool) -> T | None:
-    """Write a file under its real name (never half of one), or say why not: `write` streams
-    into it (its folder must exist), or bytes are written whole (its folder is created).
-
-    Without `force` an existing file is never replaced, even one that appears meanwhile; with
-    it, only a regular file is ever replaced.
-    """
-    from nightvoice.user import paths
-
-    try:
-        if isinstance(write, bytes):
-            if force:
-                paths.write_atomically(output, write)
-            else:
-                paths.create_exclusively(output, write)
-            return None
-        with paths.atomic_output(output, replace=force) as out:
-            return write(out)
-    except OSError as error:
-        if isinstance(error, FileExistsError) and not force and os.path.lexists(output):
-            raise NightvoiceError(f"{output} already exists; pass --force to replace it") from None
-        raise NightvoiceError(f"cannot write {output}: {_reason(error, output)}") from None
-
-
-def _reason(error: OSError, output: Path) -> str:
-    """Why a file could not be written, naming the folder when the folder is the trouble."""
-    where = Path(error.filename) if isinstance(error.filename, str) else None
-    if where is not None and where in output.parents:
-        if isinstance(error, (FileExistsError, NotADirectoryError)):
-            return f"{where} is not a folder"
-        return f"{where}: {error.strerror}"
-    return error.strerror or str(error)
 
 
 @cli.command("log", short_help="Your recent night episodes (--csv: as CSV).")
@@ -667,7 +566,7 @@ def _reason(error: OSError, output: Path) -> str:
 )
 def log_command(as_csv: bool, last: int | None) -> int:
     """Print recent night episodes (when, routine, how long, whether it helped)."""
-    from nightvoice.user import paths
+    from nightvoice.base import paths
     from nightvoice.user.episodes import format_table, read, to_csv
 
     episodes, unreadable = read()
@@ -700,7 +599,8 @@ def log_command(as_csv: bool, last: int | None) -> int:
 @click.option("--open", "open_it", is_flag=True, help="Open the page in your web browser.")
 def report(since: Any, output: Path | None, force: bool, open_it: bool) -> int:
     """Write your night episodes as one printable page with charts, for your doctor."""
-    from nightvoice.user import paths
+    from nightvoice.base import paths
+    from nightvoice.user import outputs
     from nightvoice.user import report as reporting
     from nightvoice.user.episodes import read
 
@@ -717,7 +617,7 @@ def report(since: Any, output: Path | None, force: bool, open_it: bool) -> int:
         )
     if output is None:
         output, force = reporting.default_output(), True  # nightvoice's own file: regenerated
-    _write_output(output, page.encode("utf-8"), force=force)
+    outputs.write_output(output, page.encode("utf-8"), force=force)
     click.echo(str(output))
     if open_it:
         import webbrowser
@@ -765,17 +665,17 @@ def remind(
 
 def _fire_reminder(ctx: click.Context, text: str | None) -> int:
     """The reminder going off: quiet while a routine plays; never asks, never logs."""
-    from nightvoice.user import playing
+    from nightvoice.base import playing
     from nightvoice.user.remind import ROUTINE
 
     if playing.someone_playing():
         click.echo("nightvoice: a routine is playing; the bedtime reminder stays quiet", err=True)
         return 0
     if text:
+        from nightvoice.session import say as say_once
+
         click.echo(f"reminder: {text}")
-        none = dict.fromkeys(("rate", "volume", "voice", "language", "device"))
-        result = ctx.invoke(say, text=(text,), **none)
-        return int(result or 0)
+        return say_once(text, {})
     from nightvoice.session import PlayRequest, play_exit_code
 
     # Hands-free: no question, so no "did it help?" and no episode; settings from the config.
@@ -835,14 +735,14 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> int:
     return 0
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code."""
-    return guarded(lambda: _main(argv))
+def run(argv: list[str] | None = None, early: EarlyStart | None = None) -> int:
+    """Run the CLI and return its exit code; `early` is what the fast start began for it."""
+    return guarded(lambda: _main(argv, early))
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, early: EarlyStart | None) -> int:
     try:
-        result = cli.main(args=argv, prog_name="nightvoice", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="nightvoice", standalone_mode=False, obj=early)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as error:

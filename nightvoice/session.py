@@ -1,7 +1,8 @@
 """Wire one playing session: the routine, its settings, the real ports, and the player.
 
-This is the edge where the pure core meets the machine; the CLI only parses options and
-calls `play_routine`.
+This is the edge where the pure core meets the machine; the CLI only parses options and calls
+`play_routine` or `say`. What the fast start began (startup/: the playing lock, the first words,
+a natural voice loading) arrives as an EarlyStart and is adopted here.
 """
 
 from __future__ import annotations
@@ -13,21 +14,22 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from nightvoice.console.keyboard import keys_available
 from nightvoice.console.realtime import MonotonicClock, QueueInbox
 from nightvoice.console.screen import BlankScreen, choose_screen
-from nightvoice.console.terminal import KeyReader, exits_cleanly, keys_available
-from nightvoice.core.errors import RoutineError, SpeechUnavailable
+from nightvoice.console.terminal import KeyReader, exits_cleanly
+from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.core.plan import Plan, Settings
-from nightvoice.core.planner import compile_plan
-from nightvoice.core.player import Outcome, Player, PlayerOptions
-from nightvoice.core.routine import Routine
-from nightvoice.user import catalog
-from nightvoice.user.catalog import load_routine
-from nightvoice.user.config import load_config_or_defaults, resolve_settings
+from nightvoice.core.player import Outcome, Player, PlayerOptions, plan_after_question
+from nightvoice.core.ports import Display, Speaker, SpeechFailed, SpeechFinished
+from nightvoice.user.night import prepare
 
 if TYPE_CHECKING:
     from nightvoice.desktop.frontend import MprisFrontend
     from nightvoice.sound.ahead import RenderAhead
+    from nightvoice.sound.engines import Engines
+    from nightvoice.startup import EarlyStart
+    from nightvoice.user.episodes import Episode
 
 
 @dataclass(frozen=True)
@@ -42,54 +44,18 @@ class PlayRequest:
     flags: dict[str, Any] = field(default_factory=dict)  # rate, volume, voice, language
 
 
-def play_exit_code(request: PlayRequest) -> int:
+def play_exit_code(request: PlayRequest, early: EarlyStart | None = None) -> int:
     """Play and say how it went: 0 when it ran to the end or the listener quit."""
-    outcome = play_routine(request)
+    outcome = play_routine(request, early=early)
     return 0 if outcome.completed or outcome.quit else 1
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A request resolved: the routine and the settings it plays with."""
-
-    ref: catalog.RoutineRef
-    routine: Routine
-    config: dict[str, Any]
-    settings: Settings
-    device: str | None
-
-
-def prepare(request: PlayRequest, err: TextIO | None = None) -> Prepared:
-    """The routine and its settings (routine < config < flags) for this request."""
-    ref, routine = _load_for_the_night(request.target, err)
-    config = load_config_or_defaults(err)  # a broken config warns; it never stops the voice
-    settings = resolve_settings(routine.voice, config, request.flags).settings
-    return Prepared(ref, routine, config, settings, request.device or config.get("device"))
-
-
-def plan_after_question(
-    player: Player, prepared: Prepared, answers: dict[str, str] | None = None
-) -> Plan | None:
-    """Ask the routine's question, if it has one, and compile the plan with the answer.
-
-    The answer is also put in `answers` when given (the episode log keeps which leg).
-    None if the listener quit at the question. The first-words renderer (firstwords.py) runs
-    this too, so what it expects plain `nightvoice` to say first is what the session says.
-    """
-    routine = prepared.routine
-    answers = {} if answers is None else answers
-    if routine.ask:
-        answer = player.ask(routine.ask)
-        if answer is None:
-            return None
-        answers[routine.ask.name] = answer
-    return compile_plan(routine, prepared.settings, answers, chime=prepared.config.get("chime"))
-
-
-def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
+def play_routine(
+    request: PlayRequest, out: TextIO | None = None, early: EarlyStart | None = None
+) -> Outcome:
     out = out or sys.stdout
-    prepared = prepare(request)
-    ref, settings, device = prepared.ref, prepared.settings, prepared.device
+    prepared = prepare(request.target, request.flags, request.device)
+    settings, device = prepared.settings, prepared.device
     inbox = QueueInbox()
     clock = MonotonicClock()
     interactive = not request.hands_free and keys_available()
@@ -101,23 +67,22 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
         # in this order: silence the audio, restore the terminal's modes, show the cursor.
         # It runs with signals held, so a second Ctrl-C cannot cut it short.
         cleanup = ExitStack()
-        from nightvoice.sound import onevoice
+        # One routine at a time: the one playing before stops (its sound, terminal and
+        # media-key name all let go) before this one takes any of them; released last. The
+        # bare command took the lock before its first words (the EarlyStart holds it).
+        if early is None or early.playing is None:
+            from nightvoice.base import playing
 
-        # One voice at a time: the session playing before stops (its sound, terminal and
-        # media-key name all let go) before this one takes any of them; released last.
-        cleanup.enter_context(onevoice.only_voice())
+            cleanup.enter_context(playing.take_over())
         media_keys = _media_keys(inbox, prepared.routine.title)
         try:
-            from nightvoice.user import playing
-
-            cleanup.enter_context(playing.marked())  # the bedtime reminder waits its turn
             cleanup.callback(media_keys.close)  # closed last: the terminal comes back first
-            screen: Any = choose_screen(out, blank=request.blank)
+            screen: Display = choose_screen(out, blank=request.blank)
             cleanup.callback(lambda: screen.close())  # noqa: PLW0108 - the screen it is by then
             if interactive:
                 cleanup.enter_context(KeyReader(inbox.post, sys.stdin.fileno()))
 
-            def on_screen(cause: str | None) -> tuple[Any, Any]:
+            def on_screen(cause: str | None) -> tuple[Speaker, Display]:
                 """The paced text on screen: asked for with --text, or when sound fails at a
                 terminal (never silent: even --blank then shows the steps)."""
                 nonlocal screen
@@ -131,12 +96,13 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 cleanup.callback(text.close)
                 return text, screen
 
-            fallback: Callable[[str], tuple[Any, Any]] | None = None
+            fallback: Callable[[str], tuple[Speaker, Display]] | None = None
+            voice: Speaker
             if request.text_only:
                 voice, screen = on_screen(None)
             else:
                 try:
-                    voice = _speaker(settings, device, inbox, cleanup)
+                    voice = _speaker(settings, device, inbox, cleanup, early)
                 except SpeechUnavailable as error:
                     if not interactive:
                         raise  # hands-free: nobody to read the screen; exit code 3
@@ -157,18 +123,24 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 fallback=fallback,
             )
             answers: dict[str, str] = {}
-            plan = plan_after_question(player, prepared, answers)
+            chime = prepared.config.get("chime")
+            plan = plan_after_question(
+                player, prepared.routine, settings, chime=chime, answers=answers
+            )
             if plan is None:
                 return Outcome(quit=True)
             from nightvoice.sound.export import sentences
 
             voice.expect(sentences(plan), settings.rate)  # rendered ahead of need
             outcome = player.play(plan)
-            from nightvoice.user.episodes import after_routine
-
-            side = answers.get("side", "")
             after_routine(
-                plan, ref.name, outcome, player, interactive=interactive, side=side, err=later
+                plan,
+                prepared.ref.name,
+                outcome,
+                player,
+                interactive=interactive,
+                side=answers.get("side", ""),
+                err=later,
             )
             return outcome
         finally:
@@ -179,11 +151,70 @@ def play_routine(request: PlayRequest, out: TextIO | None = None) -> Outcome:
                 print(f"nightvoice: media keys are off: {media_keys.problem}", file=sys.stderr)
 
 
-def _render_ahead(synthesizer: Any, settings: Settings) -> RenderAhead:
+def after_routine(
+    plan: Plan,
+    routine: str,
+    outcome: Outcome,
+    player: Player,
+    *,
+    interactive: bool,
+    side: str = "",
+    err: TextIO | None = None,
+) -> Episode | None:
+    """The session's last step: ask "did it help?" and log the episode (or warn, never fail).
+
+    A routine quit with `q` is logged as unanswered without asking. Ctrl-C, a signal or a
+    closed terminal at the question logs it as unanswered too, then goes on unwinding.
+    """
+    from nightvoice.user import episodes
+
+    if not (interactive and episodes.should_log(plan, outcome)):
+        return None  # hands-free: nobody at a terminal to ask (the log is for their answers)
+    helped = episodes.UNANSWERED
+    try:
+        if episodes.should_ask(plan, outcome, interactive):
+            helped = player.ask(episodes.QUESTION, answer_alone=True) or episodes.UNANSWERED
+    except SpeechUnavailable:
+        pass
+    except BaseException:
+        episodes.log(routine, outcome, episodes.UNANSWERED, side, err)
+        raise
+    return episodes.log(routine, outcome, helped, side, err)
+
+
+def say(
+    text: str,
+    flags: dict[str, Any],
+    device: str | None = None,
+    early: EarlyStart | None = None,
+) -> int:
+    """Say `text` once with the configured voice (flags win), and wait until it is heard.
+
+    A sound that fails is exit code 3, as when playing; a voice that cannot be used is one line
+    and espeak-ng speaks instead.
+    """
+    from nightvoice.core.routine import Voice
+    from nightvoice.user.config import load_config_or_defaults, resolve_settings
+
+    config = load_config_or_defaults()
+    settings = resolve_settings(Voice(), config, flags).settings
+    inbox = QueueInbox()
+    with ExitStack() as cleanup:
+        speaker = _speaker(settings, device or config.get("device"), inbox, cleanup, early)
+        utterance = speaker.say(text, rate=settings.rate, volume=settings.volume)
+        while True:
+            event = inbox.wait(None)
+            if isinstance(event, SpeechFailed):
+                raise SpeechUnavailable(event.message)
+            if isinstance(event, SpeechFinished) and event.utterance == utterance:
+                return 0
+
+
+def _render_ahead(synthesizer: Engines, settings: Settings) -> RenderAhead:
     """Sentences rendered while the one before plays, through the speech cache `export` keeps."""
+    from nightvoice.base import paths
     from nightvoice.sound.ahead import RenderAhead
     from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
-    from nightvoice.user import paths
 
     cache = SpeechCache(synthesizer, paths.cache_dir() / CACHE_FOLDER, synthesizer.engine_version())
     return RenderAhead(cache, language=settings.language, voice=settings.voice)
@@ -201,11 +232,11 @@ def _warn(message: str) -> None:
 
 
 def _falls_back_to(
-    speaker: Any, on_screen: Callable[[str | None], tuple[Any, Any]]
-) -> Callable[[str], tuple[Any, Any]]:
+    speaker: Speaker, on_screen: Callable[[str | None], tuple[Speaker, Display]]
+) -> Callable[[str], tuple[Speaker, Display]]:
     """When the sound fails mid-play at a terminal: silence the speaker, go on as text."""
 
-    def fall_back(message: str) -> tuple[Any, Any]:
+    def fall_back(message: str) -> tuple[Speaker, Display]:
         speaker.close()
         return on_screen(SpeechUnavailable(message).cause)
 
@@ -217,16 +248,25 @@ def _falls_back_to(
 FALLBACK_IDS = 1_000_000
 
 
-def _speaker(settings: Any, device: str | None, inbox: QueueInbox, cleanup: ExitStack) -> Any:
-    from nightvoice.sound import headstart
+def _speaker(
+    settings: Settings,
+    device: str | None,
+    inbox: QueueInbox,
+    cleanup: ExitStack,
+    early: EarlyStart | None,
+) -> Speaker:
+    """The real voice: the engine (adopting a natural voice's child the fast start began) and
+    our own output (adopting the first words already playing), closed by `cleanup`."""
     from nightvoice.sound.audio import AplayOutput
     from nightvoice.sound.engines import make_synthesizer
+    from nightvoice.sound.naturalvoices import natural_voice
     from nightvoice.sound.speaker import SpeakerVoice
 
     output = AplayOutput(device)
     cleanup.callback(output.close)
+    started = early.take_natural(natural_voice(settings.voice)) if early is not None else None
     # A natural voice starts loading now; one that cannot speak here is one line.
-    synthesizer = make_synthesizer(settings.voice, warn=_warn)
+    synthesizer = make_synthesizer(settings.voice, warn=_warn, started=started)
     cleanup.callback(synthesizer.close)
     output.prewarm()
     voice = SpeakerVoice(
@@ -235,31 +275,8 @@ def _speaker(settings: Any, device: str | None, inbox: QueueInbox, cleanup: Exit
         inbox.post,
         language=settings.language,
         voice=settings.voice,
-        head_start=headstart.take(),  # the first words, if already playing
+        head_start=early.take_head_start() if early is not None else None,
         ahead=_render_ahead(synthesizer, settings),
     )
     cleanup.callback(voice.close)
     return voice
-
-
-def _load_for_the_night(
-    target: str | None, err: TextIO | None = None
-) -> tuple[catalog.RoutineRef, Routine]:
-    """The routine to play. The user's own copy of a built-in that has a problem never
-    silences the night: one warning line, and the built-in plays. Any other routine with a
-    problem was asked for by name or path: its problems are the answer (exit code 2)."""
-    ref = catalog.resolve(target)
-    try:
-        return ref, load_routine(ref.path)
-    except RoutineError as error:
-        original = catalog.builtin(ref.name) if ref.shadows_builtin else None
-        if original is None:
-            raise
-        more = len(error.problems) - 1
-        print(
-            f"nightvoice: {error.problems[0]}"
-            + (f" (+{more} more)" if more > 0 else "")
-            + f"; playing the built-in {ref.name} instead",
-            file=err or sys.stderr,
-        )
-        return original, load_routine(original.path)

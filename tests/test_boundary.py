@@ -122,12 +122,12 @@ def test_a_home_in_a_read_only_place_is_one_line(tmp_path: Path) -> None:
 def test_a_full_disk_while_saving_a_setting_names_the_reason(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from nightvoice.user import paths
+    from nightvoice.base import writing
 
     def full(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(paths, "_write_beside", full)
+    monkeypatch.setattr(writing, "_write_beside", full)
     assert run(["config", "set", "rate", "120"]) == 1
     assert capsys.readouterr().err == "nightvoice: No space left on device\n"
 

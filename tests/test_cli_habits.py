@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from nightvoice import __version__
+from nightvoice.base import paths
 from nightvoice.cli import GUIDES, cli, run
-from nightvoice.user import paths
 from nightvoice.user.episodes import Episode, append
 
 ROOT = Path(__file__).resolve().parents[1]

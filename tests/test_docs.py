@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.core.routine import Voice
-from nightvoice.user import paths
 from nightvoice.user.config import resolve_settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -45,7 +45,7 @@ def test_the_audio_is_silenced_before_the_screen_is_restored(
 
     monkeypatch.setattr(session, "choose_screen", lambda out, blank: screen)
     monkeypatch.setattr("nightvoice.sound.audio.AplayOutput", Output)
-    monkeypatch.setattr("nightvoice.sound.synth.make_synthesizer", object)
+    monkeypatch.setattr("nightvoice.sound.synth.platform_synthesizer", object)
     monkeypatch.setattr("nightvoice.sound.speaker.SpeakerVoice", speaker)
     monkeypatch.setattr(session, "_render_ahead", lambda *args: None)
     monkeypatch.setattr("nightvoice.sound.speaker.CHIME_SECONDS", 0.001)

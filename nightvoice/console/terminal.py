@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import selectors
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -320,22 +319,3 @@ def exits_cleanly() -> Iterator[Signals]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-
-
-def keys_available() -> bool:
-    """Keys can be read from stdin: it is a terminal and we are its foreground job.
-
-    A background job (`nightvoice &`) that switched the terminal's mode or read from it would
-    be stopped by SIGTTOU/SIGTTIN; it plays hands-free instead. So does a pipe or /dev/null.
-    """
-    try:
-        if sys.stdin is None:
-            return False
-        fd = sys.stdin.fileno()
-        if not os.isatty(fd):
-            return False
-        if hasattr(os, "tcgetpgrp"):
-            return os.tcgetpgrp(fd) == os.getpgrp()
-        return True
-    except (AttributeError, ValueError, OSError):
-        return False

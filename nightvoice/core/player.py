@@ -21,9 +21,10 @@ from nightvoice.core.plan import (
     Plan,
     PlanStep,
     Say,
+    Settings,
     WaitForKey,
 )
-from nightvoice.core.planner import STALE_CUE_SECONDS, check_in_times
+from nightvoice.core.planner import STALE_CUE_SECONDS, check_in_times, compile_plan
 from nightvoice.core.ports import (
     Clock,
     Inbox,
@@ -36,7 +37,7 @@ from nightvoice.core.ports import (
     SpeechFinished,
     Voice,
 )
-from nightvoice.core.routine import RATE_RANGE, Question
+from nightvoice.core.routine import RATE_RANGE, Question, Routine
 from nightvoice.core.template import fill
 
 RATE_STEP = 10
@@ -677,3 +678,26 @@ def _command_of(event: KeyPressed | RemoteCommand) -> Command | None:
     if isinstance(event, RemoteCommand):
         return event.command
     return command_for(event.key)
+
+
+def plan_after_question(
+    player: Player,
+    routine: Routine,
+    settings: Settings,
+    *,
+    chime: bool | None = None,
+    answers: dict[str, str] | None = None,
+) -> Plan | None:
+    """Ask the routine's question, if it has one, and compile the plan with the answer.
+
+    The answer is also put in `answers` when given (the episode log keeps which leg). None if
+    the listener quit at the question. The first-words renderer runs this too, so what it
+    expects plain `nightvoice` to say first is what the session says.
+    """
+    answers = {} if answers is None else answers
+    if routine.ask:
+        answer = player.ask(routine.ask)
+        if answer is None:
+            return None
+        answers[routine.ask.name] = answer
+    return compile_plan(routine, settings, answers, chime=chime)

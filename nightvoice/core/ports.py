@@ -6,6 +6,7 @@ player blocks in one place and never polls.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -79,6 +80,18 @@ class Voice(Protocol):
         ...
 
 
+class Speaker(Voice, Protocol):
+    """The Voice a session owns: told the plan's sentences in advance, closed at the end."""
+
+    def expect(self, texts: Sequence[str], rate: int) -> None:
+        """The sentences the plan says, in order: rendered ahead of need from now on."""
+        ...
+
+    def close(self) -> None:
+        """Silence it and let go of what it holds (its output, its threads)."""
+        ...
+
+
 class Listener(Protocol):
     """Watches the player from outside (the desktop's media-player frontend); never blocks.
 
@@ -133,3 +146,12 @@ class Screen(Protocol):
     def show_time_left(self, seconds: int | None) -> None:
         """Whole seconds left in a hold, beside the state (None: no count shown)."""
         ...
+
+
+class Display(Screen, Protocol):
+    """The Screen a session owns: it can show a one-line note (a warning) and is closed at the
+    end, leaving the terminal as it was."""
+
+    def note(self, text: str) -> None: ...
+
+    def close(self) -> None: ...

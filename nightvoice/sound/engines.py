@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from nightvoice.core.errors import ConfigError
 from nightvoice.sound.audio import Pcm
-from nightvoice.sound.natural import NaturalUnavailable, PiperSynthesizer, info
 from nightvoice.sound.naturalvoices import (
     INSTALL,
     NATURAL_VOICES,
     NaturalVoice,
-    discard_early,
+    discard,
     missing,
     natural_voice,
 )
-from nightvoice.sound.synth import PieceListener, Synthesizer, VoiceInfo
-from nightvoice.sound.synth import make_synthesizer as make_espeak
+from nightvoice.sound.piper_client import NaturalUnavailable, PiperSynthesizer, info
+from nightvoice.sound.synth import PieceListener, Synthesizer, VoiceInfo, platform_synthesizer
 from nightvoice.sound.voices import VoiceCatalog, VoiceName
+
+if TYPE_CHECKING:
+    import subprocess
 
 NATURAL = "natural"  # the engine column of `nightvoice voices`
 
@@ -39,9 +42,13 @@ class Engines:
         strict: bool = False,
         warn: Callable[[str], None] | None = None,
         voice: str | None = None,
+        started: subprocess.Popen[bytes] | None = None,
     ) -> None:
+        """`started`: the child of the natural voice `voice` names, if the fast start began
+        loading it (adopted by that voice's engine, ended by `close` if never used)."""
         self._espeak = espeak
         self._voice = voice  # the voice setting this was made for (engine_version's default)
+        self._started = started
         self._strict = strict
         self._warn = warn
         self._lock = threading.Lock()
@@ -60,7 +67,11 @@ class Engines:
                 if problem is not None:
                     self._give_up(voice, problem)
                     return None
-                engine = self._natural[voice.name] = PiperSynthesizer(voice)
+                made_for = natural_voice(self._voice)
+                started = self._started if made_for is not None and made_for == voice else None
+                if started is not None:
+                    self._started = None
+                engine = self._natural[voice.name] = PiperSynthesizer(voice, started)
             return engine
 
     def _give_up(self, voice: NaturalVoice, problem: str) -> None:
@@ -172,8 +183,11 @@ class Engines:
             self._closed = True
             engines = list(self._natural.values())
             self._natural.clear()
+            started, self._started = self._started, None
         for engine in engines:
             engine.close()
+        if started is not None:
+            discard(started)
 
 
 def make_synthesizer(
@@ -181,9 +195,12 @@ def make_synthesizer(
     *,
     strict: bool = False,
     warn: Callable[[str], None] | None = None,
+    started: subprocess.Popen[bytes] | None = None,
 ) -> Engines:
-    """The engines, with the natural voice `voice` names (if any) already loading."""
-    discard_early(keep=natural_voice(voice))  # a child started on a wrong guess: end it now
-    engines = Engines(make_espeak(), strict=strict, warn=warn, voice=voice)
+    """The engines, with the natural voice `voice` names (if any) already loading: in
+    `started`, the child the fast start began for it (startup.EarlyStart.take_natural)."""
+    engines = Engines(
+        platform_synthesizer(), strict=strict, warn=warn, voice=voice, started=started
+    )
     engines.prepare(voice)
     return engines

@@ -17,15 +17,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from nightvoice.base import reading, writing
+from nightvoice.core.errors import NightvoiceError
 from nightvoice.core.plan import Cue, Hold, HoldUntilEased, Plan, Say, WaitForKey
 from nightvoice.core.planner import check_in_times, timeline, total_seconds
 from nightvoice.core.player import PlayerOptions, night_volume
 from nightvoice.sound.audio import DEFAULT_RATE, Pcm
 from nightvoice.sound.speaker import LEAD_IN_SECONDS, chime_sound, volume_gain
 from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
-from nightvoice.user import paths
 
 TAKE_YOUR_TIME = "Take your time."
+# Names that promise a format export does not write (it writes WAV only).
+AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma", ".aiff")
 CACHE_FOLDER = "speech-v2"  # v2: entries carry a checksum (speech-v1 is simply not read)
 
 
@@ -35,6 +38,16 @@ class Rendered:
     seconds: float
     synthesized: int  # sentences synthesised now (the rest came from the cache)
     cached: int
+
+
+def check_wav_name(output: Path) -> None:
+    """Refuse a file name that promises another format: export writes WAV only."""
+    suffix = output.suffix.lower()
+    if suffix in AUDIO_SUFFIXES or (suffix and suffix != ".wav"):
+        raise NightvoiceError(
+            f"{output}: export writes WAV only; name the file {output.stem}.wav "
+            "(convert it afterwards, e.g. `ffmpeg -i x.wav x.mp3`)"
+        )
 
 
 def export_plan(plan: Plan) -> Plan:
@@ -90,7 +103,7 @@ class SpeechCache:
         file = self._file(text, rate, language, voice)
         if file is not None:
             try:
-                data = paths.read_input(file, limit=1 << 26)
+                data = reading.read_input(file, limit=1 << 26)
             except OSError:
                 pass
             else:
@@ -104,7 +117,7 @@ class SpeechCache:
         self.misses += 1
         if file is not None:
             with contextlib.suppress(OSError):
-                paths.write_atomically(file, _entry_bytes(pcm), durable=False)
+                writing.write_atomically(file, _entry_bytes(pcm), durable=False)
         return pcm
 
 

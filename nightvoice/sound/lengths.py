@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from nightvoice.base import paths, reading, writing
 from nightvoice.core.plan import Settings
 from nightvoice.core.planner import LEAD_IN_SECONDS, estimate_speech_seconds
-from nightvoice.user import paths
 
 LENGTHS_FILE = "speech-lengths-v2.json"  # v2: the engine record, plain keys (v1 is not read)
 MAX_SENTENCE_SECONDS = 3600.0
@@ -54,16 +54,8 @@ def engine_files(synth: object) -> list[str]:
 
 
 def _stamps(files: list[str]) -> list[list[object]]:
-    """[path, modification time, size] of each file; a missing one is [path, -1, -1]."""
-    stamps: list[list[object]] = []
-    for path in files:
-        try:
-            status = os.stat(path)
-        except OSError:
-            stamps.append([path, -1, -1])
-            continue
-        stamps.append([path, status.st_mtime_ns, status.st_size])
-    return stamps
+    """The files' stamps as the JSON record holds them (lists, not tuples)."""
+    return [list(stamp) for stamp in reading.file_stamps(files)]
 
 
 def _key(engine: str, language: str, voice: str | None, rate: int, text: str) -> str:
@@ -99,7 +91,7 @@ class SpeechLengths:
 
     def _read(self) -> tuple[dict[str, float], tuple[str, list[list[object]]] | None]:
         try:
-            data = json.loads(paths.read_input(self._folder / LENGTHS_FILE, limit=1 << 24))
+            data = json.loads(reading.read_input(self._folder / LENGTHS_FILE, limit=1 << 24))
         except (OSError, ValueError):
             return {}, None
         if not isinstance(data, dict):
@@ -130,9 +122,9 @@ class SpeechLengths:
         if self._cache is None and not self.failed:
             try:
                 from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
-                from nightvoice.sound.synth import make_synthesizer
+                from nightvoice.sound.synth import platform_synthesizer
 
-                synth = make_synthesizer()
+                synth = platform_synthesizer()
                 engine = synth.engine_version()
                 self._cache = SpeechCache(synth, self._folder / CACHE_FOLDER, engine)
             except Exception:  # no engine here: estimates stand in
@@ -153,7 +145,7 @@ class SpeechLengths:
             natural = natural_voice(voice)
             build = None
             if natural is not None and missing(natural) is None:
-                from nightvoice.sound.natural import PiperSynthesizer
+                from nightvoice.sound.piper_client import PiperSynthesizer
 
                 build = PiperSynthesizer(natural).engine_version()
             self._natural_builds[voice] = build
@@ -279,5 +271,5 @@ class SpeechLengths:
             data["engine"], data["files"] = record
         with contextlib.suppress(OSError):
             encoded = json.dumps(data).encode("utf-8")
-            paths.write_atomically(self._folder / LENGTHS_FILE, encoded, durable=False)
+            writing.write_atomically(self._folder / LENGTHS_FILE, encoded, durable=False)
         self._learnt = {}

@@ -1,13 +1,12 @@
 """The natural voices nightvoice knows, and the synthesis child that speaks one.
 
-Kept to the standard library's lightest modules: `earlyvoice.py` starts a child from here
-before click, YAML or the rest of the engine are imported, because loading the model is most of
-a first run's wait for the first words. `natural.py` talks to the child.
+Kept to the standard library's lightest modules: the fast start (startup/earlyvoice.py) starts a
+child from here before click, YAML or the rest of the engine are imported, because loading the
+model is most of a first run's wait for the first words. `piper_client.py` talks to the child.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import subprocess
@@ -102,40 +101,6 @@ def spawn_worker(voice: NaturalVoice) -> subprocess.Popen[bytes]:
         env=env,
         start_new_session=True,  # Ctrl-C at the terminal is the program's to handle
     )
-
-
-# Children started before the settings were known (earlyvoice.py), waiting for an engine.
-_early: dict[str, subprocess.Popen[bytes]] = {}
-
-
-def start_early(voice: NaturalVoice) -> None:
-    """Start `voice`'s child now, for the engine made once the settings are known to adopt.
-
-    It may begin on a guess: `discard_early` kills a child the settings did not ask for, and
-    any left at exit.
-    """
-    if voice.name in _early or missing(voice) is not None:
-        return
-    try:
-        _early[voice.name] = spawn_worker(voice)
-    except OSError:
-        return  # the engine made later tries again, and reports it
-    atexit.register(discard_early)
-
-
-def take_early(voice: NaturalVoice) -> subprocess.Popen[bytes] | None:
-    """The child started early for `voice`, if one is still running: the caller's now."""
-    process = _early.pop(voice.name, None)
-    if process is not None and process.poll() is not None:
-        discard(process)
-        return None
-    return process
-
-
-def discard_early(keep: NaturalVoice | None = None) -> None:
-    """Kill the children started early that no engine took, but `keep`'s."""
-    for name in [name for name in _early if keep is None or name != keep.name]:
-        discard(_early.pop(name))
 
 
 def discard(process: subprocess.Popen[bytes]) -> None:

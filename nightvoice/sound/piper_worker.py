@@ -1,6 +1,6 @@
 """The natural voice's synthesis child: a Piper voice (VITS in ONNX) kept loaded between sentences.
 
-Run as `python -m nightvoice.sound.piper_worker MODEL.onnx MODEL.onnx.json` by `natural.py`; it
+Run as `python -m nightvoice.sound.piper_worker MODEL.onnx MODEL.onnx.json` by `piper_client.py`; it
 is a separate process so the parent stays small and quick (onnxruntime and the model are ~180 MB
 and ~0.7 s to load, done here in parallel with the parent's own start), it never talks to the
 sound server, and quitting kills it at once. It exits when its stdin closes, so it cannot

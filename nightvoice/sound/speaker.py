@@ -9,13 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
 from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
 from nightvoice.core.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.sound.ahead import RenderAhead
 from nightvoice.sound.audio import AplayOutput, Pcm, Playback, chime
-from nightvoice.sound.headstart import HeadStart
 from nightvoice.sound.naturalvoices import natural_voice
 from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
 
@@ -32,6 +32,41 @@ STALLED = (
 )
 
 __all__ = ["CHIME_SECONDS", "LEAD_IN_SECONDS", "SpeakerVoice", "TextVoice"]
+
+
+class AlreadyPlaying(Protocol):
+    """A sound playing before the speaker was made (the fast start's first words, in
+    startup/headstart.py): adopted as the first utterance if it is exactly what is said first,
+    cut otherwise."""
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def stopped(self) -> bool: ...
+
+    @property
+    def seconds(self) -> float:
+        """Its whole length, as played."""
+        ...
+
+    def matches(
+        self,
+        text: str,
+        *,
+        rate: int,
+        volume: float,
+        language: str,
+        voice: str | None,
+        engine: str,
+        device: str | None,
+    ) -> bool:
+        """Exactly this sentence, in the same voice, on the same output?"""
+        ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def stop(self) -> None: ...
 
 
 def chime_sound(volume: float = 1.0) -> Pcm:
@@ -52,7 +87,7 @@ class SpeakerVoice:
         *,
         language: str = "en",
         voice: str | None = None,
-        head_start: HeadStart | None = None,
+        head_start: AlreadyPlaying | None = None,
         ahead: RenderAhead | None = None,
     ) -> None:
         self._synth = synth
@@ -62,10 +97,10 @@ class SpeakerVoice:
         self._voice = voice
         self._lock = threading.Lock()
         self._next_id = 0
-        self._current: Playback | HeadStart | None = None
+        self._current: Playback | AlreadyPlaying | None = None
         self._closed = False
         self._warm = False
-        # Already playing when we start (headstart.py): adopted if the first sentence is the
+        # Already playing when we start (startup/headstart.py): adopted if the first sentence is the
         # one it plays, cut otherwise.
         self._head_start = head_start
         self.head_start_adopted = False
@@ -81,10 +116,6 @@ class SpeakerVoice:
     @property
     def language(self) -> str:
         return self._language
-
-    @property
-    def voice_name(self) -> str | None:
-        return self._voice
 
     def say(self, text: str, *, rate: int, volume: float) -> int:
         def make(on_piece: PieceListener | None) -> Pcm:
@@ -102,7 +133,7 @@ class SpeakerVoice:
             return pcm.with_lead_in(LEAD_IN_SECONDS)
 
         head = self._head_start
-        if head is not None and head.utterance.matches(
+        if head is not None and head.matches(
             text,
             rate=rate,
             volume=_clamp(volume),
@@ -136,7 +167,7 @@ class SpeakerVoice:
         self,
         make: Callable[[PieceListener | None], Pcm],
         volume: float,
-        adopt: HeadStart | None = None,
+        adopt: AlreadyPlaying | None = None,
         *,
         whole: bool = False,
     ) -> int:
@@ -154,11 +185,9 @@ class SpeakerVoice:
             if adopt is not None and head is adopt:
                 self._current = adopt
                 self.head_start_adopted = True
-                said = adopt.utterance
-                seconds = len(said.samples) / 2 / max(1, said.sample_rate)
                 threading.Thread(
                     target=self._report,
-                    args=(utterance, adopt, asked + seconds, False),
+                    args=(utterance, adopt, asked + adopt.seconds, False),
                     name="nightvoice-voice",
                     daemon=True,
                 ).start()
@@ -257,7 +286,7 @@ class SpeakerVoice:
     def _report(
         self,
         utterance: int,
-        playback: Playback | HeadStart,
+        playback: Playback | AlreadyPlaying,
         ends: float,
         timed: bool = True,
         stall_by: float | None = None,

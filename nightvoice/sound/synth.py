@@ -189,7 +189,7 @@ def _lang_text(value: object) -> str:
     return str(value)
 
 
-def make_synthesizer() -> EspeakSynthesizer | Pyttsx3FileSynthesizer:
+def platform_synthesizer() -> EspeakSynthesizer | Pyttsx3FileSynthesizer:
     """espeak in memory when libespeak-ng loads, else pyttsx3's platform engine via files."""
     try:
         load_espeak()

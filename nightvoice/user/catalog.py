@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from nightvoice.base import paths, reading, writing
 from nightvoice.core.errors import Problem, RoutineError, RoutineNotFound
-from nightvoice.user import paths
 
 if TYPE_CHECKING:
     from nightvoice.core.plan import Plan
@@ -75,7 +75,7 @@ def load_routine(path: str | Path) -> Routine:
     from nightvoice.core.loader import parse_routine
 
     try:
-        data = paths.read_input(path)
+        data = reading.read_input(path)
     except OSError as error:
         reason = error.strerror or str(error)
         raise RoutineError([Problem(str(path), 1, 1, f"cannot read the file: {reason}")]) from None
@@ -234,7 +234,7 @@ def _read_cache(path: Path, config: dict[str, Any]) -> dict[str, list[object]]:
     from nightvoice import __version__
 
     try:
-        data = json.loads(paths.read_input(path, limit=64 * 1024 * 1024))
+        data = json.loads(reading.read_input(path, limit=64 * 1024 * 1024))
         if (
             data.get("version") == __version__
             and data.get("config") == config
@@ -305,7 +305,7 @@ def _list(
             {"version": __version__, "config": config, "entries": fresh}, ensure_ascii=False
         )
         with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
-            paths.write_atomically(cache_path, payload.encode("utf-8"))
+            writing.write_atomically(cache_path, payload.encode("utf-8"))
     return listings, len(planned)
 
 

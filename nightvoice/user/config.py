@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from nightvoice.base import paths, reading, writing
 from nightvoice.core.errors import ConfigError, Problem
 from nightvoice.core.plan import Settings
-from nightvoice.core.routine import RATE_RANGE, Voice
-from nightvoice.user import paths
+from nightvoice.core.routine import RATE_RANGE, Routine, Voice
 
 # The night profile: slow and low, so it soothes rather than startles.
 NIGHT_DEFAULTS: dict[str, Any] = {"language": "en", "voice": None, "rate": 130, "volume": 0.6}
@@ -112,7 +112,7 @@ def _line_of(text: str, key: str) -> int:
 def _read(path: Path) -> tuple[str, dict[Any, Any]] | None:
     """The config file's text and its YAML mapping, unchecked; None when there is no file."""
     try:
-        text = paths.read_input(path).decode("utf-8")
+        text = reading.read_input(path).decode("utf-8")
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -252,6 +252,29 @@ def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
     )
 
 
+def voice_problems(routine: Routine, path: str) -> tuple[list[str], list[str]]:
+    """The routine's `language:` and `voice:` checked against the installed engine, located:
+    the problems, and notes where the engine cannot be asked (`check` prints both).
+
+    A name espeak-ng lacks would pass the loader and fail at the first word of the night.
+    """
+    problems: list[str] = []
+    notes: list[str] = []
+    for key in ("language", "voice"):
+        value = getattr(routine.voice, key)
+        if value is None:
+            continue
+        try:
+            _, note = check_with_engine(key, value)
+        except ConfigError as error:
+            line, column = routine.locations.get(key, (1, 1))
+            problems.append(str(Problem(path, line, column, str(error))))
+            continue
+        if note:
+            notes.append(f"{path}: {note}")
+    return problems, notes
+
+
 def _check_device(device: str) -> str | None:
     """ConfigError unless `device` opens and plays; a note when there is no `aplay` to ask."""
     import shutil
@@ -339,7 +362,7 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Path:
     if value is None:
         unset_value(key, path)
         return path
-    with paths.locked(path):  # a second `config set` at the same time waits its turn
+    with writing.locked(path):  # a second `config set` at the same time waits its turn
         _set_locked(path, key, value)
     return path
 
@@ -361,7 +384,7 @@ def unset_value(key: str, path: Path | None = None) -> bool:
     with a bad value, as long as the file is YAML: that is how a broken setting is fixed.
     """
     path = path or paths.config_file()
-    with paths.locked(path):
+    with writing.locked(path):
         return _unset_locked(path, key)
 
 
@@ -411,4 +434,4 @@ def _rewrite(
             f"(only plain `key: value` lines are edited); the file is unchanged: "
             f"edit it by hand and {change}"
         )
-    paths.write_atomically(path, new_text.encode("utf-8"))
+    writing.write_atomically(path, new_text.encode("utf-8"))

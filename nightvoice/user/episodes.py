@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
+from nightvoice.base import paths, reading
+from nightvoice.core.errors import NightvoiceError
 from nightvoice.core.plan import Plan
-from nightvoice.core.player import Outcome, Player
+from nightvoice.core.player import Outcome
 from nightvoice.core.routine import Question
-from nightvoice.user import paths
 
 LOG_LIMIT = 256 * 1024 * 1024  # decades of nights; a device or FIFO here is refused, not read
 HEADER_V1 = ("start", "routine", "seconds", "helped")
@@ -106,36 +106,8 @@ def _append_whole(fd: int, size: int, data: bytes) -> None:
         raise
 
 
-def after_routine(
-    plan: Plan,
-    routine: str,
-    outcome: Outcome,
-    player: Player,
-    *,
-    interactive: bool,
-    side: str = "",
-    err: TextIO | None = None,
-) -> Episode | None:
-    """The session's last step: ask "did it help?" and log the episode (or warn, never fail).
-
-    A routine quit with `q` is logged as unanswered without asking. Ctrl-C, a signal or a
-    closed terminal at the question logs it as unanswered too, then goes on unwinding.
-    """
-    if not (interactive and should_log(plan, outcome)):
-        return None  # hands-free: nobody at a terminal to ask (the log is for their answers)
-    helped = UNANSWERED
-    try:
-        if should_ask(plan, outcome, interactive):
-            helped = player.ask(QUESTION, answer_alone=True) or UNANSWERED
-    except SpeechUnavailable:
-        pass
-    except BaseException:
-        _log(routine, outcome, UNANSWERED, side, err)
-        raise
-    return _log(routine, outcome, helped, side, err)
-
-
-def _log(routine: str, outcome: Outcome, helped: str, side: str, err: TextIO | None) -> Episode:
+def log(routine: str, outcome: Outcome, helped: str, side: str, err: TextIO | None) -> Episode:
+    """Append the episode to the log; a log that cannot be written is one line on `err`."""
     start = datetime.datetime.now().astimezone() - datetime.timedelta(seconds=outcome.seconds)
     helped = helped if helped in ANSWERS else UNANSWERED
     episode = Episode(start, routine, outcome.seconds, helped, side)
@@ -154,7 +126,7 @@ def read(path: Path | None = None) -> tuple[list[Episode], int]:
     """
     path = path or paths.log_file()
     try:
-        data = paths.read_input(path, limit=LOG_LIMIT)
+        data = reading.read_input(path, limit=LOG_LIMIT)
     except FileNotFoundError:
         return [], 0
     except OSError as error:

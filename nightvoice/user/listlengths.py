@@ -24,16 +24,16 @@ def start() -> None:
     for what this `list` wrote) or processes cannot be started so here."""
     if running():
         return
-    from nightvoice.user import background
+    from nightvoice.base import jobs
 
-    background.start("nightvoice.user.listlengths")
+    jobs.start("nightvoice.user.listlengths")
 
 
 def running() -> bool:
     """Whether a measurement holds the lock now (a cheap check: no process is started)."""
     import fcntl
 
-    from nightvoice.user import paths
+    from nightvoice.base import paths
 
     try:
         lock = os.open(paths.cache_dir() / LOCK, os.O_RDONLY | os.O_CLOEXEC)
@@ -53,7 +53,8 @@ def measure() -> bool:
     running (then False at once: it does the work)."""
     import fcntl
 
-    from nightvoice.user import catalog, paths
+    from nightvoice.base import paths
+    from nightvoice.user import catalog
 
     folder = paths.cache_dir()
     try:
@@ -74,9 +75,9 @@ def measure() -> bool:
 
 def main() -> None:
     """In the background: never compete with anything for the CPU."""
-    from nightvoice.user import background
+    from nightvoice.base import jobs
 
-    background.as_idle()
+    jobs.as_idle()
     with contextlib.suppress(Exception):  # nobody to tell: the next `list` starts it again
         measure()
 

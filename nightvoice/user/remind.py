@@ -4,7 +4,7 @@ On Linux with a systemd user session it is a timer and a service in the user's o
 (`~/.config/systemd/user`, no root); without one, the crontab line to add is printed. Either
 way the scheduled command is `python -m nightvoice remind --fire [--say TEXT]`, which plays the
 bedtime routine (or speaks TEXT) with the user's settings, hands-free, so it never asks "did it
-help?" and logs no episode, and which stays quiet while a routine is playing (user/playing.py).
+help?" and logs no episode, and which stays quiet while a routine is playing (base/playing.py).
 
 What is set is kept in `remind.json` in the config folder, so `nightvoice remind` can show it
 whichever scheduler runs it. The user's TEXT is data on a command line read by systemd or by
@@ -26,8 +26,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from nightvoice.base import paths, reading, writing
 from nightvoice.core.errors import NightvoiceError
-from nightvoice.user import paths
 
 UNIT = "nightvoice-remind"
 ROUTINE = "bedtime-stretches"
@@ -206,7 +206,7 @@ def state_file() -> Path:
 
 def load() -> Reminder | None:
     try:
-        data = json.loads(paths.read_input(state_file()).decode("utf-8"))
+        data = json.loads(reading.read_input(state_file()).decode("utf-8"))
         return Reminder(int(data["hour"]), int(data["minute"]), data.get("say"), data["via"])
     except FileNotFoundError:
         return None
@@ -220,13 +220,13 @@ def load() -> Reminder | None:
 def _save(reminder: Reminder) -> None:
     data = {"hour": reminder.hour, "minute": reminder.minute, "say": reminder.say}
     data["via"] = reminder.via
-    paths.write_atomically(state_file(), (json.dumps(data, indent=2) + "\n").encode("utf-8"))
+    writing.write_atomically(state_file(), (json.dumps(data, indent=2) + "\n").encode("utf-8"))
 
 
 def write_units(reminder: Reminder) -> tuple[Path, Path]:
     service, timer = unit_files()
-    paths.write_atomically(service, service_text(reminder).encode("utf-8"))
-    paths.write_atomically(timer, timer_text(reminder).encode("utf-8"))
+    writing.write_atomically(service, service_text(reminder).encode("utf-8"))
+    writing.write_atomically(timer, timer_text(reminder).encode("utf-8"))
     return service, timer
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from nightvoice.base import paths
 from nightvoice.core.errors import NightvoiceError
-from nightvoice.user import paths
 from nightvoice.user.episodes import Episode
 
 if TYPE_CHECKING:  # matplotlib is the optional `report` extra: imported only when drawing

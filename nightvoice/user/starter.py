@@ -11,8 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from nightvoice.base import paths, reading, writing
 from nightvoice.core.errors import NightvoiceError, RoutineNotFound
-from nightvoice.user import catalog, paths
+from nightvoice.user import catalog
 
 TEMPLATE = """\
 # __TITLE__: your own nightvoice routine.
@@ -170,26 +171,26 @@ def create(name: str, *, force: bool = False, shadow: bool = False) -> Created:
         )
     if not existing:
         try:
-            paths.create_exclusively(path, data)
+            writing.create_exclusively(path, data)
         except FileExistsError:  # appeared since we looked
             raise AlreadyExists(f"{path} already exists; nothing was changed.") from None
         return Created(path)
     backup = _backup(existing[0])
     if existing[0] != path:
         os.replace(existing[0], backup)  # a NAME.yml would still win over NAME.yaml otherwise
-    paths.write_atomically(path, data)
+    writing.write_atomically(path, data)
     return Created(path, backup)
 
 
 def _backup(path: Path) -> Path:
     """Copy `path` to PATH.bak-TIMESTAMP (a new name every time), keeping its bytes exactly."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    data = paths.read_input(path)
+    data = reading.read_input(path)
     for attempt in range(100):
         suffix = f".bak-{stamp}" + (f"-{attempt}" if attempt else "")
         backup = path.with_name(path.name + suffix)
         try:
-            paths.create_exclusively(backup, data)
+            writing.create_exclusively(backup, data)
         except FileExistsError:
             continue
         return backup

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from nightvoice.console.keyboard import keys_available
 from nightvoice.console.terminal import (
     KeyReader,
     Signals,
     Terminated,
     decode_keys,
     exits_cleanly,
-    keys_available,
     unfinished_escape,
 )
 from nightvoice.core.keys import Command, command_for

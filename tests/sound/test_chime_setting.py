@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from nightvoice import session
 from nightvoice.cli import run
 from nightvoice.core.loader import parse_routine
 from nightvoice.core.plan import Chime, Plan, Settings
@@ -66,7 +65,7 @@ def test_play_uses_the_config_chime_setting(
         plans.append(plan)
         return plan
 
-    monkeypatch.setattr(session, "compile_plan", compiled)
+    monkeypatch.setattr("nightvoice.core.player.compile_plan", compiled)
     monkeypatch.setattr("nightvoice.sound.speaker.CHIME_SECONDS", 0.001)
     monkeypatch.setattr("nightvoice.core.planner.estimate_speech_seconds", lambda _t, _r: 0.001)
     request = PlayRequest(target=str(routine), text_only=True, hands_free=True, blank=True)

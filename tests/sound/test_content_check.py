@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.sound.audio import Pcm
 from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing
-from nightvoice.user import paths
 from tests.speech_check import heard_sentences
 
 SENTENCES = [

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from nightvoice.base import paths
 from nightvoice.cli import cli, run
 from nightvoice.core.errors import ConfigError
-from nightvoice.sound import engines, natural, naturalvoices
+from nightvoice.sound import engines, naturalvoices
+from nightvoice.sound import piper_client as natural
 from nightvoice.sound.audio import Pcm
 from nightvoice.sound.synth import VoiceInfo
-from nightvoice.user import paths
 
 INSTALL = "pip install 'nightvoice[natural]'"
 
@@ -138,7 +139,7 @@ def test_a_failing_natural_voice_falls_back_with_one_line(
     """A child that dies mid-routine costs one line; the routine goes on in espeak-ng."""
 
     class Dying:
-        def __init__(self, voice: naturalvoices.NaturalVoice) -> None:
+        def __init__(self, voice: naturalvoices.NaturalVoice, started: object = None) -> None:
             self.calls = 0
 
         def start(self) -> None:
@@ -162,7 +163,7 @@ def test_a_failing_natural_voice_falls_back_with_one_line(
 @pytest.mark.usefixtures("not_installed")
 def test_no_first_words_are_kept_for_a_natural_voice_that_is_not_installed() -> None:
     """The head start never keeps espeak-ng's sound for a night that asks for joe."""
-    from nightvoice import firstwords
+    from nightvoice.startup import firstwords
 
     paths.config_file().parent.mkdir(parents=True, exist_ok=True)
     paths.config_file().write_text("voice: joe\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.core.plan import Entry, Plan, Settings
@@ -31,7 +32,6 @@ from nightvoice.sound.export import (
 )
 from nightvoice.sound.speaker import LEAD_IN_SECONDS
 from nightvoice.sound.synth import EspeakSynthesizer
-from nightvoice.user import paths
 from nightvoice.user.catalog import load_routine, resolve
 from nightvoice.user.config import resolve_settings
 
@@ -241,15 +241,15 @@ def test_an_unwritable_output_is_one_line_not_a_traceback(
 
 
 def test_the_write_itself_never_replaces_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
-    from nightvoice.cli import _write_output
     from nightvoice.core.errors import NightvoiceError
+    from nightvoice.user.outputs import write_output
 
     out = tmp_path / "x.wav"
     out.write_bytes(b"appeared after the early check")
     with pytest.raises(NightvoiceError, match="already exists"):
-        _write_output(out, lambda f: f.write(b"RIFF"), force=False)
+        write_output(out, lambda f: f.write(b"RIFF"), force=False)
     assert out.read_bytes() == b"appeared after the early check"
-    _write_output(out, lambda f: f.write(b"RIFF"), force=True)
+    write_output(out, lambda f: f.write(b"RIFF"), force=True)
     assert out.read_bytes() == b"RIFF"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav"]
 

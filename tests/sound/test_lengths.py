@@ -60,7 +60,7 @@ def test_known_lengths_need_no_engine_until_its_files_change(
 ) -> None:
     """The record names the engine build while its files are unchanged; a changed file (a new
     espeak-ng, new voice data) makes every length unknown rather than taken for the old."""
-    real = synth.make_synthesizer()
+    real = synth.platform_synthesizer()
     data = tmp_path / "phontab"
     data.write_bytes(b"voice data")
 
@@ -71,7 +71,7 @@ def test_known_lengths_need_no_engine_until_its_files_change(
         def data_file(self) -> str:
             return str(data)
 
-    monkeypatch.setattr(synth, "make_synthesizer", Engine)
+    monkeypatch.setattr(synth, "platform_synthesizer", Engine)
     settings = Settings(rate=140)
     lengths = SpeechLengths()
     measured = lengths.for_settings(settings)("Let the leg rest now.")
@@ -80,7 +80,7 @@ def test_known_lengths_need_no_engine_until_its_files_change(
     def no_engine() -> None:
         raise AssertionError("the engine was loaded to look a known length up")
 
-    monkeypatch.setattr(synth, "make_synthesizer", no_engine)
+    monkeypatch.setattr(synth, "platform_synthesizer", no_engine)
     assert SpeechLengths().known(settings, "Let the leg rest now.") == measured
     assert SpeechLengths().known(replace(settings, rate=141), "Let the leg rest now.") is None
     data.write_bytes(b"new voice data")

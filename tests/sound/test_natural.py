@@ -23,10 +23,10 @@ from nightvoice.core.ports import KeyPressed, SpeechFinished
 from nightvoice.sound.audio import AplayOutput, Pcm
 from nightvoice.sound.engines import Engines
 from nightvoice.sound.export import sentences
-from nightvoice.sound.natural import PiperSynthesizer
 from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing
+from nightvoice.sound.piper_client import PiperSynthesizer
 from nightvoice.sound.speaker import SpeakerVoice
-from nightvoice.sound.synth import make_synthesizer as make_espeak
+from nightvoice.sound.synth import platform_synthesizer as make_espeak
 from nightvoice.user.catalog import load_routine
 from nightvoice.user.config import resolve_settings
 from tests.audio_server import (
@@ -248,9 +248,9 @@ def test_the_voice_child_ends_with_its_parent_pipe() -> None:
 def test_the_night_first_words_are_kept_in_the_natural_voice() -> None:
     """`config set voice joe`: the head start for plain `nightvoice` is joe's, stamped with the
     engine string the session will compare it with."""
-    from nightvoice import firstwords
+    from nightvoice.base import paths
     from nightvoice.sound.engines import make_synthesizer
-    from nightvoice.user import paths
+    from nightvoice.startup import firstwords
 
     paths.config_file().parent.mkdir(parents=True, exist_ok=True)
     paths.config_file().write_text("voice: joe\n", encoding="utf-8")
@@ -273,9 +273,9 @@ def test_show_gives_the_length_joe_exports_and_says_it_is_measuring(
     why the first `show` takes a few seconds."""
     import re
 
+    from nightvoice.base import paths
     from nightvoice.cli import run
     from nightvoice.sound.audio import read_wav
-    from nightvoice.user import paths
 
     folder = paths.routines_dir()
     folder.mkdir(parents=True)
@@ -311,7 +311,7 @@ def test_a_measuring_budget_never_loads_the_natural_voice(
     """Measuring in joe starts with a ~1 s model load: within `list`'s budget its sentences stay
     estimated (its background measurement takes them); without a budget they are measured."""
     from nightvoice.core.plan import Settings
-    from nightvoice.sound import natural
+    from nightvoice.sound import piper_client as natural
     from nightvoice.sound.lengths import SpeechLengths
 
     spawned: list[object] = []

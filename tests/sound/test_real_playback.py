@@ -54,8 +54,8 @@ steps:
 # in the order it says them (this process has rendered whatever earlier tests asked for).
 RENDER = """
 import marshal, sys
-from nightvoice.sound.synth import make_synthesizer
-synth = make_synthesizer()
+from nightvoice.sound.synth import platform_synthesizer
+synth = platform_synthesizer()
 pcms = [synth.synthesize(t, rate=180, language="en", voice=None) for t in sys.argv[1:]]
 sys.stdout.buffer.write(marshal.dumps([(p.samples, p.rate) for p in pcms]))
 """

@@ -11,7 +11,7 @@ import pytest
 
 from nightvoice.core.errors import ConfigError
 from nightvoice.sound.audio import Pcm, read_wav, write_wav
-from nightvoice.sound.synth import EspeakSynthesizer, make_synthesizer
+from nightvoice.sound.synth import EspeakSynthesizer, platform_synthesizer
 from tests.audio_server import rms
 
 SHORT = "Sit up slowly."
@@ -95,8 +95,8 @@ def test_unknown_voice_or_language_is_a_clear_error(synth: EspeakSynthesizer) ->
     assert rms(say(synth, SHORT).values()) > 500  # still usable afterwards
 
 
-def test_make_synthesizer_prefers_espeak_in_memory() -> None:
-    assert isinstance(make_synthesizer(), EspeakSynthesizer)
+def test_the_platform_synthesizer_is_espeak_in_memory() -> None:
+    assert isinstance(platform_synthesizer(), EspeakSynthesizer)
 
 
 FALLBACK_SCRIPT = """

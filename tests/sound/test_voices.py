@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.core.errors import ConfigError
 from nightvoice.sound.voices import VoiceCatalog, VoiceInfo
-from nightvoice.user import paths
 
 CATALOG = VoiceCatalog.from_engine(
     [

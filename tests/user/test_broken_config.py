@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
-from nightvoice.user import paths
 from nightvoice.user.config import load_config
 
 ROUTINE = "nightvoice: 1\ntitle: Quick\nsteps:\n  - Sit up.\n  - Breathe.\n"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from nightvoice import __version__
+from nightvoice.base import paths, writing
 from nightvoice.cli import run
 from nightvoice.core.errors import RoutineNotFound
-from nightvoice.user import catalog, listlengths, paths
+from nightvoice.user import catalog, listlengths
 
 GOOD = "nightvoice: 1\ntitle: {title}\nsteps:\n  - say: Hello.\n    pause: 10\n"
 
@@ -121,7 +122,7 @@ def test_an_unwritable_cache_only_costs_speed(monkeypatch: pytest.MonkeyPatch) -
     def fail(*args: object, **kwargs: object) -> None:
         raise PermissionError("read-only")
 
-    monkeypatch.setattr(paths, "write_atomically", fail)
+    monkeypatch.setattr(writing, "write_atomically", fail)
     assert any(i.title == "Mine" for i in catalog.list_routines())
 
 
@@ -141,7 +142,7 @@ def test_write_atomically_follows_a_symlink_and_keeps_it(tmp_path: Path) -> None
     target.write_text("old")
     link = tmp_path / "link.yaml"
     link.symlink_to(target)
-    paths.write_atomically(link, b"new")
+    writing.write_atomically(link, b"new")
     assert link.is_symlink() and target.read_text() == "new"
 
 

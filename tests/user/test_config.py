@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.core.errors import ConfigError
 from nightvoice.core.routine import Voice
-from nightvoice.user import paths
 from nightvoice.user.config import load_config, parse_value, resolve_settings, set_value
 
 
@@ -89,11 +89,11 @@ def test_a_refused_value_leaves_the_file_untouched(capsys: pytest.CaptureFixture
 def test_an_unknown_voice_is_refused_when_the_engine_can_say() -> None:
     pytest.importorskip("pyttsx3")
     from nightvoice.core.errors import SpeechUnavailable
-    from nightvoice.sound.synth import make_synthesizer
+    from nightvoice.sound.synth import platform_synthesizer
     from nightvoice.user.config import check_with_engine
 
     try:
-        make_synthesizer().voices()
+        platform_synthesizer().voices()
     except SpeechUnavailable:  # pragma: no cover
         pytest.skip("no speech engine")
     with pytest.raises(ConfigError, match="no voice named"):

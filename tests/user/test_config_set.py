@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
-from nightvoice.user import paths
 from nightvoice.user.config import load_config
 
 

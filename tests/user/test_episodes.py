@@ -8,12 +8,14 @@ import io
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.console.terminal import Terminated
 from nightvoice.core.plan import Plan, PlanStep, Say
 from nightvoice.core.player import Outcome, Player, PlayerOptions
 from nightvoice.core.ports import Event, SpeechFinished
-from nightvoice.user import episodes, paths
+from nightvoice.session import after_routine
+from nightvoice.user import episodes
 from tests.fakes import FakeVoice, FakeWorld, fake_player
 
 PLAN = Plan("Relief", (PlanStep(1, "Stretch", "", (Say("Stretch."),)),), log_episode=True)
@@ -38,9 +40,7 @@ def test_y_answers_yes_and_one_row_is_appended() -> None:
     p, voice = player(world)
     world.press(4.0, "y")
     before = datetime.datetime.now().astimezone()
-    episode = episodes.after_routine(
-        PLAN, "calf-cramp", finished(), p, interactive=True, side="right"
-    )
+    episode = after_routine(PLAN, "calf-cramp", finished(), p, interactive=True, side="right")
     assert episode is not None and episode.helped == "yes"
     assert voice.said()[0][1] == "Did it help? Press Y for yes or N for no."
     header, row = rows()
@@ -54,9 +54,9 @@ def test_y_answers_yes_and_one_row_is_appended() -> None:
 def test_no_key_in_time_is_unanswered_and_rows_accumulate() -> None:
     world = FakeWorld()
     p, _ = player(world)
-    episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
     world.press(world.elapsed + 2.0, "N")
-    episodes.after_routine(PLAN, "foot-cramp", finished(90), p, interactive=True)
+    after_routine(PLAN, "foot-cramp", finished(90), p, interactive=True)
     assert [r[3] for r in rows()[1:]] == ["unanswered", "no"]
 
 
@@ -64,7 +64,7 @@ def test_quit_at_the_question_is_unanswered() -> None:
     world = FakeWorld()
     p, _ = player(world)
     world.press(1.0, "q")
-    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    episode = after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
     assert episode is not None and episode.helped == "unanswered"
 
 
@@ -74,7 +74,7 @@ def test_quit_after_starting_asks_nothing_and_logs_the_episode_unanswered() -> N
     p, voice = player(world)
     world.press(1.0, "y")
     outcome = finished(30, completed=False, quit=True)
-    episode = episodes.after_routine(PLAN, "calf-cramp", outcome, p, interactive=True)
+    episode = after_routine(PLAN, "calf-cramp", outcome, p, interactive=True)
     assert voice.said() == []
     assert episode is not None and episode.helped == "unanswered"
     assert [r[3] for r in rows()[1:]] == ["unanswered"]
@@ -93,7 +93,7 @@ def test_ctrl_c_or_a_signal_at_the_question_logs_unanswered_and_goes_on_unwindin
 
     p, _ = player(Interrupted())
     with pytest.raises(stop):
-        episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+        after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
     assert [r[1:4] for r in rows()[1:]] == [["calf-cramp", "200", "unanswered"]]
 
 
@@ -114,7 +114,7 @@ def test_only_a_lone_y_or_n_answers_did_it_help(typed: str, helped: str) -> None
     p, _ = player(world)
     for i, char in enumerate(typed):
         world.press(1.0 + 0.08 * i, "enter" if char == "\r" else char)
-    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    episode = after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
     assert episode is not None and episode.helped == helped
 
 
@@ -122,7 +122,7 @@ def test_keys_typed_before_did_it_help_was_asked_do_not_answer_it() -> None:
     world = FakeWorld()
     p, screen = fake_player(world, options=PlayerOptions())[0::2]
     world.typed_ahead(0.5, "y", pressed=-1.0)  # typed during the routine's last sentence
-    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    episode = after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
     assert episode is not None and episode.helped == "unanswered"
     assert screen.statuses[0] == episodes.QUESTION.say  # shown as well as said
 
@@ -138,7 +138,7 @@ def test_keys_typed_before_did_it_help_was_asked_do_not_answer_it() -> None:
 def test_nothing_is_asked_or_logged(plan: Plan, outcome: Outcome, interactive: bool) -> None:
     world = FakeWorld()
     p, voice = player(world)
-    assert episodes.after_routine(plan, "x", outcome, p, interactive=interactive) is None
+    assert after_routine(plan, "x", outcome, p, interactive=interactive) is None
     assert voice.said() == [] and not paths.log_file().exists()
 
 
@@ -147,7 +147,7 @@ def test_a_log_that_cannot_be_written_warns_in_one_line(capsys: pytest.CaptureFi
     world = FakeWorld()
     p, _ = player(world)
     world.press(1.0, "y")
-    episode = episodes.after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
+    episode = after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
     assert episode is not None
     err = capsys.readouterr().err
     assert err.startswith("nightvoice: could not write the episode log") and err.count("\n") == 1

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nightvoice.user import paths
+from nightvoice.base import reading
 
 GOOD = "nightvoice: 1\ntitle: Good\nsteps: [Hello.]\n"
 
@@ -40,7 +40,7 @@ def make_socket(path: Path) -> None:
 
 
 def make_huge(path: Path) -> None:
-    path.write_bytes(b"# padding\n" * (paths.MAX_INPUT_BYTES // 10 + 10))
+    path.write_bytes(b"# padding\n" * (reading.MAX_INPUT_BYTES // 10 + 10))
 
 
 KINDS: dict[str, tuple[Callable[[Path], None], str]] = {
@@ -126,11 +126,11 @@ def test_read_input_reads_a_regular_file_exactly(tmp_path: Path) -> None:
     file = tmp_path / "r.yaml"
     data = bytes(range(256)) * 100
     file.write_bytes(data)
-    assert paths.read_input(file) == data
+    assert reading.read_input(file) == data
     with pytest.raises(FileNotFoundError):
-        paths.read_input(tmp_path / "missing.yaml")
+        reading.read_input(tmp_path / "missing.yaml")
     with pytest.raises(OSError, match="larger than 1 KiB"):
-        paths.read_input(file, limit=1024)
+        reading.read_input(file, limit=1024)
 
 
 def test_a_fifo_as_the_first_words_record_is_ignored_not_waited_on(tmp_path: Path) -> None:
@@ -138,7 +138,7 @@ def test_a_fifo_as_the_first_words_record_is_ignored_not_waited_on(tmp_path: Pat
     fifo = tmp_path / "first-words.bin"
     os.mkfifo(fifo)
     probe = (
-        "import sys; from nightvoice.sound import headstart; print(headstart._read(sys.argv[1]))"
+        "import sys; from nightvoice.startup import headstart; print(headstart._read(sys.argv[1]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, str(fifo)],

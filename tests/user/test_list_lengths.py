@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.core.errors import SpeechUnavailable
-from nightvoice.user import catalog, listlengths, paths
+from nightvoice.user import catalog, listlengths
 from nightvoice.user.listlengths import start as real_start  # conftest records the patched one
 
 ROUTINE = """\
@@ -42,7 +43,7 @@ def synthesized(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Every sentence (and rate) the real engine is asked to synthesise, in order."""
     from nightvoice.sound import synth
 
-    real = synth.make_synthesizer()
+    real = synth.platform_synthesizer()
     said: list[tuple[str, int]] = []
 
     class Counting:
@@ -53,7 +54,7 @@ def synthesized(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
         def __getattr__(self, name: str) -> Any:
             return getattr(real, name)
 
-    monkeypatch.setattr(synth, "make_synthesizer", Counting)
+    monkeypatch.setattr(synth, "platform_synthesizer", Counting)
     return said
 
 
@@ -178,7 +179,7 @@ def test_with_no_engine_estimates_stay_marked_and_nothing_is_started(
     def no_engine() -> None:
         raise SpeechUnavailable("espeak-ng is not installed")
 
-    monkeypatch.setattr(synth, "make_synthesizer", no_engine)
+    monkeypatch.setattr(synth, "platform_synthesizer", no_engine)
     add_routines(1)
     assert lengths_listed(capsys)["routine-000"].startswith("~")
     assert listlengths.measure()  # finds no engine

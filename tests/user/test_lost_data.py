@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nightvoice.user import paths
+from nightvoice.base import writing
 from nightvoice.user.config import load_config
 from nightvoice.user.episodes import Episode, append, read
 
@@ -134,7 +134,7 @@ def test_a_killed_writers_temporary_files_are_swept(tmp_path: Path) -> None:
     home.mkdir()
     stale = home / ".config.yaml.k1ll3d.tmp"
     stale.write_text("rate: 1\n")
-    old = time.time() - 2 * paths.STALE_TEMP_SECONDS
+    old = time.time() - 2 * writing.STALE_TEMP_SECONDS
     os.utime(stale, (old, old))
     fresh = home / ".config.yaml.busy.tmp"
     fresh.write_text("rate: 2\n")
@@ -155,7 +155,7 @@ def test_sigkilled_config_sets_leave_no_lasting_litter(tmp_path: Path) -> None:
             pass
         writer.kill()
         writer.communicate()
-    old = time.time() - 2 * paths.STALE_TEMP_SECONDS
+    old = time.time() - 2 * writing.STALE_TEMP_SECONDS
     for temp in home.glob(".*.tmp"):
         os.utime(temp, (old, old))
     writer = config_set(home, "rate", "120")
@@ -199,7 +199,7 @@ def test_a_damaged_first_words_record_is_dropped_not_trusted(
 ) -> None:
     """A record whose key still matches but whose sound is not what we write: forgotten, so
     the next run writes a good one (it used to break plain `nightvoice` every night)."""
-    from nightvoice.sound import headstart
+    from nightvoice.startup import headstart
 
     record = tmp_path / "first-words.bin"
     fields = {**good_record_fields(), **damage}
@@ -214,7 +214,7 @@ def test_a_damaged_first_words_record_is_dropped_not_trusted(
     "data", [b"", b"\x00garbage", marshal.dumps([1, 2, 3]), marshal.dumps({"key": 1})[:-3]]
 )
 def test_an_unreadable_first_words_record_is_dropped(tmp_path: Path, data: bytes) -> None:
-    from nightvoice.sound import headstart
+    from nightvoice.startup import headstart
 
     record = tmp_path / "first-words.bin"
     record.write_bytes(data)
@@ -224,7 +224,7 @@ def test_an_unreadable_first_words_record_is_dropped(tmp_path: Path, data: bytes
 
 def test_plain_nightvoice_plays_past_a_damaged_record(tmp_path: Path) -> None:
     """The real bedside command, with the record damaged in place: no traceback, text plays."""
-    from nightvoice.sound import headstart
+    from nightvoice.startup import headstart
 
     env = dict(os.environ)  # NIGHTVOICE_HOME: this test's own (conftest)
     record = Path(headstart.record_file())

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from nightvoice.base import paths, playing
 from nightvoice.cli import run
-from nightvoice.user import paths, playing, remind
+from nightvoice.user import remind
 from tests.audio_server import PulseServer, Recorder, loud_stretches, pulse_server, recorder
 
 _ = (pulse_server, recorder)  # fixtures used by name below

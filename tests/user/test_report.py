@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
-from nightvoice.user import episodes, paths, report
+from nightvoice.user import episodes, report
 from nightvoice.user.episodes import Episode
 from tests.browser import MISSING, Browser, Page, find_chromium
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.core.loader import parse_routine
 from nightvoice.core.plan import Chime, Hold, HoldUntilEased, Say, WaitForKey
@@ -18,7 +19,6 @@ from nightvoice.core.ports import Event
 from nightvoice.core.routine import Breathing, EachSide, Repeat, Section, Step
 from nightvoice.sound.audio import read_wav
 from nightvoice.sound.synth import EspeakSynthesizer
-from nightvoice.user import paths
 from nightvoice.user.catalog import load_routine
 from nightvoice.user.config import resolve_settings
 from nightvoice.user.starter import TEMPLATE, create, starter_text

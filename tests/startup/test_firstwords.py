@@ -8,18 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from nightvoice import firstwords
-from nightvoice.firstwords import FirstSay, first_say
-from nightvoice.session import PlayRequest, prepare
-from nightvoice.sound import headstart
 from nightvoice.sound.export import CACHE_FOLDER
+from nightvoice.startup import firstwords, headstart
+from nightvoice.startup.firstwords import FirstSay, first_say
+from nightvoice.user.night import prepare
 
 QUESTION = "Which leg is cramping? Press L for left, or R for right."
 SETTLE = "You are all right. This will pass."
 
 
 def test_the_first_words_are_what_the_player_says_first_with_keys_and_without() -> None:
-    prepared = prepare(PlayRequest())
+    prepared = prepare()
     # With keys the calf routine asks which leg; hands-free it starts at once, at the night
     # profile's first, softest volume (half of 0.6).
     assert first_say(prepared, interactive=True) == FirstSay(QUESTION, 125, 0.3)
@@ -29,7 +28,7 @@ def test_the_first_words_are_what_the_player_says_first_with_keys_and_without() 
 def test_the_config_and_a_replacing_user_routine_decide_them(private_home: Path) -> None:
     private_home.mkdir(parents=True, exist_ok=True)
     (private_home / "config.yaml").write_text("rate: 140\nvolume: 0.8\n", encoding="utf-8")
-    assert first_say(prepare(PlayRequest()), interactive=False) == FirstSay(SETTLE, 140, 0.4)
+    assert first_say(prepare(), interactive=False) == FirstSay(SETTLE, 140, 0.4)
     scripts = private_home / "scripts"
     scripts.mkdir()
     (scripts / "calf-cramp.yml").write_text(
@@ -37,7 +36,7 @@ def test_the_config_and_a_replacing_user_routine_decide_them(private_home: Path)
     )
     # (no question in this one: with keys too, the first step is the first thing said)
     for interactive in (True, False):
-        said = first_say(prepare(PlayRequest()), interactive=interactive)
+        said = first_say(prepare(), interactive=interactive)
         assert said == FirstSay("Breathe out slowly.", 140, 0.4)
 
 
@@ -48,7 +47,7 @@ def test_a_routine_that_starts_with_silence_has_no_first_words(private_home: Pat
     (scripts / "calf-cramp.yaml").write_text(
         "nightvoice: 1\ntitle: Quiet\nsteps:\n  - rest: 5\n  - Now sit up.\n", encoding="utf-8"
     )
-    assert first_say(prepare(PlayRequest()), interactive=False) is None
+    assert first_say(prepare(), interactive=False) is None
 
 
 def test_refresh_keeps_them_and_any_change_makes_them_stale(private_home: Path) -> None:
@@ -103,7 +102,7 @@ def test_only_a_missing_or_stale_record_starts_a_background_render(
 
     monkeypatch.setattr(os, "posix_spawn", spawn)
     headstart.refresh_if_stale()
-    assert started == [[sys.executable, "-m", "nightvoice.firstwords"]]
+    assert started == [[sys.executable, "-m", "nightvoice.startup.firstwords"]]
     firstwords.refresh()
     headstart.refresh_if_stale()
     assert len(started) == 1
@@ -114,7 +113,7 @@ def test_a_first_ever_run_knows_the_built_in_first_words_without_loading_them() 
     from nightvoice.core.planner import LEAD_IN_SECONDS
     from nightvoice.user.catalog import builtin_dir
 
-    prepared = prepare(PlayRequest())
+    prepared = prepare()
     for interactive in (True, False):
         said = first_say(prepared, interactive=interactive)
         assert said == FirstSay(*headstart.BUILT_IN_FIRST[interactive])
@@ -139,16 +138,19 @@ def test_anything_of_the_users_that_decides_the_first_words_turns_the_built_in_o
     assert not headstart._only_built_ins_decide()
 
 
-@pytest.mark.parametrize("xdg", [None, "", "  ", "/somewhere/else", "~/conf"])
+@pytest.mark.parametrize("xdg", [None, "", "  ", "ELSEWHERE", "~/conf", "relative/conf"])
 def test_the_head_start_looks_wherever_the_config_can_be(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, xdg: str | None
 ) -> None:
-    from nightvoice.user import paths
+    from nightvoice.base import paths
 
     monkeypatch.delenv("NIGHTVOICE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
     if xdg is None:
         monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     else:
-        monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
-    assert str(paths.config_dir()) in headstart.config_folders()
+        monkeypatch.setenv("XDG_CONFIG_HOME", xdg.replace("ELSEWHERE", str(tmp_path / "else")))
+    assert headstart._only_built_ins_decide()
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text("rate: 120\n", encoding="utf-8")  # where the config is read
+    assert not headstart._only_built_ins_decide()

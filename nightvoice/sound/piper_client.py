@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.sound.audio import Pcm
-from nightvoice.sound.naturalvoices import NaturalVoice, end, missing, spawn_worker, take_early
+from nightvoice.sound.naturalvoices import NaturalVoice, discard, end, missing, spawn_worker
 from nightvoice.sound.synth import VoiceInfo
 
 OUTPUT_RATE = 22050  # what the chime, export and espeak-ng use: other voices are resampled
@@ -69,8 +69,10 @@ class PiperSynthesizer:
 
     renders_in_pieces = True  # see synthesize's on_piece
 
-    def __init__(self, voice: NaturalVoice) -> None:
+    def __init__(self, voice: NaturalVoice, started: subprocess.Popen[bytes] | None = None) -> None:
+        """`started`: the voice's child if one is loading already (the fast start's)."""
         self.voice = voice
+        self._started = started
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._buffer = b""
@@ -92,7 +94,10 @@ class PiperSynthesizer:
         if problem is not None:
             self._failed = problem
             raise NaturalUnavailable(problem)
-        process = take_early(self.voice)  # started before the settings were known
+        process, self._started = self._started, None
+        if process is not None and process.poll() is not None:
+            end(process)  # it died before it was used: start another
+            process = None
         if process is None:
             try:
                 process = spawn_worker(self.voice)
@@ -232,8 +237,12 @@ class PiperSynthesizer:
             end(process)
 
     def close(self) -> None:
-        """End the child (it would also end by itself when this process goes)."""
+        """End the child (it would also end by itself when this process goes), and one handed
+        over that was never used."""
         self._kill()
+        started, self._started = self._started, None
+        if started is not None:
+            discard(started)
 
 
 def info(voice: NaturalVoice) -> VoiceInfo:

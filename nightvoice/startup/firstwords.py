@@ -1,6 +1,6 @@
-"""Render what plain `nightvoice` says first, for the head start (sound/headstart.py).
+"""Render what plain `nightvoice` says first, for the head start (headstart.py).
 
-Run as `python -m nightvoice.firstwords`: a quiet background process that any nightvoice
+Run as `python -m nightvoice.startup.firstwords`: a quiet background process that any nightvoice
 command starts when it ends and finds the record missing or stale. It loads the default routine
 and the config as the session would, lets the real player run up to its first sound (with a
 voice that only notes what it was asked to say), renders that sentence through the speech cache
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from nightvoice.sound import headstart
+from nightvoice.base.reading import file_stamps
+from nightvoice.startup import headstart
 
 if TYPE_CHECKING:
-    from nightvoice.session import Prepared
+    from nightvoice.user.night import Prepared
 
 # The rest is imported where it is used: as a background process this first lowers its own
 # priority (main), and only then loads the program.
@@ -59,8 +60,7 @@ class _EmptyInbox:
 def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
     """What the session's player says first for this routine, if it says it at once."""
     from nightvoice.console.screen import BlankScreen
-    from nightvoice.core.player import Player, PlayerOptions
-    from nightvoice.session import plan_after_question
+    from nightvoice.core.player import Player, PlayerOptions, plan_after_question
 
     player = Player(
         clock=_StillClock(),
@@ -72,7 +72,9 @@ def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
         options=PlayerOptions(interactive=interactive),
     )
     try:
-        plan = plan_after_question(player, prepared)
+        plan = plan_after_question(
+            player, prepared.routine, prepared.settings, chime=prepared.config.get("chime")
+        )
         if plan is not None:
             player.play(plan)
     except _Noted as noted:
@@ -82,7 +84,8 @@ def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
 
 def deciding_files() -> list[str]:
     """Files whose change could change the default routine's first words (engine's aside)."""
-    from nightvoice.user import catalog, paths
+    from nightvoice.base import paths
+    from nightvoice.user import catalog
 
     name = catalog.DEFAULT_ROUTINE
     files = [
@@ -98,16 +101,16 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
     them; None when no engine can speak here (nothing is kept then)."""
     import io
 
+    from nightvoice.base import paths
     from nightvoice.core.errors import NightvoiceError
-    from nightvoice.session import PlayRequest, prepare
     from nightvoice.sound.audio import Pcm
     from nightvoice.sound.engines import make_synthesizer
     from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
     from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
-    from nightvoice.user import paths
+    from nightvoice.user.night import prepare
 
     try:
-        prepared = prepare(PlayRequest(), err=io.StringIO())
+        prepared = prepare(err=io.StringIO())
     except NightvoiceError:
         return {True: None, False: None}  # a broken routine has no first words to keep
     try:
@@ -152,7 +155,7 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
 def refresh() -> None:
     """Render the first words and keep them, stamped with every file they depend on."""
     files = deciding_files()  # stamped as they were before reading them: a change meanwhile
-    stamps = headstart.file_stamps(files)  # makes the record stale, never wrongly fresh
+    stamps = file_stamps(files)  # makes the record stale, never wrongly fresh
     first = render()
     if first is None:
         return
@@ -160,16 +163,16 @@ def refresh() -> None:
     from nightvoice.sound.lengths import engine_files
 
     files += engine_files(make_synthesizer())
-    if headstart.file_stamps(files[: len(stamps)]) != stamps:
+    if file_stamps(files[: len(stamps)]) != stamps:
         return  # something changed while rendering: the next command renders again
     headstart.save(files, first)
 
 
 def main() -> None:
     """In the background, after a command: never compete with anything for the CPU."""
-    from nightvoice.user import background
+    from nightvoice.base import jobs
 
-    background.as_idle()
+    jobs.as_idle()
     refresh()
 
 

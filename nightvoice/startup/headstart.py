@@ -5,10 +5,10 @@ while a bare pyttsx3 one-liner speaks in ~70 ms. So the cache folder keeps one r
 plain `nightvoice` says first, exactly as it sounds (the samples as played: lead-in, volume and
 engine applied), once for a run at a terminal (the routine may ask a question first) and once
 for a hands-free run. Any nightvoice command checks the record when it ends and, if it is
-missing or stale, starts a quiet background process that renders it again
-(`nightvoice.firstwords`): so after `nightvoice play bedtime-stretches` in the evening, from any
-folder, plain `nightvoice` at 3 a.m. starts playing its first words within its first few
-milliseconds, through an `aplay` started with `posix_spawn` (no subprocess import).
+missing or stale, starts a quiet background process that renders it again (firstwords.py): so
+after `nightvoice play bedtime-stretches` in the evening, from any folder, plain `nightvoice` at
+3 a.m. starts playing its first words within its first few milliseconds, through an `aplay`
+started with `posix_spawn` (no subprocess import).
 
 The record is only used while nothing that decides those words has changed: it lists every
 file that does (the default routine and the user's routines that could replace it, the config
@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import marshal
 import os
-import sys
 import threading
-from stat import S_ISREG  # loaded by os at start-up anyway
 
+from nightvoice.base import paths
+from nightvoice.base.reading import file_stamps, read_input
+from nightvoice.console.keyboard import keys_available
 from nightvoice.sound.aplay import AplaySound
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module must not import typing
@@ -39,12 +40,12 @@ if TYPE_CHECKING:  # pragma: no cover
 FORMAT = 2
 FILE_NAME = "first-words.bin"
 # Where the record, the config file and the user's routines are; which espeak-ng data is used.
-ENVIRONMENT = ("NIGHTVOICE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HOME", "ESPEAK_DATA_PATH")
+ENVIRONMENT = (*paths.ENVIRONMENT, "ESPEAK_DATA_PATH")
 
 # A first-ever run has no record yet. While nothing of the user's decides the first words (no
 # config file, no routine replacing the built-in) they are the built-in routine's, said with the
-# night defaults through espeak-ng: these. tests/test_firstwords.py holds them to the player,
-# the shipped file and the planner.
+# night defaults through espeak-ng: these. tests/startup/test_firstwords.py holds them to the
+# player, the shipped file and the planner.
 BUILT_IN_ROUTINE = ("calf-cramp.yaml", 3007)  # the shipped file's name and size
 BUILT_IN_FIRST = {  # with keys (the question) and hands-free: (text, rate, volume as played)
     True: ("Which leg is cramping? Press L for left, or R for right.", 125, 0.3),
@@ -56,17 +57,8 @@ SCALED_AT_ONCE = 11026  # bytes (whole samples) scaled before aplay gets any: 0.
 
 
 def record_file() -> str:
-    """Where the record lives, without importing pathlib or platformdirs when avoidable."""
-    home = os.environ.get("NIGHTVOICE_HOME")
-    if home:
-        return os.path.join(os.path.expanduser(home), "cache", FILE_NAME)
-    linux = sys.platform.startswith("linux")  # a variable: checked at run time, not by mypy
-    if linux:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-        return os.path.join(base, "nightvoice", FILE_NAME)
-    from nightvoice.user import paths
-
-    return str(paths.cache_dir() / FILE_NAME)
+    """Where the record lives: in the cache folder, found without pathlib or platformdirs."""
+    return os.path.join(paths.folder("cache"), FILE_NAME)
 
 
 def run_key() -> tuple[object, ...]:
@@ -74,30 +66,6 @@ def run_key() -> tuple[object, ...]:
     from nightvoice import __version__
 
     return (FORMAT, __version__, tuple(os.environ.get(name) for name in ENVIRONMENT))
-
-
-def file_stamps(files: Sequence[str]) -> tuple[tuple[str, int, int], ...]:
-    """(path, change time, size) of each file; a missing one is (path, -1, -1)."""
-    stamps = []
-    for path in files:
-        try:
-            status = os.stat(path)
-        except OSError:
-            stamps.append((path, -1, -1))
-            continue
-        stamps.append((path, status.st_mtime_ns, status.st_size))
-    return tuple(stamps)
-
-
-def keys_possible() -> bool:
-    """What the session's `keys_available` will say: stdin is a terminal, we its foreground."""
-    try:
-        fd = sys.stdin.fileno()
-        if not os.isatty(fd):
-            return False
-        return not hasattr(os, "tcgetpgrp") or os.tcgetpgrp(fd) == os.getpgrp()
-    except (AttributeError, OSError, ValueError):
-        return False
 
 
 class Utterance:
@@ -138,7 +106,7 @@ class Utterance:
         self.samples = samples
         self.sample_rate = sample_rate
 
-    def sound(self) -> bool:
+    def playable(self) -> bool:
         """Is this what `save` writes: the right types, samples that can be played?"""
         text_fields = (self.text, self.language, self.engine)
         optional = (self.voice, self.device)
@@ -200,9 +168,9 @@ def save(
     try:
         data = marshal.dumps(record)
         # Not on the start-up path: the writer has loaded paths (and pathlib) long before.
-        from nightvoice.user import paths
+        from nightvoice.base import writing
 
-        paths.write_atomically(path, data, durable=False)  # a cache: no flush to disk
+        writing.write_atomically(path, data, durable=False)  # a cache: no flush to disk
     except (OSError, ValueError):
         return
 
@@ -213,16 +181,8 @@ MAX_SAMPLE_BYTES = 60 * 96000 * 2  # a minute at the highest rate: no first sent
 def _read(path: str | None) -> dict[str, Any] | None:
     """The record if it still holds (same key, every file unchanged), else None."""
     try:
-        # Read as paths.read_input reads every input (a FIFO here must not hang the bedside
-        # command), inline: that module's imports would cost the night's first words.
-        fd = os.open(path or record_file(), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        try:
-            info = os.fstat(fd)
-            if not S_ISREG(info.st_mode) or info.st_size > 1 << 20:
-                return None
-            record = marshal.loads(os.read(fd, 1 << 20))
-        finally:
-            os.close(fd)
+        # As every input is read (a FIFO here must not hang the bedside command).
+        record = marshal.loads(read_input(path or record_file(), limit=1 << 20))
         if record["key"] != run_key():
             return None
         stamps = tuple(tuple(s) for s in record["stamps"])
@@ -252,7 +212,7 @@ def load(interactive: bool, path: str | None = None) -> Utterance | None:
     except (AttributeError, TypeError):
         utterance = None
         first = True
-    if first is not None and (utterance is None or not utterance.sound()):
+    if first is not None and (utterance is None or not utterance.playable()):
         forget(path)  # damaged: the next run writes a good one instead of failing again
         return None
     return utterance
@@ -272,14 +232,15 @@ def forget(path: str | None = None) -> None:
 def refresh_if_stale() -> None:
     """After any command: if the record is missing or stale, render it again in the background.
 
-    A detached, niced process (`python -m nightvoice.firstwords`) in its own session, with no
-    terminal, so it never delays this command, never writes on its screen, and outlives it.
+    A detached, niced process (`python -m nightvoice.startup.firstwords`) in its own session,
+    with no terminal, so it never delays this command, never writes on its screen, and outlives
+    it.
     """
     if fresh():
         return
-    from nightvoice.user import background
+    from nightvoice.base import jobs
 
-    background.start("nightvoice.firstwords")
+    jobs.start("nightvoice.startup.firstwords")
 
 
 # --- playing it -------------------------------------------------------------------------------
@@ -314,7 +275,33 @@ class HeadStart(AplaySound):
             target=self._finish, args=(stdin,), name="nightvoice-headstart", daemon=True
         )
         self._thread.start()
-        _started.append(self)
+
+    @property
+    def seconds(self) -> float:
+        said = self.utterance
+        return len(said.samples) / 2 / max(1, said.sample_rate)
+
+    def matches(
+        self,
+        text: str,
+        *,
+        rate: int,
+        volume: float,
+        language: str,
+        voice: str | None,
+        engine: str,
+        device: str | None,
+    ) -> bool:
+        """Exactly what the session is about to say, in the same voice, on the same output?"""
+        return self.utterance.matches(
+            text,
+            rate=rate,
+            volume=volume,
+            language=language,
+            voice=voice,
+            engine=engine,
+            device=device,
+        )
 
     def _finish(self, stdin: int) -> None:
         samples, at = self.utterance.samples, self._rest
@@ -408,25 +395,17 @@ def _scaled(data: bytes, gain: float) -> bytes:
     return scale_bytes(data, gain)
 
 
-_started: list[HeadStart] = []
-
-
 def start() -> HeadStart | None:
     """Start playing plain `nightvoice`'s first words: from the record if it still holds, else
     (a first-ever run) the built-in routine's, rendered now, if nothing of the user's decides."""
     if not hasattr(os, "posix_spawnp"):
         return None
-    interactive = keys_possible()
+    interactive = keys_available()
     try:
         utterance = load(interactive)
-        head = HeadStart(utterance) if utterance is not None else _built_in(interactive)
+        return HeadStart(utterance) if utterance is not None else _built_in(interactive)
     except OSError:  # no aplay: the session will say so plainly
         return None
-    if head is not None:
-        import atexit
-
-        atexit.register(discard)  # never leave it playing when the program ends early
-    return head
 
 
 def _built_in(interactive: bool) -> HeadStart | None:
@@ -465,8 +444,8 @@ def _built_in(interactive: bool) -> HeadStart | None:
 
 
 def _only_built_ins_decide() -> bool:
-    """No config file and no routine of the user's in the built-in's place, wherever the
-    program could look for them, and the built-in routine as shipped."""
+    """No config file and no routine of the user's in the built-in's place, and the built-in
+    routine as shipped."""
     import nightvoice
 
     package = os.path.dirname(nightvoice.__file__)
@@ -477,28 +456,8 @@ def _only_built_ins_decide() -> bool:
         return False
     stem = name.rsplit(".", 1)[0]
     mine = ("config.yaml", f"scripts/{stem}.yaml", f"scripts/{stem}.yml")
-    return not any(
-        _size(os.path.join(folder, relative)) >= 0
-        for folder in config_folders()
-        for relative in mine
-    )
-
-
-def config_folders() -> list[str]:
-    """Every folder user.paths.config_dir() can be (Linux); elsewhere that one folder."""
-    home = os.environ.get("NIGHTVOICE_HOME")
-    if home:
-        return [os.path.expanduser(home)]
-    linux = sys.platform.startswith("linux")  # a variable: checked at run time, not by mypy
-    if not linux:
-        from nightvoice.user import paths
-
-        return [str(paths.config_dir())]
-    folders = [os.path.expanduser("~/.config/nightvoice")]
-    xdg = os.environ.get("XDG_CONFIG_HOME", "").strip()
-    if xdg:
-        folders.append(os.path.join(os.path.expanduser(xdg), "nightvoice"))
-    return folders
+    folder = paths.folder("config")
+    return not any(_size(os.path.join(folder, relative)) >= 0 for relative in mine)
 
 
 def _size(path: str) -> int:
@@ -518,14 +477,3 @@ def _kill(spawned: tuple[int, int, int]) -> None:
     os.close(stdin)
     os.close(stderr)
     os.waitpid(pid, 0)
-
-
-def take() -> HeadStart | None:
-    """The head start of this process, once (the speaker adopts or cuts it)."""
-    return _started.pop() if _started else None
-
-
-def discard() -> None:
-    """Cut a head start nobody adopted (the session ended before speaking)."""
-    while _started:
-        _started.pop().stop()

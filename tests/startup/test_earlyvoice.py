@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from nightvoice import earlyvoice
+from nightvoice.base import paths
 from nightvoice.sound import naturalvoices
 from nightvoice.sound.engines import make_synthesizer
 from nightvoice.sound.naturalvoices import NATURAL_VOICES
-from nightvoice.user import paths
+from nightvoice.startup import EarlyStart, earlyvoice
 
 JOE = NATURAL_VOICES[0]
 
@@ -125,55 +125,69 @@ def stand_in_children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subproce
     monkeypatch.setattr(naturalvoices, "spawn_worker", spawn)
     monkeypatch.setattr(naturalvoices, "missing", lambda voice: None)
     yield started
-    naturalvoices.discard_early()
     for child in started:
         if child.poll() is None:
             child.kill()
             child.wait()
 
 
+def early_for(argv: list[str]) -> EarlyStart:
+    """What the fast start hands over for a command line with arguments."""
+    early = EarlyStart()
+    early.natural = earlyvoice.start_if_named(argv)
+    return early
+
+
 def test_the_engine_adopts_a_child_started_on_a_right_guess(
     stand_in_children: list[subprocess.Popen[bytes]],
 ) -> None:
-    earlyvoice.start_if_named(["play", "calf-cramp", "--voice", "joe"])
+    early = early_for(["play", "calf-cramp", "--voice", "joe"])
     assert len(stand_in_children) == 1
-    engines = make_synthesizer("joe")
+    engines = make_synthesizer("joe", started=early.take_natural(JOE))
     try:
         engine = engines._natural["joe"]
         assert engine._process is stand_in_children[0]  # the same child: no second load
         assert len(stand_in_children) == 1 and stand_in_children[0].poll() is None
     finally:
         engines.close()
+        early.close()
     assert stand_in_children[0].wait(5) is not None
 
 
 def test_a_child_started_on_a_wrong_guess_is_killed_when_the_settings_are_known(
     stand_in_children: list[subprocess.Popen[bytes]],
 ) -> None:
-    earlyvoice.start_if_named(["--voice", "joe"])
+    early = early_for(["--voice", "joe"])
     (child,) = stand_in_children
-    engines = make_synthesizer("en-gb")  # what the settings really said
-    try:
-        assert child.wait(5) is not None
-        assert naturalvoices.take_early(JOE) is None
-    finally:
-        engines.close()
+    assert early.take_natural(None) is None  # the settings named espeak-ng's en-gb after all
+    assert child.wait(5) is not None
+    assert early.take_natural(JOE) is None  # handed out once: nothing is left to adopt
 
 
-def test_a_child_no_engine_took_is_killed_at_exit(
+def test_a_child_no_engine_took_is_killed_when_the_command_ends(
     stand_in_children: list[subprocess.Popen[bytes]],
 ) -> None:
-    earlyvoice.start_if_named(["say", "Hi", "--voice", "joe"])
+    early = early_for(["say", "Hi", "--voice", "joe"])
     (child,) = stand_in_children
-    naturalvoices.discard_early()  # what atexit runs
+    early.close()  # what __main__ does when the command ends, however it ends
+    assert child.wait(5) is not None
+
+
+def test_a_child_handed_to_an_engine_that_never_used_it_ends_with_the_engine(
+    stand_in_children: list[subprocess.Popen[bytes]],
+) -> None:
+    early = early_for(["say", "Hi", "--voice", "joe"])
+    (child,) = stand_in_children
+    engines = make_synthesizer("joe", started=early.take_natural(JOE))
+    engines.close()  # closed before it spoke (a routine that quit at once)
     assert child.wait(5) is not None
 
 
 def test_a_child_that_died_early_is_not_adopted(
     stand_in_children: list[subprocess.Popen[bytes]],
 ) -> None:
-    earlyvoice.start_if_named(["--voice", "joe"])
+    early = early_for(["--voice", "joe"])
     (child,) = stand_in_children
     child.kill()
     child.wait()
-    assert naturalvoices.take_early(JOE) is None
+    assert early.take_natural(JOE) is None

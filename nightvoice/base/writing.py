@@ -1,126 +1,17 @@
-"""Where a user's routines, settings and log live: platform conventions, one override.
-
-`NIGHTVOICE_HOME` puts everything in one folder (tests point it at a temporary one, so no test
-touches a real home); otherwise platformdirs gives XDG folders on Linux, honouring
-XDG_CONFIG_HOME and XDG_DATA_HOME, and each platform's own elsewhere.
-"""
+"""Writing the user's files safely: nothing is ever left half-written (`write_atomically`,
+`atomic_output`, `create_exclusively`), lost to two writers at once (`locked`), or put in the
+place of something that is not a regular file (`refuse_non_regular`)."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-APP = "nightvoice"
-HOME_OVERRIDE = "NIGHTVOICE_HOME"
-
-
-def _override() -> Path | None:
-    value = os.environ.get(HOME_OVERRIDE)
-    return Path(value).expanduser() if value else None
-
-
-def config_dir() -> Path:
-    override = _override()
-    if override:
-        return override
-    import platformdirs
-
-    return platformdirs.user_config_path(APP)
-
-
-def data_dir() -> Path:
-    override = _override()
-    if override:
-        return override
-    import platformdirs
-
-    return platformdirs.user_data_path(APP)
-
-
-def cache_dir() -> Path:
-    override = _override()
-    if override:
-        return override / "cache"
-    import platformdirs
-
-    return platformdirs.user_cache_path(APP)
-
-
-def routines_dir() -> Path:
-    return config_dir() / "scripts"
-
-
-def config_file() -> Path:
-    return config_dir() / "config.yaml"
-
-
-def log_file() -> Path:
-    return data_dir() / "episodes.csv"
-
-
-# The most any input file may hold: a routine of the longest allowed size is about 100 KB.
-MAX_INPUT_BYTES = 1024 * 1024
-
-
-def read_input(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; every input file is read here.
-
-    A FIFO, a device (/dev/zero), a socket or a folder where a routine or config.yaml should be
-    would hang the reader or grow its memory without end, so it is refused before it is read,
-    as is a file too big to be a routine. Refusals are OSErrors whose `strerror` says why in
-    plain words (FileNotFoundError stays itself), so callers report them like any read error.
-    """
-    try:
-        kind = _kind(os.stat(path).st_mode)
-    except OSError:
-        kind = None  # the open below gives the real reason (not found, permission...)
-    if kind is not None:
-        raise OSError(errno.EINVAL, f"it is {kind}, not a regular file", os.fspath(path))
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
-    try:
-        info = os.fstat(fd)
-        kind = _kind(info.st_mode)  # it may have been swapped since the stat above
-        if kind is not None:
-            raise OSError(errno.EINVAL, f"it is {kind}, not a regular file", os.fspath(path))
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(limit + 1 - size, 1 << 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit or info.st_size > limit:
-            raise OSError(
-                errno.EFBIG,
-                f"it is larger than {limit // 1024} KiB, far more than any routine or "
-                "setting needs",
-                os.fspath(path),
-            )
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def _kind(mode: int) -> str | None:
-    """What a non-regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a plain file"
+from nightvoice.base.reading import kind_of
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> None:
@@ -149,7 +40,7 @@ def refuse_non_regular(path: str | os.PathLike[str]) -> None:
     what was meant: nightvoice only ever replaces regular files.
     """
     try:
-        kind = _kind(os.stat(path).st_mode)
+        kind = kind_of(os.stat(path).st_mode)
     except OSError:
         return
     if kind is not None:

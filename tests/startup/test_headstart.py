@@ -15,11 +15,11 @@ import pytest
 
 from nightvoice.console.realtime import QueueInbox
 from nightvoice.core.ports import SpeechFinished
-from nightvoice.sound import headstart
 from nightvoice.sound.audio import AplayOutput, Pcm
-from nightvoice.sound.headstart import HeadStart, Utterance, load, save
 from nightvoice.sound.speaker import LEAD_IN_SECONDS, SpeakerVoice
 from nightvoice.sound.synth import EspeakSynthesizer
+from nightvoice.startup import headstart
+from nightvoice.startup.headstart import HeadStart, Utterance, load, save
 from tests.audio_server import (
     RATE,
     PulseServer,
@@ -171,7 +171,7 @@ def test_the_speaker_adopts_a_matching_head_start_and_plays_nothing_twice(
             assert abs((end - start) - (src_end - src_start)) < 45  # none of it lost (2 ms)
     finally:
         speaker.close()
-        headstart.discard()
+        head.stop()
 
 
 @pytest.mark.real_audio

@@ -442,7 +442,7 @@ def expected_sounds(plan: Any, synth: Any) -> list[tuple[str, Any]]:
     assert isinstance(synth, EspeakSynthesizer)
     options = PlayerOptions()
     out = []
-    entries = [x for x in timeline(plan, lambda _t: 1.0) if x.kind in ("say", "cue")]
+    entries = [x for x in timeline(plan, lambda _t, _language: 1.0) if x.kind in ("say", "cue")]
     for n, entry in enumerate(entries):
         share = 1.0
         if n < options.ramp_sentences:
@@ -511,7 +511,7 @@ def holds(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]:
             measured = (starts[release_index] - ends[say_index]) / e.recorder_rate
             errors.append(abs(measured - seconds) * 1000)
             say_index = release_index + 1
-        planned = total_seconds(timeline(plan, lengths.__getitem__))
+        planned = total_seconds(timeline(plan, lambda text, _language: lengths[text]))
         recorded = (ends[-1] - starts[0]) / e.recorder_rate
         drifts.append((recorded - planned) * 1000)
     max_error = max(errors) if errors else None
@@ -942,7 +942,7 @@ def natural_voice(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str
     try:
         engine.synthesize("Yes.", rate=130, language="en", voice="joe")  # load the model
         started, audio = time.perf_counter(), 0.0
-        for text in plan_texts:
+        for text, _language in plan_texts:
             audio += engine.synthesize(text, rate=130, language="en", voice="joe").seconds
         synth_speed = audio / (time.perf_counter() - started)
     finally:

@@ -237,7 +237,7 @@ def _say_if_measuring_is_slow(plan: Any, settings: Any, lengths: Any) -> None:
     natural = natural_voice(settings.voice)
     if natural is None or missing(natural) is not None:
         return
-    unknown = [text for text in sentences(plan) if lengths.known(settings, text) is None]
+    unknown = [line for line in sentences(plan) if lengths.known(settings, *line) is None]
     if unknown:
         click.echo(
             f"nightvoice: measuring {len(unknown)} sentence(s) in {natural.name}'s voice, once "

@@ -16,8 +16,8 @@ from nightvoice.core.player import Player, PlayerOptions
 from nightvoice.core.ports import Event, KeyPressed, SpeechFinished
 
 
-def words_half_second(text: str) -> float:
-    """A deterministic speech length: half a second per word."""
+def words_half_second(text: str, language: str | None = None) -> float:
+    """A deterministic speech length: half a second per word (in any language)."""
     return 0.5 * len(text.split())
 
 
@@ -63,6 +63,7 @@ class Heard:
     text: str = ""
     rate: int = 0
     volume: float = 0.0
+    language: str | None = None  # as asked: None in the routine's own voice
 
 
 @dataclass
@@ -73,9 +74,9 @@ class FakeVoice:
     log: list[Heard] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def say(self, text: str, *, rate: int, volume: float) -> int:
+    def say(self, text: str, *, rate: int, volume: float, language: str | None = None) -> int:
         utterance = next(self._ids)
-        self.log.append(Heard(self.world.elapsed, "say", text, rate, volume))
+        self.log.append(Heard(self.world.elapsed, "say", text, rate, volume, language))
         # A cut utterance still reports finishing later: the player must ignore it.
         self.world.post_at(self.world.time + self.seconds(text), SpeechFinished(utterance))
         return utterance

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # `list` needs only clock_time: not the planner's import time
     from nightvoice.core.plan import Entry, Plan
+    from nightvoice.core.planner import SpeechSeconds
     from nightvoice.core.routine import Routine
 
 
@@ -19,12 +19,10 @@ def estimated_timeline(plan: Plan) -> list[Entry]:
     from nightvoice.core.planner import estimate_speech_seconds, timeline
 
     rate = plan.settings.rate
-    return timeline(plan, lambda text: estimate_speech_seconds(text, rate))
+    return timeline(plan, lambda text, _language: estimate_speech_seconds(text, rate))
 
 
-def describe(
-    routine: Routine, plan: Plan, speech_seconds: Callable[[str], float] | None = None
-) -> str:
+def describe(routine: Routine, plan: Plan, speech_seconds: SpeechSeconds | None = None) -> str:
     """`speech_seconds` gives each sentence's real length (the export's); else an estimate."""
     from nightvoice.core.planner import timeline, total_seconds
 
@@ -54,10 +52,12 @@ def describe(
             section = step.section
             lines += ["", f"  {section}"]
         at = clock_time(entry.offset)
+        # A phrase said by another language's voice (an untranslated one) says so.
+        voice = f" (in {entry.language}, by its own voice)" if entry.language else ""
         if entry.kind == "say":
-            lines.append(f"  {at}  {entry.text}")
+            lines.append(f"  {at}  {entry.text}{voice}")
         elif entry.kind == "cue":
-            lines.append(f"  {at}      “{entry.text}”")
+            lines.append(f"  {at}      “{entry.text}”{voice}")
         elif entry.kind == "hold":
             lines.append(f"  {at}    {entry.text} {entry.duration:g} s")
         elif entry.kind == "wait":

@@ -1,4 +1,5 @@
-"""What each key does: a pure map from key names to player commands, and the spoken help."""
+"""What each key does: a pure map from key names to player commands (the spoken help is
+core/phrases.py's HELP, in the routine's language)."""
 
 from __future__ import annotations
 
@@ -39,13 +40,6 @@ KEYMAP: dict[str, Command] = {
     "q": Command.QUIT,
     "esc": Command.QUIT,
 }
-
-HELP_TEXT = (
-    "Space pauses and goes on. Enter, or the right arrow, goes to the next step. "
-    "The left arrow goes back. R repeats the step. "
-    "Nine is quieter, zero is louder. The square brackets make me slower or faster. "
-    "Q stops."
-)
 
 
 def command_for(key: str) -> Command | None:

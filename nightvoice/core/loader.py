@@ -126,7 +126,6 @@ MAX_TEXT = 1000  # characters in one spoken text (say, a cue, a check-in...)
 MAX_LONG_TEXT = 4000  # characters in `description` or `safety`
 MIN_COUNT = 1.0  # seconds between counted cues: closer ones would talk over each other
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-DEFAULT_CHECK_IN = "Keep holding. Press Enter when it eases."
 
 
 def parse_routine(data: bytes, source: str) -> Routine:
@@ -931,7 +930,7 @@ class _Reader:
             return replace(step, pause=seconds or 0.0)
         if action in ("hold", "rest"):
             seconds = self.number(value, f"`{action}`", low=0, high=MAX_HOLD)
-            default_release = "Release." if action == "hold" else None
+            default_release = action == "hold"  # a hold ends with nightvoice's "Release."
             cues = (
                 self.cues(entries["cues"][1], default_release, seconds or 0.0, scope)
                 if "cues" in entries
@@ -948,9 +947,7 @@ class _Reader:
             return replace(step, wait_for_key=bool(flag))
         return replace(step, until_eased=self.eased(value, scope))
 
-    def cues(
-        self, node: yaml.Node, default_release: str | None, seconds: float, scope: _Scope
-    ) -> Cues:
+    def cues(self, node: yaml.Node, default_release: bool, seconds: float, scope: _Scope) -> Cues:
         entries = self.mapping(node, CUE_KEYS, "`cues`")
         if entries is None:
             return Cues(release=default_release)
@@ -987,16 +984,13 @@ class _Reader:
                 f"`cues` `countdown: {countdown}` does not fit in {seconds:g} s",
             )
         halfway = self.optional_bool(entries, "halfway", default=False)
-        release = default_release
+        release: str | bool = default_release
         if "release" in entries:
             release_node = entries["release"][1]
             if isinstance(release_node, yaml.ScalarNode) and release_node.tag == BOOL:
-                if self.boolean(release_node, "`cues` `release`"):
-                    release = release or "Release."
-                else:
-                    release = None
+                release = bool(self.boolean(release_node, "`cues` `release`"))
             else:
-                release = self.text(release_node, "`cues` `release`", scope)
+                release = self.text(release_node, "`cues` `release`", scope) or False
         return Cues(count=count, halfway=halfway, countdown=countdown, release=release)
 
     def breathing(self, node: yaml.Node, scope: _Scope) -> Breathing | None:
@@ -1027,7 +1021,7 @@ class _Reader:
                 low_inclusive=True,
                 integer=True,
             )
-        words = {"in": "Breathe in.", "hold": "Hold.", "out": "And out."}
+        words: dict[str, str | None] = {"in": None, "hold": None, "out": None}  # nightvoice's
         if "words" in entries:
             word_entries = self.mapping(entries["words"][1], WORD_KEYS, "`breathe` `words`")
             for key, (_, value_node) in (word_entries or {}).items():
@@ -1063,7 +1057,7 @@ class _Reader:
             high=MAX_EASED,
             low_inclusive=True,
         )
-        check_in = self.optional_text(entries, "check_in", scope) or DEFAULT_CHECK_IN
+        check_in = self.optional_text(entries, "check_in", scope) or None  # None: nightvoice's
         if longest is None:
             return None
         if "every" in entries and every > longest - MIN_CUE_GAP / 2:

@@ -8,12 +8,21 @@ the real synthesised length for `export`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
+
+
+class Line(NamedTuple):
+    """A sentence and the language it is said in: None is the routine's own voice; another
+    (nightvoice's own English phrase in a German routine) is said by a voice of that language."""
+
+    text: str
+    language: str | None = None
 
 
 @dataclass(frozen=True)
 class Say:
     text: str
+    language: str | None = None  # as Line.language
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,7 @@ class Chime:
 class Cue:
     at: float  # seconds after the hold started
     text: str
+    language: str | None = None  # as Line.language
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class HoldUntilEased:
     max_seconds: float
     every: float
     check_in: str
+    language: str | None = None  # the check-in's, as Line.language
 
 
 Action = Say | Chime | Hold | WaitForKey | HoldUntilEased
@@ -94,3 +105,4 @@ class Entry:
     kind: EntryKind
     step: int
     text: str = ""
+    language: str | None = None  # of `text` when said, as Line.language

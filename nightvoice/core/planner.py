@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from nightvoice.core import phrases as said
+from nightvoice.core.phrases import ENGLISH, PhraseBook
 from nightvoice.core.plan import (
     Action,
     Chime,
@@ -19,6 +21,7 @@ from nightvoice.core.plan import (
     Entry,
     Hold,
     HoldUntilEased,
+    Line,
     Plan,
     PlanStep,
     Say,
@@ -90,19 +93,23 @@ def compile_plan(
     answers: dict[str, str] | None = None,
     *,
     chime: bool | None = None,
+    phrases: PhraseBook = ENGLISH,
 ) -> Plan:
     """Flatten sections, repeats and sides into numbered steps with the answers filled in.
 
     `chime` is the user's setting (config.yaml): False means no step-change chime at all;
     True makes chiming the routine's default; None leaves it to the routine's own `chime:`.
+    `phrases` gives nightvoice's own words (cues, counts, default titles) in the routine's
+    language.
     """
     variables = dict(answers or {})
     if routine.ask and routine.ask.name not in variables:
         variables[routine.ask.name] = routine.ask.default
-    side = variables.get("side", "left")
+    sides = phrases.sides()
+    side = variables.get("side", sides[0])
     variables.setdefault("side", side)
-    variables.setdefault("other_side", routine.other_side(side))
-    flat = list(_flatten(routine.steps, variables, section="", routine=routine))
+    variables.setdefault("other_side", routine.other_side(side, sides))
+    flat = list(_flatten(routine.steps, variables, section="", routine=routine, sides=sides))
     steps: list[PlanStep] = []
     default = routine.chime if chime is None else chime
     for index, (leaf, section, values) in enumerate(flat):
@@ -112,10 +119,10 @@ def compile_plan(
             actions.append(Chime())
         if leaf.say:
             actions.append(Say(fill(leaf.say, values)))
-        action = _timed_action(leaf, values)
+        action = _timed_action(leaf, values, phrases)
         if action is not None:
             actions.append(action)
-        title = fill(leaf.title, values) if leaf.title else _title_for(leaf, actions)
+        title = fill(leaf.title, values) if leaf.title else _title_for(leaf, actions, phrases)
         steps.append(PlanStep(len(steps) + 1, title, section, tuple(actions)))
     return Plan(
         title=routine.title,
@@ -126,7 +133,11 @@ def compile_plan(
 
 
 def _flatten(
-    nodes: tuple[Node, ...], variables: dict[str, str], section: str, routine: Routine
+    nodes: tuple[Node, ...],
+    variables: dict[str, str],
+    section: str,
+    routine: Routine,
+    sides: tuple[str, str],
 ) -> Iterator[tuple[Step, str, dict[str, str]]]:
     for node in nodes:
         if isinstance(node, Step):
@@ -134,48 +145,63 @@ def _flatten(
         elif isinstance(node, Section):
             if node.say:
                 yield Step(say=node.say, title=node.name), fill(node.name, variables), variables
-            yield from _flatten(node.steps, variables, fill(node.name, variables), routine)
+            yield from _flatten(node.steps, variables, fill(node.name, variables), routine, sides)
         elif isinstance(node, Repeat):
             for round_number in range(1, node.times + 1):
                 values = {**variables, "round": str(round_number), "rounds": str(node.times)}
-                yield from _flatten(node.steps, values, section, routine)
+                yield from _flatten(node.steps, values, section, routine, sides)
         elif isinstance(node, EachSide):
             first = variables["side"]
-            for side in (first, routine.other_side(first)):
-                values = {**variables, "side": side, "other_side": routine.other_side(side)}
-                yield from _flatten(node.steps, values, section, routine)
+            for side in (first, routine.other_side(first, sides)):
+                other = routine.other_side(side, sides)
+                values = {**variables, "side": side, "other_side": other}
+                yield from _flatten(node.steps, values, section, routine, sides)
 
 
-def _timed_action(step: Step, values: dict[str, str]) -> Action | None:
+def _own(text: str | None, values: dict[str, str], phrase: said.Phrase, book: PhraseBook) -> Line:
+    """The routine's text, filled, or else nightvoice's own phrase in the routine's language."""
+    return Line(fill(text, values)) if text is not None else book.line(phrase)
+
+
+def _cue(at: float, line: Line) -> Cue:
+    return Cue(at, line.text, line.language)
+
+
+def _timed_action(step: Step, values: dict[str, str], phrases: PhraseBook) -> Action | None:
     if step.pause:
         return Hold(step.pause, kind="pause")
     if step.hold is not None:
-        cues = hold_cues(step.hold, step.cues)
+        cues = hold_cues(step.hold, step.cues, phrases)
         release = step.cues.release
         if release:
-            cues = (*cues, Cue(step.hold, fill(release, values)))
+            text = release if isinstance(release, str) else None
+            cues = (*cues, _cue(step.hold, _own(text, values, said.RELEASE, phrases)))
         return Hold(step.hold, cues, kind=step.hold_kind)
     if step.breathe is not None:
-        return breathing_hold(step.breathe, values)
+        return breathing_hold(step.breathe, values, phrases)
     if step.wait_for_key:
         return WaitForKey(HANDS_FREE_WAIT)
     if step.until_eased is not None:
         eased = step.until_eased
-        return HoldUntilEased(eased.max_seconds, eased.every, fill(eased.check_in, values))
+        check_in = _own(eased.check_in, values, said.CHECK_IN, phrases)
+        return HoldUntilEased(eased.max_seconds, eased.every, *check_in)
     return None
 
 
-def hold_cues(seconds: float, cues: Cues) -> tuple[Cue, ...]:
+def hold_cues(seconds: float, cues: Cues, phrases: PhraseBook = ENGLISH) -> tuple[Cue, ...]:
     """Count, halfway and countdown marks inside a hold, most important first on a clash."""
     ranked: list[Cue] = []
     if cues.countdown:
-        ranked += [Cue(seconds - n, f"{n}.") for n in range(cues.countdown, 0, -1)]
+        ranked += [
+            _cue(seconds - n, phrases.line(said.COUNTDOWN, number=str(n)))
+            for n in range(cues.countdown, 0, -1)
+        ]
     if cues.halfway:
-        ranked.append(Cue(seconds / 2, "Halfway."))
+        ranked.append(_cue(seconds / 2, phrases.line(said.HALFWAY)))
     if cues.count:
         elapsed = cues.count
         while elapsed < seconds:
-            ranked.append(Cue(elapsed, f"{elapsed:g}."))
+            ranked.append(_cue(elapsed, phrases.line(said.COUNT, seconds=f"{elapsed:g}")))
             elapsed += cues.count
     kept: list[Cue] = []
     for cue in ranked:
@@ -185,53 +211,74 @@ def hold_cues(seconds: float, cues: Cues) -> tuple[Cue, ...]:
     return tuple(sorted(kept, key=lambda cue: cue.at))
 
 
-def breathing_hold(breathing: Breathing, values: dict[str, str] | None = None) -> Hold:
+def breathing_hold(
+    breathing: Breathing, values: dict[str, str] | None = None, phrases: PhraseBook = ENGLISH
+) -> Hold:
     words_in, words_hold, words_out = (
-        fill(words, values or {})
-        for words in (breathing.words_in, breathing.words_hold, breathing.words_out)
+        _own(words, values or {}, phrase, phrases)
+        for words, phrase in (
+            (breathing.words_in, said.BREATHE_IN),
+            (breathing.words_hold, said.BREATHE_HOLD),
+            (breathing.words_out, said.BREATHE_OUT),
+        )
     )
     cycle = breathing.breathe_in + breathing.hold + breathing.breathe_out
     cues: list[Cue] = []
     for n in range(breathing.times):
         start = n * cycle
-        cues.append(Cue(start, words_in))
+        cues.append(_cue(start, words_in))
         if breathing.hold:
-            cues.append(Cue(start + breathing.breathe_in, words_hold))
-        cues.append(Cue(start + breathing.breathe_in + breathing.hold, words_out))
+            cues.append(_cue(start + breathing.breathe_in, words_hold))
+        cues.append(_cue(start + breathing.breathe_in + breathing.hold, words_out))
     return Hold(cycle * breathing.times, tuple(cues), kind="breathe")
 
 
-def _title_for(step: Step, actions: list[Action]) -> str:
+# What a timed action is called on screen: its title when it has none, and its state.
+HOLD_NAMES = {"hold": said.HOLD_FOR, "rest": said.REST_FOR, "breathe": said.BREATHE_FOR}
+
+
+def hold_status(hold: Hold, phrases: PhraseBook = ENGLISH) -> str:
+    """`Hold 30 s`, `Rest 10 s`, `Breathe 72 s`, in the routine's language."""
+    return phrases.text(HOLD_NAMES.get(hold.kind, said.HOLD_FOR), seconds=f"{hold.seconds:g}")
+
+
+def _title_for(step: Step, actions: list[Action], phrases: PhraseBook) -> str:
     if step.say:
         text = next(a.text for a in actions if isinstance(a, Say))
         return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
     timed = actions[-1] if actions else None
     if isinstance(timed, Hold):
-        return f"{timed.kind.capitalize()} {timed.seconds:g} s"
+        return hold_status(timed, phrases)
     if isinstance(timed, HoldUntilEased):
-        return "Hold until it eases"
-    return "Press a key to go on"
+        return phrases.text(said.UNTIL_EASED_TITLE)
+    return phrases.text(said.WAIT_TITLE)
+
+
+# How long a sentence takes to say: its text, and its language when it is not the routine's
+# (an English phrase said by an English voice takes that voice's time).
+SpeechSeconds = Callable[[str, str | None], float]
 
 
 @dataclass
 class _Layout:
     """Walks a plan the way the player does, with speech lengths from `speech_seconds`."""
 
-    speech_seconds: Callable[[str], float]
+    speech_seconds: SpeechSeconds
     now: float = 0.0
     entries: list[Entry] | None = None
 
-    def speak(self, kind: str, text: str, step: int, at: float) -> float:
+    def speak(self, kind: str, text: str, language: str | None, step: int, at: float) -> float:
         """Say `text` no earlier than `at` and not over anything still being said."""
         start = max(at, self.now)
-        length = self.speech_seconds(text)
+        length = self.speech_seconds(text, language)
         assert self.entries is not None
-        self.entries.append(Entry(start, length, kind, step, text))  # type: ignore[arg-type]
+        entry = Entry(start, length, kind, step, text, language)  # type: ignore[arg-type]
+        self.entries.append(entry)
         self.now = start + length
         return self.now
 
 
-def timeline(plan: Plan, speech_seconds: Callable[[str], float]) -> list[Entry]:
+def timeline(plan: Plan, speech_seconds: SpeechSeconds) -> list[Entry]:
     """Every spoken line, chime, hold and wait with its offset from the start, in order."""
     layout = _Layout(speech_seconds, entries=[])
     entries = layout.entries
@@ -242,7 +289,7 @@ def timeline(plan: Plan, speech_seconds: Callable[[str], float]) -> list[Entry]:
                 entries.append(Entry(layout.now, CHIME_SECONDS, "chime", step.number))
                 layout.now += CHIME_SECONDS
             elif isinstance(action, Say):
-                layout.speak("say", action.text, step.number, layout.now)
+                layout.speak("say", action.text, action.language, step.number, layout.now)
             elif isinstance(action, Hold):
                 anchor = layout.now
                 entries.append(Entry(anchor, action.seconds, "hold", step.number, action.kind))
@@ -250,7 +297,7 @@ def timeline(plan: Plan, speech_seconds: Callable[[str], float]) -> list[Entry]:
                     due = anchor + cue.at
                     if cue.at < action.seconds and layout.now - due > STALE_CUE_SECONDS:
                         continue  # as the player: a cue run over by longer speech is dropped
-                    layout.speak("cue", cue.text, step.number, due)
+                    layout.speak("cue", cue.text, cue.language, step.number, due)
                 layout.now = max(layout.now, anchor + action.seconds)
             elif isinstance(action, WaitForKey):
                 entries.append(Entry(layout.now, action.hands_free_seconds, "wait", step.number))
@@ -261,7 +308,7 @@ def timeline(plan: Plan, speech_seconds: Callable[[str], float]) -> list[Entry]:
                     Entry(anchor, action.max_seconds, "until-eased", step.number, "until it eases")
                 )
                 for at in check_in_times(action):
-                    layout.speak("cue", action.check_in, step.number, anchor + at)
+                    layout.speak("cue", action.check_in, action.language, step.number, anchor + at)
                 layout.now = max(layout.now, anchor + action.max_seconds)
     return entries
 

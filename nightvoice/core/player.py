@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, auto
 
+from nightvoice.core import phrases as said
 from nightvoice.core.errors import SpeechUnavailable
-from nightvoice.core.keys import HELP_TEXT, Command, command_for
+from nightvoice.core.keys import Command, command_for
+from nightvoice.core.phrases import ENGLISH, PhraseBook
 from nightvoice.core.plan import (
     Chime,
     Hold,
@@ -24,7 +26,7 @@ from nightvoice.core.plan import (
     Settings,
     WaitForKey,
 )
-from nightvoice.core.planner import STALE_CUE_SECONDS, check_in_times, compile_plan
+from nightvoice.core.planner import STALE_CUE_SECONDS, check_in_times, compile_plan, hold_status
 from nightvoice.core.ports import (
     Clock,
     Inbox,
@@ -63,10 +65,10 @@ REPEATABLE = {Command.QUIT, Command.SLOWER, Command.FASTER, Command.QUIETER, Com
 VOLUME_STEP = 0.1
 STEP_MOVES = {Command.NEXT: 1, Command.BACK: -1, Command.REPEAT: 0}  # steps to move
 FEEDBACK = {
-    Command.SLOWER: "Slower.",
-    Command.FASTER: "Faster.",
-    Command.QUIETER: "Quieter.",
-    Command.LOUDER: "Louder.",
+    Command.SLOWER: said.SLOWER,
+    Command.FASTER: said.FASTER,
+    Command.QUIETER: said.QUIETER,
+    Command.LOUDER: said.LOUDER,
 }
 
 
@@ -77,7 +79,6 @@ class PlayerOptions:
     ramp_sentences: int = 3  # the night profile: volume rises over the first sentences
     ramp_start: float = 0.5  # ... starting at this share of the set volume
     reminder_every: float = 45.0  # a gentle spoken reminder while waiting for a key
-    reminder: str = "Press Enter when you are ready."
 
 
 def night_volume(volume: float, said_before: int, options: PlayerOptions) -> float:
@@ -140,10 +141,13 @@ class Player:
         options: PlayerOptions | None = None,
         listener: Listener | None = None,
         fallback: Callable[[str], tuple[Voice, Screen]] | None = None,
+        phrases: PhraseBook = ENGLISH,
     ) -> None:
         """`fallback`, given the failure's message, returns a voice and screen to go on with
         when the sound fails (text on screen at a terminal); without it the failure ends
-        the play as SpeechUnavailable."""
+        the play as SpeechUnavailable. `phrases`: nightvoice's own words (statuses, the
+        help, feedback) in the routine's language."""
+        self.phrases = phrases
         self.clock = clock
         self.inbox = inbox
         self.voice = voice
@@ -187,7 +191,7 @@ class Player:
             return question.default
         self._since = self.clock.now()
         self._show_status(question.say)
-        self._start(question.say)
+        self._start(question.say, question.language)
         self.listener.waiting(True)
         try:
             return self._answer(question, answer_alone)
@@ -250,7 +254,13 @@ class Player:
         self._since = self.clock.now()  # the keys that answered cannot skip the first step
         self._show_status(sentence)
         try:
-            self._say(f"No key pressed. {sentence}" if timed_out else sentence)
+            if timed_out:
+                prefix = self.phrases.line(said.NO_KEY_PRESSED)
+                if prefix.language == question.language:
+                    sentence = f"{prefix.text} {sentence}"  # one voice: one sentence
+                else:  # never one language read by the other's voice
+                    self._say(*prefix)
+            self._say(sentence, question.language)
         except _Navigate:
             self._cut()
         except _Quit:
@@ -278,7 +288,7 @@ class Player:
                     last = index + 1 == len(steps)
                     if self.options.step_mode and self.options.interactive and not last:
                         self._since = self.clock.now()
-                        self._show_status("Press Enter for the next step")
+                        self._show_status(self.phrases.text(said.NEXT_STEP))
                         self._wait_for_key()
                     index += 1
                 except _Navigate as navigation:
@@ -300,12 +310,12 @@ class Player:
             if isinstance(action, Chime):
                 self._chime()
             elif isinstance(action, Say):
-                self._say(action.text)
+                self._say(action.text, action.language)
             elif isinstance(action, Hold):
                 self._hold(action)
             elif isinstance(action, WaitForKey):
                 if self.options.interactive:
-                    self._show_status("Press Enter to go on")
+                    self._show_status(self.phrases.text(said.PRESS_ENTER))
                     self._wait_for_key()
                 else:
                     self._hold(Hold(action.hands_free_seconds, kind="pause"))
@@ -315,7 +325,7 @@ class Player:
     def _hold(self, hold: Hold) -> None:
         anchor = self._timeline_now()
         if hold.kind != "pause":
-            self._show_status(f"{hold.kind.capitalize()} {hold.seconds:g} s")
+            self._show_status(hold_status(hold, self.phrases))
             self._countdown_end = anchor + hold.seconds  # moved by pauses, as the anchor is
         try:
             for cue in hold.cues:
@@ -323,11 +333,11 @@ class Player:
                 anchor += self._finish_speaking()
                 if cue.at >= hold.seconds:
                     self._end_countdown()
-                    self._say(cue.text)
+                    self._say(cue.text, cue.language)
                     return
                 if self.clock.now() - (anchor + cue.at) > STALE_CUE_SECONDS:
                     continue  # a long cue ran over it: late is worse than never
-                self._start(cue.text)
+                self._start(cue.text, cue.language)
             anchor = self._sleep_until(anchor, hold.seconds)
             self._end_countdown()
             self._finish_speaking()
@@ -356,7 +366,7 @@ class Player:
         return end - (shown - 1) if shown > 0 else None
 
     def _hold_until_eased(self, action: HoldUntilEased) -> None:
-        self._show_status("Holding: press Enter when it eases")
+        self._show_status(self.phrases.text(said.UNTIL_EASED))
         anchor = self.clock.now()
         check_ins = check_in_times(action)
         self._waiting_for_key = self.options.interactive
@@ -368,7 +378,7 @@ class Player:
                 # Never wait for earlier speech here: a key must still end the hold at once.
                 # A check-in due while something else (the help) is said is left out.
                 if at < action.max_seconds and self._utterance is None:
-                    self._start(action.check_in)
+                    self._start(action.check_in, action.language)
             self._finish_speaking()
         finally:
             self._waiting_for_key = False
@@ -397,7 +407,7 @@ class Player:
                     self._utterance = None
                     return
                 if woken.why is _Wake.DEADLINE:
-                    self._start(self.options.reminder)
+                    self._start(*self.phrases.line(said.READY))
                     reminder_at = self.clock.now() + self.options.reminder_every
         finally:
             self._waiting_for_key = False
@@ -424,24 +434,27 @@ class Player:
         """Note how late, against the timeline, the sound being started now is."""
         self._lateness = self.clock.now() - self._timeline_now()
 
-    def _start(self, text: str) -> None:
+    def _start(self, text: str, language: str | None = None) -> None:
+        """Start saying `text`, in `language` when it is not the routine's (Line.language)."""
         if self._utterance is not None:
             self.voice.cut()
         self._begin_sound()
-        self._utterance = self.voice.say(text, rate=self.rate, volume=self._volume_now())
+        self._utterance = self.voice.say(
+            text, rate=self.rate, volume=self._volume_now(), language=language
+        )
         self._utterances_started += 1
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, language: str | None = None) -> None:
         """Say `text` and return once all of it has been heard; interruptions say it again."""
         self._finish_speaking()
-        self._start(text)
+        self._start(text, language)
         self._sentence = self._utterance
         while True:
             woken = self._await(None)
             if woken.why is _Wake.SPOKEN:
                 return
             if woken.why in (_Wake.INTERRUPTED, _Wake.RESUMED):
-                self._start(text)
+                self._start(text, language)
                 self._sentence = self._utterance
 
     def _chime(self) -> None:
@@ -594,12 +607,12 @@ class Player:
         if command is Command.HELP:
             if self._waiting_for_key:
                 # Said without blocking, so the key that goes on still works during it.
-                self._start(HELP_TEXT)
+                self._start(*self.phrases.line(said.HELP))
                 return None
             # The help is a pause: a hold stands still while it is said, so no cue is lost.
             self._cut()
             started = self.clock.now()
-            self._say(HELP_TEXT)
+            self._say(*self.phrases.line(said.HELP))
             return _Woken(_Wake.RESUMED, self.clock.now() - started)
         return self._adjust(command)
 
@@ -630,7 +643,7 @@ class Player:
             return _Woken(_Wake.INTERRUPTED)  # the sentence is said again, in the new voice
         # Otherwise (a hold, a cue, the last feedback word) a short word says what changed:
         # pressing 9 three times is heard three times.
-        self._start(FEEDBACK[command])
+        self._start(*self.phrases.line(FEEDBACK[command]))
         return None
 
     def _paused(self) -> _Woken:
@@ -638,7 +651,7 @@ class Player:
         self._cut()
         paused_at = self.clock.now()
         status = self._status
-        self._show_status("Paused: press Space to go on")
+        self._show_status(self.phrases.text(said.PAUSED))
         self.listener.paused()
         try:
             self._stay_paused()
@@ -646,7 +659,7 @@ class Player:
             self.listener.resumed()
         # What it said before the pause ("Hold 30 s"...), or that it goes on: a plain screen
         # (a log) shows the end of every pause too.
-        self._show_status(status or "Going on")
+        self._show_status(status or self.phrases.text(said.GOING_ON))
         return _Woken(_Wake.RESUMED, self.clock.now() - paused_at)
 
     def _stay_paused(self) -> None:
@@ -668,7 +681,7 @@ class Player:
             if command in (Command.NEXT, Command.BACK, Command.REPEAT):
                 raise _Navigate(STEP_MOVES[command])
             if command is Command.HELP:
-                self._say(HELP_TEXT)
+                self._say(*self.phrases.line(said.HELP))
             else:
                 self._adjust(command)
 
@@ -700,4 +713,4 @@ def plan_after_question(
         if answer is None:
             return None
         answers[routine.ask.name] = answer
-    return compile_plan(routine, settings, answers, chime=chime)
+    return compile_plan(routine, settings, answers, chime=chime, phrases=player.phrases)

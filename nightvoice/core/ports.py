@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from nightvoice.core.keys import Command
+from nightvoice.core.plan import Line
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,12 @@ class Inbox(Protocol):
 class Voice(Protocol):
     """Speaks one thing at a time; finishing is reported on the Inbox as SpeechFinished."""
 
-    def say(self, text: str, *, rate: int, volume: float) -> int:
-        """Start speaking at once and return an utterance id."""
+    def say(self, text: str, *, rate: int, volume: float, language: str | None = None) -> int:
+        """Start speaking at once and return an utterance id.
+
+        `language`: None in the routine's own voice; a language (`en`) for a phrase of
+        nightvoice's own that has no translation, said by a voice of that language.
+        """
         ...
 
     def chime(self, *, volume: float) -> int:
@@ -83,7 +88,7 @@ class Voice(Protocol):
 class Speaker(Voice, Protocol):
     """The Voice a session owns: told the plan's sentences in advance, closed at the end."""
 
-    def expect(self, texts: Sequence[str], rate: int) -> None:
+    def expect(self, lines: Sequence[Line], rate: int) -> None:
         """The sentences the plan says, in order: rendered ahead of need from now on."""
         ...
 

@@ -18,7 +18,9 @@ class Cues:
     count: float = 0.0  # say the elapsed seconds every N seconds; 0 = never
     halfway: bool = False
     countdown: int = 0  # "three, two, one" over the last N seconds
-    release: str | None = None  # said when the time is up
+    # Said when the time is up: the routine's text, True for nightvoice's own "Release."
+    # (in the routine's language, core/phrases.py), or False for nothing.
+    release: str | bool = False
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,11 @@ class Breathing:
     hold: float
     breathe_out: float
     times: int
-    words_in: str = "Breathe in."
-    words_hold: str = "Hold."
-    words_out: str = "And out."
+    # The routine's words, or None for nightvoice's own ("Breathe in.", "Hold.", "And out."),
+    # said in the routine's language (core/phrases.py).
+    words_in: str | None = None
+    words_hold: str | None = None
+    words_out: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class UntilEased:
 
     max_seconds: float
     every: float
-    check_in: str
+    check_in: str | None = None  # None: nightvoice's own, in the routine's language
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,9 @@ class Question:
     default: str
     timeout: float = 6.0
     confirm: str | None = None  # said once answered, `{name}` filled in: "{side} leg."
+    # The language `say` and `confirm` are in when not the routine's (nightvoice's own
+    # question without a translation: said by an English voice), as Line.language.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,11 +124,13 @@ class Routine:
     # Where each top-level value was written (line, column), for checks made after loading.
     locations: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
-    def other_side(self, side: str) -> str:
-        """The side that is not `side`: from a two-choice question named `side`, else
-        left/right (another question's choices, like `{o: one, b: both}`, are no sides)."""
-        sides = self.ask is not None and self.ask.name == "side"
-        pair = list(self.ask.choices.values()) if self.ask and sides else ["left", "right"]
+    def other_side(self, side: str, sides: tuple[str, str] = ("left", "right")) -> str:
+        """The side that is not `side`: from a two-choice question named `side`, else one of
+        `sides`, nightvoice's own left and right in the routine's language (another question's
+        choices, like `{o: one, b: both}`, are no sides)."""
+        asked = self.ask is not None and self.ask.name == "side"
+        pair = list(self.ask.choices.values()) if self.ask and asked else list(sides)
         if len(pair) == 2 and side in pair:
             return pair[1] if side == pair[0] else pair[0]
-        return "left" if side == "right" else "right"
+        left, right = sides
+        return left if side == right else right

@@ -19,8 +19,9 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
+from nightvoice.core.plan import Line
 from nightvoice.sound.audio import Pcm
-from nightvoice.sound.synth import PieceListener, synthesize_in_pieces
+from nightvoice.sound.synth import PieceListener, synthesize_in_pieces, voice_for
 
 AHEAD = 3  # sentences rendered beyond the one being said
 
@@ -42,12 +43,12 @@ class RenderAhead:
         self._voice = voice
         self._ahead = ahead
         self._lock = threading.Condition()
-        self._texts: list[str] = []
-        self._index: dict[str, int] = {}
+        self._texts: list[Line] = []
+        self._index: dict[Line, int] = {}
         self._position = 0  # the index of the sentence said last
         self._rate: int | None = None  # None until the plan is known
-        self._ready: dict[tuple[str, int], Pcm] = {}
-        self._rendering: set[tuple[str, int]] = set()  # by the worker or a caller, now
+        self._ready: dict[tuple[Line, int], Pcm] = {}
+        self._rendering: set[tuple[Line, int]] = set()  # by the worker or a caller, now
         self._callers = 0  # callers rendering a sentence they wait for: the worker holds off
         # Nothing is rendered ahead until the first sentence is being said: the player renders
         # that one itself, a piece at a time, so its first piece plays as soon as it exists.
@@ -56,10 +57,10 @@ class RenderAhead:
         self._thread = threading.Thread(target=self._work, name="nightvoice-ahead", daemon=True)
         self._thread.start()
 
-    def expect(self, texts: Sequence[str], rate: int) -> None:
+    def expect(self, lines: Sequence[Line], rate: int) -> None:
         """The sentences a plan says, in the order of their first use, and the rate now."""
         with self._lock:
-            self._texts = list(texts)
+            self._texts = list(lines)
             self._index = {}
             for n, text in enumerate(self._texts):
                 self._index.setdefault(text, n)
@@ -67,24 +68,32 @@ class RenderAhead:
             self._rate = rate
             self._lock.notify_all()
 
-    def saying(self, text: str, rate: int) -> None:
+    def saying(self, text: str, rate: int, *, language: str | None = None) -> None:
         """`text` is being said (from elsewhere: the head start): render what follows it."""
         with self._lock:
-            self._said(text, rate)
+            self._said(Line(text, language), rate)
 
-    def _said(self, text: str, rate: int) -> None:
-        self._position = self._index.get(text, self._position)
+    def _said(self, line: Line, rate: int) -> None:
+        self._position = self._index.get(line, self._position)
         if self._rate is not None:
             self._rate = rate  # from here on, render at the rate the listener chose
         self._saying = True
         self._lock.notify_all()
 
-    def get(self, text: str, rate: int, on_piece: PieceListener | None = None) -> Pcm:
-        """`text` at `rate`, as rendered: at once if the worker has it, else rendered now, its
-        pieces to `on_piece` as they come (a natural voice's first words play sooner)."""
-        key = (text, rate)
+    def get(
+        self,
+        text: str,
+        rate: int,
+        on_piece: PieceListener | None = None,
+        *,
+        language: str | None = None,
+    ) -> Pcm:
+        """`text` at `rate` (in `language`, as Line.language), as rendered: at once if the
+        worker has it, else rendered now, its pieces to `on_piece` as they come (a natural
+        voice's first words play sooner)."""
+        key = (Line(text, language), rate)
         with self._lock:
-            self._said(text, rate)
+            self._said(key[0], rate)
             while key in self._rendering:  # the worker is on it: never render it twice
                 self._lock.wait()
             pcm = self._ready.get(key)
@@ -93,7 +102,7 @@ class RenderAhead:
                 self._callers += 1
         if pcm is None:
             try:
-                pcm = self._render(text, rate, on_piece)
+                pcm = self._render(key[0], rate, on_piece)
             finally:
                 with self._lock:
                     self._rendering.discard(key)
@@ -111,17 +120,13 @@ class RenderAhead:
             self._ready.clear()
             self._lock.notify_all()
 
-    def _render(self, text: str, rate: int, on_piece: PieceListener | None = None) -> Pcm:
+    def _render(self, line: Line, rate: int, on_piece: PieceListener | None = None) -> Pcm:
+        language, voice = voice_for(line.language, self._language, self._voice)
         return synthesize_in_pieces(
-            self._renders,
-            text,
-            rate=rate,
-            language=self._language,
-            voice=self._voice,
-            on_piece=on_piece,
+            self._renders, line.text, rate=rate, language=language, voice=voice, on_piece=on_piece
         )
 
-    def _next(self) -> tuple[str, int] | None:
+    def _next(self) -> tuple[Line, int] | None:
         """The first sentence from the one being said on that is not rendered yet.
 
         None before the first sentence is said, and while a caller renders the sentence it
@@ -130,8 +135,8 @@ class RenderAhead:
         """
         if self._rate is None or self._closed or self._callers or not self._saying:
             return None
-        for text in self._texts[self._position : self._position + self._ahead + 1]:
-            key = (text, self._rate)
+        for line in self._texts[self._position : self._position + self._ahead + 1]:
+            key = (line, self._rate)
             if key not in self._ready and key not in self._rendering:
                 return key
         return None

@@ -3,8 +3,9 @@
 Speech is synthesised first (each distinct sentence once, through a cache on disk), then the
 plan is laid out with `planner.timeline` fed those real lengths, and every sound is placed at
 exactly its offset in one buffer of silence. Keys-only steps become fixed pauses: a wait for a
-key says "Take your time." and waits its hands-free length; a hold-until-it-eases runs to its
-maximum with its check-ins. The start question is not spoken: its default answer is used.
+key says "Take your time." (in the routine's language) and waits its hands-free length; a
+hold-until-it-eases runs to its maximum with its check-ins. The start question is not spoken:
+its default answer is used.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from typing import Any, BinaryIO
 
 from nightvoice.base import reading, writing
 from nightvoice.core.errors import NightvoiceError
-from nightvoice.core.plan import Cue, Hold, HoldUntilEased, Plan, Say, WaitForKey
+from nightvoice.core.phrases import ENGLISH, TAKE_YOUR_TIME, PhraseBook
+from nightvoice.core.plan import Cue, Hold, HoldUntilEased, Line, Plan, Say, WaitForKey
 from nightvoice.core.planner import check_in_times, timeline, total_seconds
 from nightvoice.core.player import PlayerOptions, night_volume
 from nightvoice.sound.audio import DEFAULT_RATE, Pcm
 from nightvoice.sound.speaker import LEAD_IN_SECONDS, chime_sound, volume_gain
-from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
+from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces, voice_for
 
-TAKE_YOUR_TIME = "Take your time."
 # Names that promise a format export does not write (it writes WAV only).
 AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma", ".aiff")
 CACHE_FOLDER = "speech-v2"  # v2: entries carry a checksum (speech-v1 is simply not read)
@@ -50,12 +51,14 @@ def check_wav_name(output: Path) -> None:
         )
 
 
-def export_plan(plan: Plan) -> Plan:
-    """The plan as a recording plays it: no key to wait for, so waits become spoken pauses."""
+def export_plan(plan: Plan, phrases: PhraseBook = ENGLISH) -> Plan:
+    """The plan as a recording plays it: no key to wait for, so waits become spoken pauses
+    ("Take your time.", in the routine's language as `phrases` has it)."""
+    take_your_time = Cue(0.0, *phrases.line(TAKE_YOUR_TIME))
     steps = []
     for step in plan.steps:
         actions = tuple(
-            Hold(a.hands_free_seconds, (Cue(0.0, TAKE_YOUR_TIME),), kind="pause")
+            Hold(a.hands_free_seconds, (take_your_time,), kind="pause")
             if isinstance(a, WaitForKey)
             else a
             for a in step.actions
@@ -145,19 +148,20 @@ def _entry_pcm(data: bytes) -> Pcm | None:
     return Pcm(samples, rate)
 
 
-def sentences(plan: Plan) -> list[str]:
-    """Every distinct sentence the plan can say, in order of first use, read off its actions."""
-    texts: dict[str, None] = {}
+def sentences(plan: Plan) -> list[Line]:
+    """Every distinct sentence the plan can say (with its language, when not the routine's),
+    in order of first use, read off its actions."""
+    lines: dict[Line, None] = {}
     for step in plan.steps:
         for action in step.actions:
             if isinstance(action, Say):
-                texts.setdefault(action.text)
+                lines.setdefault(Line(action.text, action.language))
             elif isinstance(action, Hold):
                 for cue in action.cues:
-                    texts.setdefault(cue.text)
+                    lines.setdefault(Line(cue.text, cue.language))
             elif isinstance(action, HoldUntilEased) and check_in_times(action):
-                texts.setdefault(action.check_in)
-    return list(texts)
+                lines.setdefault(Line(action.check_in, action.language))
+    return list(lines)
 
 
 # Sentences kept in memory while writing; past this they are read back from the speech cache
@@ -191,44 +195,44 @@ class _Renderer:
         *,
         cache_folder: Path | None,
         engine: str,
-        progress: Callable[[Iterable[str]], Any] | None,
+        progress: Callable[[Iterable[Line]], Any] | None,
         options: PlayerOptions | None,
+        phrases: PhraseBook,
     ) -> None:
-        self.plan = export_plan(plan)
+        self.plan = export_plan(plan, phrases)
         self.settings = self.plan.settings
         self.cache = SpeechCache(synth, cache_folder, engine or synth.engine_version())
         self.keep_all = cache_folder is None  # nowhere to read a sentence back from
         self.options = options or PlayerOptions()
-        self.lengths: dict[str, float] = {}
-        self.held: dict[str, Pcm] = {}
+        self.lengths: dict[Line, float] = {}
+        self.held: dict[Line, Pcm] = {}
         self.held_bytes = 0
-        texts = sentences(self.plan)
+        lines = sentences(self.plan)
         if progress is not None:
-            with progress(texts) as bar:
+            with progress(lines) as bar:
                 self._synthesize_all(bar)
         else:
-            self._synthesize_all(texts)
-        self.entries = timeline(self.plan, lambda text: self.lengths[text])
+            self._synthesize_all(lines)
+        self.entries = timeline(self.plan, lambda text, lang: self.lengths[Line(text, lang)])
         self.seconds = total_seconds(self.entries)
         self.frames = round(self.seconds * DEFAULT_RATE)
 
-    def _speech(self, text: str) -> Pcm:
-        held = self.held.get(text)
+    def _speech(self, line: Line) -> Pcm:
+        held = self.held.get(line)
         if held is not None:
             return held
         settings = self.settings
-        pcm = self.cache.synthesize(
-            text, rate=settings.rate, language=settings.language, voice=settings.voice
-        )
+        language, voice = voice_for(line.language, settings.language, settings.voice)
+        pcm = self.cache.synthesize(line.text, rate=settings.rate, language=language, voice=voice)
         # As the player plays it: the same fixed lead-in of silence before the first word.
         return pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS)
 
-    def _synthesize_all(self, texts: Iterable[str]) -> None:
-        for text in texts:
-            pcm = self._speech(text)
-            self.lengths[text] = pcm.seconds
+    def _synthesize_all(self, lines: Iterable[Line]) -> None:
+        for line in lines:
+            pcm = self._speech(line)
+            self.lengths[line] = pcm.seconds
             if self.keep_all or self.held_bytes + len(pcm.samples) <= SPEECH_BUDGET_BYTES:
-                self.held[text] = pcm
+                self.held[line] = pcm
                 self.held_bytes += len(pcm.samples)
 
     def write_pcm(self, write: Callable[[bytes], object]) -> None:
@@ -254,7 +258,7 @@ class _Renderer:
         for entry in self.entries:
             gain = volume_gain(night_volume(settings.volume, spoken, self.options))
             if entry.kind in ("say", "cue"):
-                samples = self._speech(entry.text).scaled(gain).samples
+                samples = self._speech(Line(entry.text, entry.language)).scaled(gain).samples
                 spoken += 1
             elif entry.kind == "chime":
                 # As the player plays it: lead-in and tone, CHIME_SECONDS long like its entry.
@@ -277,12 +281,19 @@ def render(
     *,
     cache_folder: Path | None = None,
     engine: str = "",
-    progress: Callable[[Iterable[str]], Any] | None = None,
+    progress: Callable[[Iterable[Line]], Any] | None = None,
     options: PlayerOptions | None = None,
+    phrases: PhraseBook = ENGLISH,
 ) -> Rendered:
     """The plan as one PCM in memory (22050 Hz mono), every sound at its timeline offset."""
     renderer = _Renderer(
-        plan, synth, cache_folder=cache_folder, engine=engine, progress=progress, options=options
+        plan,
+        synth,
+        cache_folder=cache_folder,
+        engine=engine,
+        progress=progress,
+        options=options,
+        phrases=phrases,
     )
     buffer = bytearray()
     renderer.write_pcm(buffer.extend)
@@ -297,12 +308,20 @@ def export_wav(
     *,
     cache_folder: Path | None = None,
     engine: str = "",
-    progress: Callable[[Iterable[str]], Any] | None = None,
+    progress: Callable[[Iterable[Line]], Any] | None = None,
     options: PlayerOptions | None = None,
+    phrases: PhraseBook = ENGLISH,
 ) -> Written:
-    """The plan as a WAV file streamed into `out` (a file or stdout): memory stays flat."""
+    """The plan as a WAV file streamed into `out` (a file or stdout): memory stays flat.
+    `phrases`: the routine's language's, for what a recording says instead of waiting."""
     renderer = _Renderer(
-        plan, synth, cache_folder=cache_folder, engine=engine, progress=progress, options=options
+        plan,
+        synth,
+        cache_folder=cache_folder,
+        engine=engine,
+        progress=progress,
+        options=options,
+        phrases=phrases,
     )
     out.write(wav_header(renderer.frames, DEFAULT_RATE))
     renderer.write_pcm(out.write)

@@ -18,13 +18,14 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from nightvoice.base import paths, reading, writing
 from nightvoice.core.plan import Settings
-from nightvoice.core.planner import LEAD_IN_SECONDS, estimate_speech_seconds
+from nightvoice.core.planner import LEAD_IN_SECONDS, SpeechSeconds, estimate_speech_seconds
+from nightvoice.sound.synth import voice_for
 
 LENGTHS_FILE = "speech-lengths-v2.json"  # v2: the engine record, plain keys (v1 is not read)
 MAX_SENTENCE_SECONDS = 3600.0
@@ -179,8 +180,9 @@ class SpeechLengths:
             with contextlib.suppress(Exception):
                 synth.close()
 
-    def known(self, settings: Settings, text: str) -> float | None:
+    def known(self, settings: Settings, text: str, language: str | None = None) -> float | None:
         """The sentence's measured length, if known without loading the engine."""
+        settings = _said_in(settings, language)
         engine = self._engine_for(settings.voice)
         if engine is None:
             return None
@@ -212,27 +214,27 @@ class SpeechLengths:
         self._known[digest] = self._learnt[digest] = length
         return length
 
-    def for_settings(self, settings: Settings, *, wait: bool = True) -> Callable[[str], float]:
-        """A text -> seconds function for one voice, rate and language.
+    def for_settings(self, settings: Settings, *, wait: bool = True) -> SpeechSeconds:
+        """A (text, language) -> seconds function for one voice, rate and language (a line in
+        another language, Line.language, is measured in that language's voice).
 
         `wait`: measure a sentence not known yet (`show`); else estimate it and note it in
         `missing` (`list`, which measures them later with `measure_missing`).
         """
 
-        def seconds(text: str) -> float:
-            found = self.known(settings, text)
+        def seconds(text: str, language: str | None = None) -> float:
+            said = _said_in(settings, language)
+            found = self.known(said, text)
             if found is not None:
                 return found
             if wait:
-                found = self.measure(settings.language, settings.voice, settings.rate, text)
+                found = self.measure(said.language, said.voice, said.rate, text)
                 if found is not None:
                     return found
             elif not self.failed:
-                self.missing.setdefault(
-                    (settings.language, settings.voice, settings.rate, text), None
-                )
+                self.missing.setdefault((said.language, said.voice, said.rate, text), None)
             self.estimated += 1
-            return estimate_speech_seconds(text, settings.rate)
+            return estimate_speech_seconds(text, said.rate)
 
         return seconds
 
@@ -273,3 +275,10 @@ class SpeechLengths:
             encoded = json.dumps(data).encode("utf-8")
             writing.write_atomically(self._folder / LENGTHS_FILE, encoded, durable=False)
         self._learnt = {}
+
+
+def _said_in(settings: Settings, language: str | None) -> Settings:
+    """The settings a line is said with: the routine's, or (Line.language) that language's
+    own voice at the same rate."""
+    spoken_in, voice = voice_for(language, settings.language, settings.voice)
+    return replace(settings, language=spoken_in, voice=voice)

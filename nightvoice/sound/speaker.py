@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
+from nightvoice.core.plan import Line
 from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
 from nightvoice.core.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.sound.ahead import RenderAhead
 from nightvoice.sound.audio import AplayOutput, Pcm, Playback, chime
 from nightvoice.sound.naturalvoices import natural_voice
-from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
+from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces, voice_for
 
 # The silence after a sound's last audible sample that is still played (the rest passes as
 # time: aplay exits that much sooner, and its exit is the proof the sound was heard).
@@ -117,17 +118,21 @@ class SpeakerVoice:
     def language(self) -> str:
         return self._language
 
-    def say(self, text: str, *, rate: int, volume: float) -> int:
+    def say(self, text: str, *, rate: int, volume: float, language: str | None = None) -> int:
+        """Say `text` in the routine's voice, or (`language` given: an untranslated phrase of
+        nightvoice's own) in that language's own voice."""
+        spoken_in, voice = voice_for(language, self._language, self._voice)
+
         def make(on_piece: PieceListener | None) -> Pcm:
             if self._ahead is not None:
-                pcm = self._ahead.get(text, rate, on_piece)
+                pcm = self._ahead.get(text, rate, on_piece, language=language)
             else:
                 pcm = synthesize_in_pieces(
                     self._synth,
                     text,
                     rate=rate,
-                    language=self._language,
-                    voice=self._voice,
+                    language=spoken_in,
+                    voice=voice,
                     on_piece=on_piece,
                 )
             return pcm.with_lead_in(LEAD_IN_SECONDS)
@@ -137,20 +142,21 @@ class SpeakerVoice:
             text,
             rate=rate,
             volume=_clamp(volume),
-            language=self._language,
-            voice=self._voice,
+            language=spoken_in,
+            voice=voice,
             engine=self._engine_version(),
             device=self._output.device,
         ):
             if self._ahead is not None:
-                self._ahead.saying(text, rate)  # render what follows the head start's words
+                # render what follows the head start's words
+                self._ahead.saying(text, rate, language=language)
             return self._start(make, volume, adopt=head)
         return self._start(make, volume)
 
-    def expect(self, texts: Sequence[str], rate: int) -> None:
+    def expect(self, lines: Sequence[Line], rate: int) -> None:
         """The sentences the plan says, in order: rendered ahead of need from now on."""
         if self._ahead is not None:
-            self._ahead.expect(texts, rate)
+            self._ahead.expect(lines, rate)
 
     def _engine_version(self) -> str:
         if self._engine is None:
@@ -481,10 +487,10 @@ class TextVoice:
             self._estimate = estimate_speech_seconds
         return self._estimate(text, rate)
 
-    def expect(self, texts: Sequence[str], rate: int) -> None:
+    def expect(self, lines: Sequence[Line], rate: int) -> None:
         """Nothing to render ahead: text is shown as it is said."""
 
-    def say(self, text: str, *, rate: int, volume: float) -> int:
+    def say(self, text: str, *, rate: int, volume: float, language: str | None = None) -> int:
         seconds = self._seconds(text, rate)
         self._screen.show_text(text)
         return self._start(seconds)

@@ -27,6 +27,7 @@ class FirstSay(NamedTuple):
     text: str
     rate: int
     volume: float
+    language: str | None = None  # as Line.language: None in the routine's own voice
 
 
 class _Noted(Exception):
@@ -37,8 +38,8 @@ class _Noted(Exception):
 class _NotingVoice:
     """A Voice that stops the player at its first sound, noting it if it is a sentence."""
 
-    def say(self, text: str, *, rate: int, volume: float) -> int:
-        raise _Noted(FirstSay(text, rate, volume))
+    def say(self, text: str, *, rate: int, volume: float, language: str | None = None) -> int:
+        raise _Noted(FirstSay(text, rate, volume, language))
 
     def chime(self, *, volume: float) -> int:
         raise _Noted(None)  # a chime first: nothing worth a head start
@@ -107,6 +108,7 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
     from nightvoice.sound.engines import make_synthesizer
     from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
     from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
+    from nightvoice.sound.synth import voice_for
     from nightvoice.user.night import prepare
 
     try:
@@ -129,17 +131,16 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
             if said is None:
                 first[interactive] = None
                 continue
-            pcm: Pcm = cache.synthesize(
-                said.text, rate=said.rate, language=settings.language, voice=settings.voice
-            )
+            language, voice = voice_for(said.language, settings.language, settings.voice)
+            pcm: Pcm = cache.synthesize(said.text, rate=said.rate, language=language, voice=voice)
             gain = volume_gain(said.volume)
             pcm = pcm.with_lead_in(LEAD_IN_SECONDS).scaled(gain)
             first[interactive] = headstart.Utterance(
                 text=said.text,
                 rate=said.rate,
                 volume=gain,
-                language=settings.language,
-                voice=settings.voice,
+                language=language,
+                voice=voice,
                 engine=engine,
                 device=prepared.device,
                 samples=pcm.samples,

@@ -76,7 +76,7 @@ class SlowVoice:
         self.world.post_at(heard, SpeechFinished(utterance, at=at))
         return utterance
 
-    def say(self, text: str, *, rate: int, volume: float) -> int:
+    def say(self, text: str, *, rate: int, volume: float, language: str | None = None) -> int:
         return self._sound(words_half_second(text), SPEECH_TAIL)
 
     def chime(self, *, volume: float) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nightvoice.core.keys import HELP_TEXT
+from nightvoice.core.phrases import HELP
 from nightvoice.core.plan import (
     Chime,
     Cue,
@@ -257,7 +257,7 @@ def test_help_reads_the_keys_aloud_then_says_the_step_again(key: str) -> None:
     world.press(0.5, key)
     voice, _ = run(plan_of((Say("one two three four"),)), world)
     texts = [text for _, text in voice.said()]
-    assert texts == ["one two three four", HELP_TEXT, "one two three four"]
+    assert texts == ["one two three four", HELP.english, "one two three four"]
 
 
 def test_the_night_profile_starts_quiet_and_rises_over_the_first_sentences() -> None:
@@ -316,7 +316,7 @@ def test_help_while_waiting_for_a_key_does_not_swallow_the_key_that_goes_on() ->
     world.press(2.0, "h")
     world.press(4.0, "enter")
     voice, outcome = run(plan_of((Say("first"),), (Say("second"),)), world, step_mode=True)
-    assert voice.said() == [(0.0, "first"), (2.0, HELP_TEXT), (4.0, "second")]
+    assert voice.said() == [(0.0, "first"), (2.0, HELP.english), (4.0, "second")]
     assert outcome.completed
 
 
@@ -326,7 +326,7 @@ def test_hold_until_eased_ends_on_a_key_pressed_during_the_spoken_help() -> None
     world.press(3.0, "?")
     world.press(12.0, "enter")  # the help (about 20 s) is still being said
     voice, _ = run(plan_of((Say("Hold it."), eased), (Say("Good."),)), world)
-    assert voice.said() == [(0.0, "Hold it."), (3.0, HELP_TEXT), (12.0, "Good.")]
+    assert voice.said() == [(0.0, "Hold it."), (3.0, HELP.english), (12.0, "Good.")]
 
 
 def test_resuming_a_pause_shows_the_status_from_before_it() -> None:
@@ -362,11 +362,11 @@ def test_the_spoken_help_during_a_hold_pauses_the_hold_so_no_cue_is_lost() -> No
     world = FakeWorld()
     world.press(10.0, "h")  # 8 s into the hold; the help takes 20 s of fake speech
     voice, _ = run(plan_of((Say("Pull your toes up."), HOLD_30)), world)
-    help_seconds = 0.5 * len(HELP_TEXT.split())
+    help_seconds = 0.5 * len(HELP.english.split())
     resumed = 10.0 + help_seconds
     assert voice.said() == [
         (0.0, "Pull your toes up."),
-        (10.0, HELP_TEXT),
+        (10.0, HELP.english),
         (resumed + 7.0, "Halfway."),  # 15 s into the hold, as scheduled
         (resumed + 19.0, "3."),
         (resumed + 20.0, "2."),

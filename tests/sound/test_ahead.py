@@ -9,11 +9,19 @@ from pathlib import Path
 import pytest
 
 from nightvoice.console.realtime import QueueInbox
+from nightvoice.core.plan import Line
 from nightvoice.sound.ahead import RenderAhead
 from nightvoice.sound.audio import Pcm
 from nightvoice.sound.speaker import SpeakerVoice
 
 WORKER = "nightvoice-ahead"
+
+
+def lines(*texts: str) -> list[Line]:
+    """A plan's sentences, in the routine's own voice."""
+    return [Line(text) for text in texts]
+
+
 LOUD = b"\x88\x13" * 2205  # 0.1 s at 5000
 
 
@@ -77,7 +85,7 @@ def engine() -> Iterator[SlowEngine]:
 def test_the_next_sentences_are_rendered_while_one_is_said(engine: SlowEngine) -> None:
     ahead = RenderAhead(engine, language="en", voice=None, ahead=2)
     try:
-        ahead.expect(["A", "B", "C", "D"], 125)
+        ahead.expect(lines("A", "B", "C", "D"), 125)
         engine.release("A", "B", "C")
         # The first sentence is the player's to render (a piece at a time, so its first piece
         # plays at once); nothing is rendered ahead before it is asked for.
@@ -102,7 +110,7 @@ def test_after_a_head_start_the_next_sentences_are_rendered_ahead(engine: SlowEn
     """The head start says the first sentence from its record: what follows is rendered."""
     ahead = RenderAhead(engine, language="en", voice=None, ahead=1)
     try:
-        ahead.expect(["A", "B", "C"], 125)
+        ahead.expect(lines("A", "B", "C"), 125)
         ahead.saying("A", 125)
         engine.release("A", "B")
         assert engine.finished("B")
@@ -117,7 +125,7 @@ def test_a_sentence_not_rendered_yet_is_rendered_at_once_and_only_once(
 ) -> None:
     ahead = RenderAhead(engine, language="en", voice=None, ahead=1)
     try:
-        ahead.expect(["A", "B"], 125)
+        ahead.expect(lines("A", "B"), 125)
         engine.release("A", "B", "Help text.")
         # The worker may be rendering A right now: get waits for it instead of rendering again.
         assert ahead.get("A", 125).samples.startswith(b"A")
@@ -157,7 +165,7 @@ def test_the_worker_never_queues_for_the_engine_while_the_player_waits_for_a_sen
         said = threading.Thread(target=ahead.get, args=("A", 125), daemon=True)
         said.start()  # before the plan is known: the player renders A itself
         assert engine.started("A")
-        ahead.expect(["A", "B", "C"], 125)  # wakes the worker: B is next
+        ahead.expect(lines("A", "B", "C"), 125)  # wakes the worker: B is next
         # Bounded wait for what must not happen (the worker queues at once when it does).
         assert not engine.asked("B").wait(0.3)
         engine.release("A", "B", "C")
@@ -171,7 +179,7 @@ def test_the_worker_never_queues_for_the_engine_while_the_player_waits_for_a_sen
 def test_a_new_rate_re_renders_only_what_is_still_to_come(engine: SlowEngine) -> None:
     ahead = RenderAhead(engine, language="en", voice=None, ahead=1)
     try:
-        ahead.expect(["A", "B", "C", "D"], 125)
+        ahead.expect(lines("A", "B", "C", "D"), 125)
         engine.release("A", "B")
         ahead.get("A", 125)
         assert engine.finished("B")
@@ -234,7 +242,7 @@ def test_with_a_slow_engine_each_sentence_still_starts_when_it_is_due(
         ahead=ahead,
     )
     try:
-        speaker.expect(["A", "B", "C"], 125)
+        speaker.expect(lines("A", "B", "C"), 125)
         engine.release("A", "B")
         speaker.say("A", rate=125, volume=1.0)  # the first: rendered as it is said
         assert engine.finished("B")  # meanwhile, on the worker

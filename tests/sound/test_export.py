@@ -31,7 +31,7 @@ from nightvoice.sound.export import (
     render,
 )
 from nightvoice.sound.speaker import LEAD_IN_SECONDS
-from nightvoice.sound.synth import EspeakSynthesizer
+from nightvoice.sound.synth import EspeakSynthesizer, voice_for
 from nightvoice.user.catalog import load_routine, resolve
 from nightvoice.user.config import resolve_settings
 
@@ -64,10 +64,9 @@ def expected_timeline(plan: Plan, synth: EspeakSynthesizer) -> list[Entry]:
     settings = plan.settings
     cache = SpeechCache(synth, paths.cache_dir() / CACHE_FOLDER, synth.engine_version())
 
-    def seconds(text: str) -> float:
-        pcm = cache.synthesize(
-            text, rate=settings.rate, language=settings.language, voice=settings.voice
-        )
+    def seconds(text: str, language: str | None) -> float:
+        spoken_in, voice = voice_for(language, settings.language, settings.voice)
+        pcm = cache.synthesize(text, rate=settings.rate, language=spoken_in, voice=voice)
         return pcm.resampled(DEFAULT_RATE).with_lead_in(LEAD_IN_SECONDS).seconds
 
     entries = timeline(export_plan(plan), seconds)
@@ -187,7 +186,7 @@ def test_keys_only_steps_become_spoken_pauses_and_the_question_is_not_spoken(
 ) -> None:
     entries = expected_timeline(calf_plan(), synth)
     texts = [e.text for e in entries if e.kind in ("say", "cue")]
-    assert TAKE_YOUR_TIME in texts
+    assert TAKE_YOUR_TIME.english in texts
     assert any("Press Enter when it eases" in text for text in texts)  # the check-ins
     assert not any("Which leg" in text for text in texts)
     assert any("left" in text for text in texts)  # the question's default fills {side}
@@ -290,7 +289,7 @@ def test_the_timeline_is_laid_out_once_with_the_real_lengths(
     render(plan, synth, cache_folder=paths.cache_dir() / CACHE_FOLDER)
     assert len(calls) == 1
     said = {e.text for e in expected_timeline(plan, synth) if e.kind in ("say", "cue")}
-    texts = export.sentences(export.export_plan(plan))
+    texts = [text for text, _language in export.sentences(export.export_plan(plan))]
     assert len(texts) == len(set(texts)) and set(texts) == said
 
 
@@ -445,6 +444,9 @@ def test_show_and_list_give_the_length_the_export_has(
     assert abs(int(minutes) * 60 + int(seconds) - exported) <= 1
     plan = compile_plan(load_routine(folder / "slow.yaml"), calf_plan().settings)
     words_per_minute = total_seconds(
-        timeline(replace(plan, settings=Settings(rate=80)), lambda t: len(t.split()) * 0.6 + 0.3)
+        timeline(
+            replace(plan, settings=Settings(rate=80)),
+            lambda t, _language: len(t.split()) * 0.6 + 0.3,
+        )
     )
     assert abs(words_per_minute - exported) > 5  # the words-per-minute guess this replaced

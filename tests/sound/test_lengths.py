@@ -36,7 +36,9 @@ def test_the_estimate_is_within_one_percent_of_each_built_in_routines_real_lengt
     for plan in plans(builtin_routines):
         rate = plan.settings.rate
         exact = total_seconds(timeline(plan, lengths.for_settings(plan.settings)))
-        guess = total_seconds(timeline(plan, lambda text: estimate_speech_seconds(text, rate)))  # noqa: B023
+        guess = total_seconds(
+            timeline(plan, lambda text, _language: estimate_speech_seconds(text, rate))  # noqa: B023
+        )
         assert abs(guess - exact) <= 0.01 * exact, plan.title
 
 
@@ -49,7 +51,7 @@ def test_the_estimate_of_each_sentence_is_close_and_unbiased(
     lengths = SpeechLengths()
     settings = Settings(rate=rate)
     real = lengths.for_settings(settings)
-    texts = {t for plan in plans(builtin_routines) for t in sentences(export_plan(plan))}
+    texts = {t for plan in plans(builtin_routines) for t, _ in sentences(export_plan(plan))}
     errors = [estimate_speech_seconds(text, rate) - real(text) for text in sorted(texts)]
     assert statistics.mean(abs(e) for e in errors) <= 0.2
     assert abs(statistics.mean(errors)) <= 0.05

@@ -97,7 +97,7 @@ class Recording(Engines):
 
     def render_ahead(self, plan: Plan) -> None:
         s = plan.settings
-        for text in sentences(plan):
+        for text, _language in sentences(plan):
             pcm = super().synthesize(text, rate=s.rate, language=s.language, voice=s.voice)
             self._ready[text, s.rate] = pcm
 

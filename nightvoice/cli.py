@@ -219,7 +219,7 @@ def show(routine: str) -> int:
     from nightvoice.sound.lengths import SpeechLengths
 
     lengths = SpeechLengths()
-    plan = compile_plan(loaded, settings, chime=config.get("chime"))
+    plan = compile_plan(loaded, settings, chime=config.get("chime"), phrases=_phrases(settings))
     _say_if_measuring_is_slow(plan, settings, lengths)
     try:
         click.echo(describe(loaded, plan, lengths.for_settings(settings)))
@@ -227,6 +227,13 @@ def show(routine: str) -> int:
     finally:
         lengths.close()
     return 0
+
+
+def _phrases(settings: Any) -> Any:
+    """nightvoice's own words in the routine's language; a broken catalog warns in one line."""
+    from nightvoice.user.languages import phrase_book
+
+    return phrase_book(settings, lambda message: click.echo(f"nightvoice: {message}", err=True))
 
 
 def _say_if_measuring_is_slow(plan: Any, settings: Any, lengths: Any) -> None:
@@ -246,19 +253,43 @@ def _say_if_measuring_is_slow(plan: Any, settings: Any, lengths: Any) -> None:
         )
 
 
-@cli.command(short_help="Check routine files or names: every problem as file:line:col.")
+@cli.command(short_help="Check routines and catalogs: every problem as file:line:col.")
 @click.argument("routines", metavar="FILE|NAME...", nargs=-1, required=True)
 def check(routines: tuple[str, ...]) -> int:
-    """Check routine files, or routines by NAME as `play` and `show` take them; print every
-    problem as file:line:column."""
+    """Check routine files, or routines by NAME as `play` and `show` take them, and phrase
+    catalogs (LANG.po, from `nightvoice translate`); print every problem as file:line:column.
+
+    For a routine in another language it says which of nightvoice's own phrases will be
+    said in English, and how to translate them.
+    """
     from nightvoice.core.errors import RoutineNotFound
     from nightvoice.user.catalog import load_routine, resolve
     from nightvoice.user.config import voice_problems
 
     bad = 0
     files = routines
+    said: set[str] = set()  # notes about a language's catalog: each said once
+
+    def note(text: str | None) -> None:
+        if text is not None and text not in said:
+            said.add(text)
+            click.echo(text, err=True)
+
     for given in routines:
         path = Path(given)
+        if path.suffix.lower() in (".po", ".pot") and os.path.lexists(path):
+            from nightvoice.user.languages import check_file
+
+            problems, notes, summary = check_file(path)
+            for line in problems:
+                click.echo(line, err=True)
+            for line in notes:
+                note(line)
+            if problems:
+                bad += 1
+            else:
+                click.echo(summary)
+            continue
         try:
             if not os.path.lexists(path) and not _looks_like_path(given):  # a name, as for `play`
                 path = resolve(given).path
@@ -282,17 +313,30 @@ def check(routines: tuple[str, ...]) -> int:
             )
             continue
         wrong, notes = voice_problems(routine, str(path))
-        for note in notes:
-            click.echo(note, err=True)
+        for line in notes:
+            note(line)
         if wrong:
             bad += 1
             for line in wrong:
                 click.echo(line, err=True)
             continue
+        note(_english_note(routine))
         click.echo(f"{path}: ok ({routine.title})")
     if bad:
         click.echo(f"{bad} of {len(files)} file(s) have problems", err=True)
     return 1 if bad else 0
+
+
+def _english_note(routine: Any) -> str | None:
+    """Which of nightvoice's own phrases a routine will say in English (another language with
+    no translation for them), as it would play with the user's config."""
+    import io
+
+    from nightvoice.user.config import load_config_or_defaults, resolve_settings
+    from nightvoice.user.languages import english_note
+
+    config = load_config_or_defaults(io.StringIO())  # `config` reports its own problems
+    return english_note(resolve_settings(routine.voice, config, {}).settings)
 
 
 def _looks_like_path(text: str) -> bool:
@@ -396,6 +440,28 @@ def new(name: str, edit: bool, force: bool, shadow: bool) -> int:
 
     load_routine(created.path)  # problems are reported as file:line:column, exit 2
     click.echo(f"{created.path}: ok")
+    return 0
+
+
+@cli.command(short_help="Write a catalog to translate nightvoice's own words into LANG.")
+@click.argument("language", metavar="LANG")
+@click.option("--force", is_flag=True, help="Replace an existing file (a backup is kept).")
+def translate(language: str, force: bool) -> int:
+    """Write a starter catalog for LANG (de, fr, pt-br...) into your languages folder and
+    print its path: every phrase nightvoice says or shows itself while a routine plays, each
+    with a comment saying where it is heard, to translate in any editor, Poedit or Weblate.
+
+    Routines in LANG then use it; `nightvoice check FILE.po` checks it. It never replaces a
+    file unless --force (then the old one is kept as a backup).
+    """
+    from nightvoice.user.starter import translate as write_catalog
+
+    created, note = write_catalog(language, force=force)
+    if note:
+        click.echo(note, err=True)
+    if created.backup is not None:
+        click.echo(f"kept the previous file as {created.backup}", err=True)
+    click.echo(str(created.path))
     return 0
 
 
@@ -527,13 +593,16 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
     started_voice = early.take_natural(natural_voice(settings.voice)) if early else None
     synth = make_synthesizer(settings.voice, strict=True, started=started_voice)
 
+    phrases = _phrases(settings)
+
     def write(out: Any) -> Any:
         return export_wav(
-            compile_plan(loaded, settings, chime=config.get("chime")),
+            compile_plan(loaded, settings, chime=config.get("chime"), phrases=phrases),
             synth,
             out,
             cache_folder=paths.cache_dir() / CACHE_FOLDER,
             progress=progress,
+            phrases=phrases,
         )
 
     try:
@@ -687,6 +756,7 @@ GUIDES = {
     "format": ("routine-format.md", "writing a routine: every key, its limits, how timing works"),
     "keys": ("keys.md", "the keys while it plays, and every way it ends (exit codes)"),
     "audio": ("audio.md", "choosing the sound output; PulseAudio, PipeWire, ALSA"),
+    "languages": ("languages.md", "nightvoice's own words in your language: writing a catalog"),
 }
 
 

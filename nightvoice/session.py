@@ -77,7 +77,7 @@ def play_routine(
         media_keys = _media_keys(inbox, prepared.routine.title)
         try:
             cleanup.callback(media_keys.close)  # closed last: the terminal comes back first
-            screen: Display = choose_screen(out, blank=request.blank)
+            screen: Display = choose_screen(out, blank=request.blank, phrases=prepared.phrases)
             cleanup.callback(lambda: screen.close())  # noqa: PLW0108 - the screen it is by then
             if interactive:
                 cleanup.enter_context(KeyReader(inbox.post, sys.stdin.fileno()))
@@ -90,7 +90,7 @@ def play_routine(
 
                 if cause is not None:
                     if isinstance(screen, BlankScreen):
-                        screen = choose_screen(out, blank=False)
+                        screen = choose_screen(out, blank=False, phrases=prepared.phrases)
                     screen.note(f"nightvoice: {cause}; showing the steps on screen instead")
                 text = TextVoice(inbox.post, screen, first_id=FALLBACK_IDS)
                 cleanup.callback(text.close)
@@ -112,6 +112,7 @@ def play_routine(
                         fallback = _falls_back_to(voice, on_screen)
             options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
             player = Player(
+                phrases=prepared.phrases,
                 clock=clock,
                 inbox=inbox,
                 voice=voice,
@@ -173,7 +174,8 @@ def after_routine(
     helped = episodes.UNANSWERED
     try:
         if episodes.should_ask(plan, outcome, interactive):
-            helped = player.ask(episodes.QUESTION, answer_alone=True) or episodes.UNANSWERED
+            asked = episodes.question(player.phrases)
+            helped = player.ask(asked, answer_alone=True) or episodes.UNANSWERED
     except SpeechUnavailable:
         pass
     except BaseException:

@@ -1,4 +1,5 @@
-"""The wheel a user installs carries every built-in routine and the schema, all loadable."""
+"""The wheel a user installs carries every built-in routine, the schema, the guides and the
+phrase template, all loadable."""
 
 from __future__ import annotations
 
@@ -39,7 +40,11 @@ def test_the_wheel_ships_every_built_in_routine_and_the_schema(tmp_path: Path) -
         }
         assert shipped == {p.name for p in (ROOT / "scripts").glob("*.yaml")}
         assert "nightvoice/schema/routine-v1.schema.json" in names
-        for guide in ("routine-format.md", "keys.md", "audio.md"):  # `nightvoice help format`...
+        # The template translators start from, and no catalog nobody reviewed (only English).
+        languages = {n for n in names if n.startswith("nightvoice/languages/")}
+        assert languages == {"nightvoice/languages/nightvoice.pot"}
+        guides = ("routine-format.md", "keys.md", "audio.md", "languages.md")
+        for guide in guides:  # `nightvoice help format`...
             shipped_guide = archive.read(f"nightvoice/guides/{guide}").decode()
             assert shipped_guide == (ROOT / "docs" / guide).read_text(encoding="utf-8")
         for name in sorted(shipped):

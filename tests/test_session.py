@@ -43,7 +43,7 @@ def test_the_audio_is_silenced_before_the_screen_is_restored(
     def speaker(synth: object, output: object, post: Any, **kwargs: object) -> TextVoice:
         return TextVoice(post, screen, estimate=lambda _text, _rate: 0.001)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(session, "choose_screen", lambda out, blank: screen)
+    monkeypatch.setattr(session, "choose_screen", lambda out, blank, phrases: screen)
     monkeypatch.setattr("nightvoice.sound.audio.AplayOutput", Output)
     monkeypatch.setattr("nightvoice.sound.synth.platform_synthesizer", object)
     monkeypatch.setattr("nightvoice.sound.speaker.SpeakerVoice", speaker)

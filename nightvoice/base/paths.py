@@ -80,6 +80,11 @@ def routines_dir() -> Path:
     return config_dir() / "scripts"
 
 
+def languages_dir() -> Path:
+    """The user's phrase catalogs (`LANG.po`, `nightvoice translate`), beside their routines."""
+    return config_dir() / "languages"
+
+
 def config_file() -> Path:
     return config_dir() / "config.yaml"
 

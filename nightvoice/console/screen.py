@@ -15,6 +15,8 @@ import threading
 import unicodedata
 from typing import TextIO
 
+from nightvoice.core.phrases import ENGLISH, SECONDS_LEFT, PhraseBook
+
 DIM = "\x1b[2m\x1b[38;5;240m"  # dim dark grey: readable up close, no glow across a room
 RESET = "\x1b[0m"
 CLEAR_LINE = "\r\x1b[2K"
@@ -124,8 +126,9 @@ class NightScreen(_Output):
     width. In --text mode each sentence is printed whole, wrapped and dim, above the line.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, phrases: PhraseBook = ENGLISH) -> None:
         super().__init__(stream)
+        self._phrases = phrases  # "12 s left" in the routine's language
         self._number = 0
         self._total = 0
         self._title = ""
@@ -169,7 +172,7 @@ class NightScreen(_Output):
         """The line's text for `width` columns, most important first."""
         status = self._status
         if self._time_left is not None:
-            left = f"{self._time_left} s left"
+            left = self._phrases.text(SECONDS_LEFT, seconds=str(self._time_left))
             status = f"{status} · {left}" if status else left
         status = cut(status, width)
         room = width - (columns(status) + 4 if status else 0)  # "  · " before the state
@@ -265,10 +268,12 @@ def cut(text: str, width: int) -> str:
     return out + "…"
 
 
-def choose_screen(stream: TextIO, *, blank: bool) -> BlankScreen | PlainScreen | NightScreen:
+def choose_screen(
+    stream: TextIO, *, blank: bool, phrases: PhraseBook = ENGLISH
+) -> BlankScreen | PlainScreen | NightScreen:
     if blank:
         return BlankScreen()
     dumb = os.environ.get("TERM", "") in ("", "dumb")
     if os.environ.get("NO_COLOR") or dumb or not stream.isatty():
         return PlainScreen(stream)
-    return NightScreen(stream)
+    return NightScreen(stream, phrases)

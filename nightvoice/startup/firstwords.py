@@ -71,6 +71,7 @@ def first_say(prepared: Prepared, *, interactive: bool) -> FirstSay | None:
         rate=prepared.settings.rate,
         volume=prepared.settings.volume,
         options=PlayerOptions(interactive=interactive),
+        phrases=prepared.phrases,
     )
     try:
         plan = plan_after_question(

@@ -173,13 +173,15 @@ def _summarise(path: Path, config: dict[str, Any]) -> tuple[str, Plan | None, st
     problem and how many more there are."""
     from nightvoice.core.planner import compile_plan
     from nightvoice.user.config import resolve_settings
+    from nightvoice.user.languages import phrase_book
 
     try:
         routine = load_routine(path)
     except RoutineError as error:
         return "", None, str(error.problems[0]), len(error.problems) - 1
     settings = resolve_settings(routine.voice, config, {}).settings
-    return routine.title, compile_plan(routine, settings, chime=config.get("chime")), None, 0
+    plan = compile_plan(routine, settings, chime=config.get("chime"), phrases=phrase_book(settings))
+    return routine.title, plan, None, 0
 
 
 def _length(plan: Plan, lengths: SpeechLengths) -> tuple[float, bool]:
@@ -232,12 +234,14 @@ def _read_cache(path: Path, config: dict[str, Any]) -> dict[str, list[object]]:
     import json
 
     from nightvoice import __version__
+    from nightvoice.user.languages import stamps
 
     try:
         data = json.loads(reading.read_input(path, limit=64 * 1024 * 1024))
         if (
             data.get("version") == __version__
             and data.get("config") == config
+            and data.get("languages", []) == stamps()  # the phrases' catalogs, unchanged
             and isinstance(data.get("entries"), dict)
         ):
             entries: dict[str, list[object]] = data["entries"]
@@ -300,9 +304,11 @@ def _list(
         import json
 
         from nightvoice import __version__
+        from nightvoice.user.languages import stamps
 
         payload = json.dumps(
-            {"version": __version__, "config": config, "entries": fresh}, ensure_ascii=False
+            {"version": __version__, "config": config, "languages": stamps(), "entries": fresh},
+            ensure_ascii=False,
         )
         with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
             writing.write_atomically(cache_path, payload.encode("utf-8"))

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import TextIO
 
 from nightvoice.base import paths, reading
+from nightvoice.core import phrases as said
 from nightvoice.core.errors import NightvoiceError
+from nightvoice.core.phrases import ENGLISH, PhraseBook
 from nightvoice.core.plan import Plan
 from nightvoice.core.player import Outcome
 from nightvoice.core.routine import Question
@@ -33,13 +35,24 @@ HEADER = (*HEADER_V1, "side", "version")
 VERSION = "2"
 ANSWERS = ("yes", "no", "unanswered")
 UNANSWERED = "unanswered"
-QUESTION = Question(
-    name="helped",
-    say="Did it help? Press Y for yes or N for no.",
-    choices={"y": "yes", "n": "no"},
-    default=UNANSWERED,
-    timeout=10.0,
-)
+
+
+def question(phrases: PhraseBook = ENGLISH) -> Question:
+    """ "Did it help?" in the routine's language, answered with that language's keys (J or N
+    in a German catalog); the log keeps the answer as yes or no whatever the language."""
+    yes, no = phrases.key(said.YES_KEY), phrases.key(said.NO_KEY)
+    asked = phrases.line(said.DID_IT_HELP, yes_key=yes.upper(), no_key=no.upper())
+    return Question(
+        name="helped",
+        say=asked.text,
+        choices={yes: "yes", no: "no"},
+        default=UNANSWERED,
+        timeout=10.0,
+        language=asked.language,
+    )
+
+
+QUESTION = question()  # in English
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from nightvoice.core.errors import RoutineError
+from nightvoice.core.phrases import ENGLISH, PhraseBook
 from nightvoice.core.plan import Settings
 from nightvoice.core.routine import Routine
 from nightvoice.user import catalog
 from nightvoice.user.catalog import load_routine
 from nightvoice.user.config import load_config_or_defaults, resolve_settings
+from nightvoice.user.languages import phrase_book
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Prepared:
     config: dict[str, Any]
     settings: Settings
     device: str | None
+    phrases: PhraseBook = ENGLISH  # nightvoice's own words in the routine's language
 
 
 def prepare(
@@ -35,12 +38,18 @@ def prepare(
     device: str | None = None,
     err: TextIO | None = None,
 ) -> Prepared:
-    """The routine (a name or file; None: the default) and its settings (routine < config <
-    flags); a broken config or a broken copy of a built-in warns on `err` and never stops it."""
+    """The routine (a name or file; None: the default), its settings (routine < config <
+    flags) and phrases; a broken config, phrase catalog or copy of a built-in warns on `err`
+    and never stops it."""
     ref, routine = load_for_the_night(target, err)
     config = load_config_or_defaults(err)
     settings = resolve_settings(routine.voice, config, flags or {}).settings
-    return Prepared(ref, routine, config, settings, device or config.get("device"))
+
+    def warn(message: str) -> None:
+        print(f"nightvoice: {message}", file=err or sys.stderr)
+
+    phrases = phrase_book(settings, warn)
+    return Prepared(ref, routine, config, settings, device or config.get("device"), phrases)
 
 
 def load_for_the_night(

@@ -1,4 +1,5 @@
-"""`nightvoice new NAME`: a commented starter routine in the user's folder, never overwriting.
+"""Starter files in the user's folders, never overwriting (`place`): `nightvoice new NAME` (a
+commented routine) and `nightvoice translate LANG` (a catalog of nightvoice's own words).
 
 The starter is valid as written and shows every kind of step, so it can be played at once and
 then edited into the user's own routine.
@@ -160,10 +161,15 @@ def create(name: str, *, force: bool = False, shadow: bool = False) -> Created:
             f"to start your own version from a copy of the built-in."
         )
     text = shadow_text(name, builtin) if builtin.is_file() else starter_text(name, path)
-    data = text.encode("utf-8")
-    existing = [
-        p for p in (folder / f"{name}{suffix}" for suffix in catalog.SUFFIXES) if p.exists()
-    ]
+    others = [folder / f"{name}{suffix}" for suffix in catalog.SUFFIXES]
+    return place(path, text.encode("utf-8"), force=force, also=others)
+
+
+def place(path: Path, data: bytes, *, force: bool, also: list[Path] | None = None) -> Created:
+    """Write a new file of the user's at `path`, never over one that exists: with `force` the
+    old one is kept as PATH.bak-TIMESTAMP first. `also`: other names that would be taken for
+    the same thing (NAME.yml beside NAME.yaml); one of them existing counts as `path`."""
+    existing = [p for p in dict.fromkeys([path, *(also or [])]) if p.exists()]
     if existing and not force:
         raise AlreadyExists(
             f"{existing[0]} already exists; nothing was changed. Edit it, pick another name, "
@@ -195,3 +201,40 @@ def _backup(path: Path) -> Path:
             continue
         return backup
     raise NightvoiceError(f"could not find a free backup name next to {path}")
+
+
+TRANSLATE_INTRO = """\
+nightvoice's own words in `{language}`: what it says and shows while a routine plays.
+Translate each `msgstr` (the English above it is its `msgid`); Poedit and Weblate open this
+file as it is. A phrase left empty is said in English, by an English voice.
+Keep every {{placeholder}} as it is (nightvoice fills it in); the answer keys are one letter.
+Check it:  nightvoice check {path}
+The guide: nightvoice help languages"""
+
+
+def translate(language: str, *, force: bool = False) -> tuple[Created, str | None]:
+    """Write a starter catalog for `language` into the user's languages folder (every phrase
+    with where it is heard and an empty translation), as `new` writes a routine; and a note
+    when no engine could be asked whether a voice speaks the language."""
+    from nightvoice.core.errors import ConfigError
+    from nightvoice.core.po import gettext_language, template
+    from nightvoice.user.config import check_with_engine
+    from nightvoice.user.languages import SUFFIX, fallbacks, normalised
+
+    tag = normalised(language)
+    # A language no voice speaks is refused; a region of one that is spoken (de-at) is not.
+    refused: ConfigError | None = None
+    for candidate in fallbacks(tag):
+        try:
+            _, note = check_with_engine("language", candidate)
+            break
+        except ConfigError as error:
+            refused = refused or error
+    else:
+        assert refused is not None
+        raise refused
+    folder = paths.languages_dir()
+    path = folder / (tag + SUFFIX)
+    text = template(tag, TRANSLATE_INTRO.format(language=tag, path=path))
+    also = [folder / (gettext_language(tag) + SUFFIX)]  # the same catalog by gettext's name
+    return place(path, text.encode("utf-8"), force=force, also=also), note

@@ -597,7 +597,9 @@ def export(routine: str, output: str | None, force: bool, parents: bool, **flags
 
     def write(out: Any) -> Any:
         return export_wav(
-            compile_plan(loaded, settings, chime=config.get("chime"), phrases=phrases),
+            compile_plan(
+                loaded, settings, chime=config.get("chime"), phrases=phrases, hands_free=True
+            ),  # a recording: no key to press
             synth,
             out,
             cache_folder=paths.cache_dir() / CACHE_FOLDER,

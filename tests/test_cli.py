@@ -110,7 +110,8 @@ def test_bare_nightvoice_with_a_broken_replacement_routine_plays_the_built_in(
     warning, *rest = done.stderr.splitlines()
     assert warning.startswith(f"nightvoice: {scripts / 'calf-cramp.yaml'}:3:1: YAML syntax")
     assert warning.endswith("; playing the built-in calf-cramp instead")
-    assert "[1/21] Settle: You are all right." in done.stdout  # the built-in, not the copy
+    # The built-in, not the copy: hands-free it first says the leg its question takes.
+    assert "(Left leg.)" in done.stdout
     assert done.returncode == 3 and rest[0].startswith("nightvoice: No sound: ")
     assert TRACEBACK not in done.stderr
 
@@ -126,6 +127,28 @@ def test_by_day_a_broken_replacement_routine_is_reported_not_replaced(
     done = bare_nightvoice(tmp_path, *command, cwd=str(tmp_path))
     assert done.returncode in (1, 2)
     assert ":3:1: YAML syntax" in done.stderr.splitlines()[0]
+
+
+HANDS_FREE = """\
+nightvoice: 1
+title: Hands free
+ask: {name: side, say: Which leg?, choices: {l: left, r: right}, default: left, confirm: "{side} leg."}
+steps:
+  - say: Pull the {side} toes up.
+    until_eased: {max: 2, every: 1}
+"""
+
+
+def test_hands_free_it_says_the_leg_it_takes_and_asks_for_no_key(tmp_path: Path) -> None:
+    """With no keyboard: the leg the question's default takes is said, and nothing on screen
+    asks for a key that cannot be pressed."""
+    routine = tmp_path / "free.yaml"
+    routine.write_text(HANDS_FREE, encoding="utf-8")
+    done = bare_nightvoice(tmp_path, "play", str(routine), "--text", "--hands-free")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["  (Left leg.)", "  Left leg."]  # shown and said
+    assert "  (Hold 2 s)" in done.stdout
+    assert "Enter" not in done.stdout and "Which leg?" not in done.stdout
 
 
 def test_bare_nightvoice_with_no_sound_server_names_the_fix(tmp_path: Path) -> None:

@@ -71,6 +71,11 @@ CHECK_IN = _said(
     "Said every few seconds while a stretch is held until it eases (`until_eased`), unless "
     "the routine gives its own `check_in`.",
 )
+CHECK_IN_HANDS_FREE = _said(
+    "Keep holding.",
+    "Said instead of the check-in above where no key can be pressed (hands-free, and in an "
+    "exported recording): the hold ends by itself.",
+)
 # The keys.
 READY = _said(
     "Press Enter when you are ready.",
@@ -160,6 +165,7 @@ PHRASES: tuple[Phrase, ...] = (
     BREATHE_HOLD,
     BREATHE_OUT,
     CHECK_IN,
+    CHECK_IN_HANDS_FREE,
     READY,
     HELP,
     SLOWER,

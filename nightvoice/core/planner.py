@@ -94,13 +94,14 @@ def compile_plan(
     *,
     chime: bool | None = None,
     phrases: PhraseBook = ENGLISH,
+    hands_free: bool = False,
 ) -> Plan:
     """Flatten sections, repeats and sides into numbered steps with the answers filled in.
 
     `chime` is the user's setting (config.yaml): False means no step-change chime at all;
     True makes chiming the routine's default; None leaves it to the routine's own `chime:`.
     `phrases` gives nightvoice's own words (cues, counts, default titles) in the routine's
-    language.
+    language; `hands_free` (no key can be pressed) leaves "press Enter" out of them.
     """
     variables = dict(answers or {})
     if routine.ask and routine.ask.name not in variables:
@@ -119,7 +120,7 @@ def compile_plan(
             actions.append(Chime())
         if leaf.say:
             actions.append(Say(fill(leaf.say, values)))
-        action = _timed_action(leaf, values, phrases)
+        action = _timed_action(leaf, values, phrases, hands_free)
         if action is not None:
             actions.append(action)
         title = fill(leaf.title, values) if leaf.title else _title_for(leaf, actions, phrases)
@@ -167,7 +168,9 @@ def _cue(at: float, line: Line) -> Cue:
     return Cue(at, line.text, line.language)
 
 
-def _timed_action(step: Step, values: dict[str, str], phrases: PhraseBook) -> Action | None:
+def _timed_action(
+    step: Step, values: dict[str, str], phrases: PhraseBook, hands_free: bool
+) -> Action | None:
     if step.pause:
         return Hold(step.pause, kind="pause")
     if step.hold is not None:
@@ -183,7 +186,8 @@ def _timed_action(step: Step, values: dict[str, str], phrases: PhraseBook) -> Ac
         return WaitForKey(HANDS_FREE_WAIT)
     if step.until_eased is not None:
         eased = step.until_eased
-        check_in = _own(eased.check_in, values, said.CHECK_IN, phrases)
+        own = said.CHECK_IN_HANDS_FREE if hands_free else said.CHECK_IN
+        check_in = _own(eased.check_in, values, own, phrases)
         return HoldUntilEased(eased.max_seconds, eased.every, *check_in)
     return None
 

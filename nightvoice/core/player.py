@@ -185,10 +185,11 @@ class Player:
         being said; keys typed before it was asked do not count. Enter takes the default, and
         the choice is said back ("Left leg."), also when the timeout took it. With
         `answer_alone` only a choice key typed on its own counts, and Enter does nothing.
-        Returns None only when the person pressed quit.
+        Returns None only when the person pressed quit. Hands-free (nobody to press a key)
+        it is not asked, but the default is said back, so the listener knows which was taken.
         """
         if not self.options.interactive:
-            return question.default
+            return self._confirm(question, question.default)
         self._since = self.clock.now()
         self._show_status(question.say)
         self._start(question.say, question.language)
@@ -366,8 +367,16 @@ class Player:
         return end - (shown - 1) if shown > 0 else None
 
     def _hold_until_eased(self, action: HoldUntilEased) -> None:
-        self._show_status(self.phrases.text(said.UNTIL_EASED))
+        """Hold, checking in, until a key says it eased or the maximum passed.
+
+        Hands-free no key can end it, so it shows as the plain hold it is, to its maximum.
+        """
         anchor = self.clock.now()
+        if self.options.interactive:
+            self._show_status(self.phrases.text(said.UNTIL_EASED))
+        else:
+            self._show_status(hold_status(Hold(action.max_seconds), self.phrases))
+            self._countdown_end = anchor + action.max_seconds
         check_ins = check_in_times(action)
         self._waiting_for_key = self.options.interactive
         try:
@@ -379,9 +388,11 @@ class Player:
                 # A check-in due while something else (the help) is said is left out.
                 if at < action.max_seconds and self._utterance is None:
                     self._start(action.check_in, action.language)
+            self._end_countdown()
             self._finish_speaking()
         finally:
             self._waiting_for_key = False
+            self._end_countdown()
 
     def _sleep_or_key(self, anchor: float, offset: float) -> tuple[float, bool]:
         while True:
@@ -713,4 +724,7 @@ def plan_after_question(
         if answer is None:
             return None
         answers[routine.ask.name] = answer
-    return compile_plan(routine, settings, answers, chime=chime, phrases=player.phrases)
+    hands_free = not player.options.interactive
+    return compile_plan(
+        routine, settings, answers, chime=chime, phrases=player.phrases, hands_free=hands_free
+    )

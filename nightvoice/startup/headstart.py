@@ -47,9 +47,9 @@ ENVIRONMENT = (*paths.ENVIRONMENT, "ESPEAK_DATA_PATH")
 # night defaults through espeak-ng: these. tests/startup/test_firstwords.py holds them to the
 # player, the shipped file and the planner.
 BUILT_IN_ROUTINE = ("calf-cramp.yaml", 3007)  # the shipped file's name and size
-BUILT_IN_FIRST = {  # with keys (the question) and hands-free: (text, rate, volume as played)
-    True: ("Which leg is cramping? Press L for left, or R for right.", 125, 0.3),
-    False: ("You are all right. This will pass.", 125, 0.3),
+BUILT_IN_FIRST = {  # with keys (the question) and hands-free (the default it takes, said):
+    True: ("Which leg is cramping? Press L for left, or R for right.", 125, 0.3),  # text, rate,
+    False: ("Left leg.", 125, 0.3),  # volume as played
 }
 BUILT_IN_LANGUAGE = "en"
 LEAD_IN_SECONDS = 0.025  # planner.LEAD_IN_SECONDS (the core's import costs ~20 ms here)

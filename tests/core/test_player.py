@@ -495,6 +495,27 @@ def test_the_start_question_says_which_default_the_timeout_chose() -> None:
     assert voice.said()[-1] == (9.0, "No key pressed. Right leg.")
 
 
+def test_hands_free_the_question_is_not_asked_but_the_leg_it_takes_is_said() -> None:
+    """Nobody can press a key: the default is taken, and said, so the listener knows which
+    leg to stretch (not a silent guess)."""
+    _, voice, screen, player = make(interactive=False)
+    assert player.ask(CONFIRMED) == "right"
+    assert voice.said() == [(0.0, "Right leg.")]  # no question, no "No key pressed."
+    assert screen.statuses == ["Right leg."]
+
+
+def test_hands_free_a_hold_until_it_eases_shows_as_the_hold_it_is() -> None:
+    """No "press Enter" where no key can be pressed: the hold, and the seconds left."""
+    eased = HoldUntilEased(30.0, 10.0, "Keep holding.")
+    world = FakeWorld()
+    _, _, screen, player = make(world, interactive=False)
+    player.play(plan_of((Say("Hold it."), eased), (Say("Good."),)))
+    assert screen.statuses == ["Hold 30 s"]
+    assert not any("Enter" in status for status in screen.statuses)
+    assert screen.time_left[:2] == [(1.0, 30), (2.0, 29)]  # counted down from the hold's start
+    assert screen.time_left[-1] == (31.0, None)
+
+
 def test_keys_typed_before_the_start_question_do_not_answer_it() -> None:
     world, _, _, player = make()
     world.typed_ahead(0.2, "l", pressed=-0.5)

@@ -14,21 +14,21 @@ from nightvoice.startup.firstwords import FirstSay, first_say
 from nightvoice.user.night import prepare
 
 QUESTION = "Which leg is cramping? Press L for left, or R for right."
-SETTLE = "You are all right. This will pass."
+TAKEN = "Left leg."  # hands-free the question is not asked: the default it takes is said
 
 
 def test_the_first_words_are_what_the_player_says_first_with_keys_and_without() -> None:
     prepared = prepare()
-    # With keys the calf routine asks which leg; hands-free it starts at once, at the night
-    # profile's first, softest volume (half of 0.6).
+    # With keys the calf routine asks which leg; hands-free it says the leg it takes, at the
+    # night profile's first, softest volume (half of 0.6).
     assert first_say(prepared, interactive=True) == FirstSay(QUESTION, 125, 0.3)
-    assert first_say(prepared, interactive=False) == FirstSay(SETTLE, 125, 0.3)
+    assert first_say(prepared, interactive=False) == FirstSay(TAKEN, 125, 0.3)
 
 
 def test_the_config_and_a_replacing_user_routine_decide_them(private_home: Path) -> None:
     private_home.mkdir(parents=True, exist_ok=True)
     (private_home / "config.yaml").write_text("rate: 140\nvolume: 0.8\n", encoding="utf-8")
-    assert first_say(prepare(), interactive=False) == FirstSay(SETTLE, 140, 0.4)
+    assert first_say(prepare(), interactive=False) == FirstSay(TAKEN, 140, 0.4)
     scripts = private_home / "scripts"
     scripts.mkdir()
     (scripts / "calf-cramp.yml").write_text(
@@ -54,7 +54,7 @@ def test_refresh_keeps_them_and_any_change_makes_them_stale(private_home: Path) 
     firstwords.refresh()
     first = headstart.load(False)
     assert first is not None
-    assert (first.text, first.rate, first.volume, first.device) == (SETTLE, 125, 0.3, None)
+    assert (first.text, first.rate, first.volume, first.device) == (TAKEN, 125, 0.3, None)
     assert first.engine.startswith("EspeakSynthesizer/")
     assert len(first.samples) > 2 * 22050  # the sentence itself, over a second of it
     asked = headstart.load(True)

@@ -285,9 +285,12 @@ class Player:
                     self.screen.show_step(*self._shown_step)
                     self.listener.step_started(step.number, len(steps), step.title)
                     self._status = ""
-                    self._run_step(step)
+                    went_on = self._run_step(step)
                     last = index + 1 == len(steps)
-                    if self.options.step_mode and self.options.interactive and not last:
+                    # A step that ended on a key press was the key for the next step too:
+                    # one press, never "Press Enter to go on" and then "for the next step".
+                    step_waits = self.options.step_mode and self.options.interactive
+                    if step_waits and not last and not went_on:
                         self._since = self.clock.now()
                         self._show_status(self.phrases.text(said.NEXT_STEP))
                         self._wait_for_key()
@@ -306,8 +309,11 @@ class Player:
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def _run_step(self, step: PlanStep) -> None:
+    def _run_step(self, step: PlanStep) -> bool:
+        """Run the step's actions; True when it ended on a key the listener pressed."""
+        went_on = False
         for action in step.actions:
+            went_on = False
             if isinstance(action, Chime):
                 self._chime()
             elif isinstance(action, Say):
@@ -318,10 +324,12 @@ class Player:
                 if self.options.interactive:
                     self._show_status(self.phrases.text(said.PRESS_ENTER))
                     self._wait_for_key()
+                    went_on = True
                 else:
                     self._hold(Hold(action.hands_free_seconds, kind="pause"))
             elif isinstance(action, HoldUntilEased):
-                self._hold_until_eased(action)
+                went_on = self._hold_until_eased(action)
+        return went_on
 
     def _hold(self, hold: Hold) -> None:
         anchor = self._timeline_now()
@@ -366,8 +374,8 @@ class Player:
             self.screen.show_time_left(shown)
         return end - (shown - 1) if shown > 0 else None
 
-    def _hold_until_eased(self, action: HoldUntilEased) -> None:
-        """Hold, checking in, until a key says it eased or the maximum passed.
+    def _hold_until_eased(self, action: HoldUntilEased) -> bool:
+        """Hold, checking in, until a key says it eased (True) or the maximum passed.
 
         Hands-free no key can end it, so it shows as the plain hold it is, to its maximum.
         """
@@ -379,6 +387,7 @@ class Player:
             self._countdown_end = anchor + action.max_seconds
         check_ins = check_in_times(action)
         self._waiting_for_key = self.options.interactive
+        eased = False
         try:
             for at in [*check_ins, action.max_seconds]:
                 anchor, eased = self._sleep_or_key(anchor, at)
@@ -393,6 +402,7 @@ class Player:
         finally:
             self._waiting_for_key = False
             self._end_countdown()
+        return eased
 
     def _sleep_or_key(self, anchor: float, offset: float) -> tuple[float, bool]:
         while True:

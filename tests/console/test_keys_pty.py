@@ -465,6 +465,38 @@ def test_step_mode_waits_for_a_key_before_each_next_step(
     assert s.finish()[0] == 0  # the end: no wait after the last step
 
 
+def test_step_mode_a_step_that_waits_for_a_key_needs_one_press(
+    session: type[Session], tmp_path: Path
+) -> None:
+    """A wait-for-key step (or a hold until it eases) in step mode: one Enter goes on, never
+    "Press Enter to go on" and then "Press Enter for the next step"."""
+    short = write_routine(
+        tmp_path,
+        """\
+        nightvoice: 1
+        title: Steps
+        chime: false
+        steps:
+          - say: Ready?
+            wait_for_key: true
+          - say: Hold it.
+            until_eased: {max: 60, every: 30}
+          - Done now.
+        """,
+        "waits.yaml",
+    )
+    s = session(*text_play(str(short), "--step"))
+    s.expect("Press Enter to go on")
+    s.send("\r")
+    s.expect("Hold it.", timeout=2)
+    s.expect("Holding: press Enter when it eases")
+    s.send("\x1b[C")  # Right: another key, so never taken for the Enter held down
+    s.expect("Done now.", timeout=2)
+    code, shown = s.finish()
+    assert code == 0
+    assert "next step" not in shown  # no second wait after either
+
+
 def test_the_default_routine_in_step_mode(session: type[Session]) -> None:
     """`nightvoice --step`: the calf routine asks which leg, then waits between steps."""
     s = session("--step", "--text", "--rate", "300")

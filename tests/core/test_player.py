@@ -179,6 +179,29 @@ def test_step_mode_waits_for_a_key_before_each_next_step_with_a_gentle_reminder(
     ]
 
 
+@pytest.mark.parametrize(
+    "waits",
+    [WaitForKey(5.0), HoldUntilEased(60.0, 30.0, "Keep holding.")],
+    ids=["wait_for_key", "until_eased"],
+)
+def test_step_mode_a_step_that_waits_for_a_key_goes_on_with_one_press(waits: object) -> None:
+    world = FakeWorld()
+    world.press(3.0, "enter")
+    _, voice, screen, player = make(world, step_mode=True)
+    player.play(plan_of((Say("Ready?"), waits), (Say("Go."),)))
+    assert voice.said() == [(0.0, "Ready?"), (3.0, "Go.")]
+    assert "Press Enter for the next step" not in screen.statuses
+
+
+def test_step_mode_a_hold_until_eased_that_ran_out_still_waits_for_the_next_step() -> None:
+    world = FakeWorld()
+    world.press(40.0, "enter")
+    _, voice, screen, player = make(world, step_mode=True)
+    player.play(plan_of((Say("Hold."), HoldUntilEased(20.0, 30.0, "x")), (Say("Go."),)))
+    assert voice.said() == [(0.0, "Hold."), (40.0, "Go.")]
+    assert screen.statuses[-1] == "Press Enter for the next step"
+
+
 def test_step_mode_accepts_any_key_to_go_on() -> None:
     world = FakeWorld()
     world.press(2.0, "x")

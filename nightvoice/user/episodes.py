@@ -180,13 +180,18 @@ def format_table(episodes: list[Episode]) -> str:
     """Readable lines, newest last: date, time, routine, how long, whether it helped."""
     if not episodes:
         return "No episodes logged yet."
-    width = max(len(e.routine) for e in episodes)
-    lines = [f"{'when':<16}  {'routine':<{width}}  {'time':>5}  helped"]
+    rows = [("when", "routine", "time", "helped")]
     for e in episodes:
         minutes, secs = divmod(round(e.seconds), 60)
-        when = e.start.strftime("%Y-%m-%d %H:%M")
-        lines.append(f"{when:<16}  {e.routine:<{width}}  {minutes:>2}:{secs:02d}  {e.helped}")
-    return "\n".join(lines)
+        rows.append(
+            (e.start.strftime("%Y-%m-%d %H:%M"), e.routine, f"{minutes}:{secs:02d}", e.helped)
+        )
+    # Each column as wide as its widest cell, the header's included (a routine called `x`
+    # and a two-hour episode line up too).
+    when, routine, time = (max(len(row[n]) for row in rows) for n in range(3))
+    return "\n".join(
+        f"{row[0]:<{when}}  {row[1]:<{routine}}  {row[2]:>{time}}  {row[3]}" for row in rows
+    )
 
 
 def to_csv(episodes: list[Episode]) -> str:

@@ -175,6 +175,22 @@ def test_log_prints_recent_episodes_and_csv(capsys: pytest.CaptureFixture[str]) 
     assert table[1][0] == "2026-03-01T03:12:00+00:00"
 
 
+@pytest.mark.parametrize("name", ["x", "calf-cramp", "a-very-long-routine-name-of-mine"])
+def test_log_columns_line_up_whatever_the_routines_names(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    start = datetime.datetime(2026, 3, 1, 3, 12, tzinfo=datetime.timezone.utc)
+    episodes.append(episodes.Episode(start, name, 275, "yes"))
+    episodes.append(episodes.Episode(start, "calf", 7300, "unanswered"))  # over two hours
+    assert run(["log"]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()[:3]
+    for row in rows:  # every column starts where its heading starts (time: ends there)
+        assert row.index(" " + name if name in row else " calf") + 1 == header.index("routine")
+        assert row.index("yes" if "yes" in row else "unanswered") == header.index("helped")
+        time = row.split()[3]
+        assert row.index(time) + len(time) == header.index("time") + len("time")
+
+
 def test_a_log_with_bad_bytes_keeps_its_good_rows_and_is_never_rewritten(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

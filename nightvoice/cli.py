@@ -497,7 +497,11 @@ def config_command(ctx: click.Context, routine: str | None) -> int | None:
         voice = load_routine(resolve(routine).path).voice
     resolved = resolve_settings(voice, load_config(), {})
     path = paths.config_file()
-    click.echo(f"config file: {path}{'' if path.exists() else ' (not written yet)'}")
+    # One label whether or not the file exists yet; only what follows the path differs.
+    written = path.exists()
+    click.echo(
+        f"config file: {path}{'' if written else ' (not written yet: `config set` makes it)'}"
+    )
     for key in KEYS:
         value = _show_value(key, resolved.values[key])
         click.echo(f"  {key:<9} {value:<28} ({resolved.sources[key]})")

@@ -140,6 +140,19 @@ def test_config_shows_a_routines_own_settings(capsys: pytest.CaptureFixture[str]
     assert "rate      125" in shown and "(routine)" in shown
 
 
+def test_config_names_its_file_the_same_way_before_and_after_it_exists(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = paths.config_file()
+    assert run(["config"]) == 0
+    before = capsys.readouterr().out.splitlines()[0]
+    assert before == f"config file: {path} (not written yet: `config set` makes it)"
+    assert run(["config", "set", "rate", "120"]) == 0
+    assert capsys.readouterr().out == f"rate = 120 (in {path})\n"
+    assert run(["config"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"config file: {path}"
+
+
 def test_written_config_is_read_back(tmp_path: Path) -> None:
     target = tmp_path / "c.yaml"
     set_value("language", "en-gb", target)

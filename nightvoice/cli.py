@@ -661,8 +661,8 @@ def log_command(as_csv: bool, last: int | None) -> int:
 @cli.command(short_help="Your episodes as one printable page with charts.")
 @click.option(
     "--since",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Only episodes on or after this date (YYYY-MM-DD, local time).",
+    metavar="WHEN",
+    help="Only episodes on or after this day: 2026-03-01, today, yesterday, 2 weeks ago...",
 )
 @click.option(
     "-o",
@@ -672,18 +672,21 @@ def log_command(as_csv: bool, last: int | None) -> int:
 )
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--open", "open_it", is_flag=True, help="Open the page in your web browser.")
-def report(since: Any, output: Path | None, force: bool, open_it: bool) -> int:
+def report(since: str | None, output: Path | None, force: bool, open_it: bool) -> int:
     """Write your night episodes as one printable page with charts, for your doctor."""
     from nightvoice.base import paths
     from nightvoice.user import outputs
     from nightvoice.user import report as reporting
     from nightvoice.user.episodes import read
 
+    try:
+        day = reporting.parse_since(since) if since is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--since'") from None
     reporting.require_charts()
     episodes, unreadable = read()
     if unreadable:
         click.echo(f"nightvoice: skipped {unreadable} unreadable line(s) in the log", err=True)
-    day = since.date() if since else None
     page = reporting.build(episodes, day)
     if page is None:
         where = f"since {day}" if day and episodes else "logged yet"

@@ -165,6 +165,42 @@ def zone_name() -> str | None:
 CHARTS = ("weeks", "hours", "sides", "durations", "helped", "routines")
 
 
+SINCE_FORMS = "a date like 2026-03-01, or today, yesterday, 3 days ago, 2 weeks ago, 1 month ago"
+_AGO = re.compile(r"(\d+|a|an|one)\s*(d|days?|w|weeks?|m|months?)(\s+ago)?")
+
+
+def parse_since(text: str, today: datetime.date | None = None) -> datetime.date:
+    """The first day `--since` means, from the forms people type (ValueError saying them)."""
+    today = today or datetime.date.today()
+    typed = " ".join(text.strip().lower().split())
+    named = {"today": 0, "yesterday": 1, "last week": 7, "a week ago": 7}
+    if typed in named:
+        return today - datetime.timedelta(days=named[typed])
+    if typed == "last month":
+        typed = "1 month ago"
+    for separator in ("-", "/", "."):
+        parts = typed.split(separator)
+        if len(parts) == 3 and len(parts[0]) == 4 and all(p.isdigit() for p in parts):
+            try:
+                return datetime.date(int(parts[0]), int(parts[1]), int(parts[2]))
+            except ValueError:
+                break  # 2026-02-30: a date's shape, not a day
+    match = _AGO.fullmatch(typed)
+    if match:
+        count = 1 if match[1] in ("a", "an", "one") else int(match[1])
+        unit = match[2][0]
+        if unit == "d":
+            return today - datetime.timedelta(days=count)
+        if unit == "w":
+            return today - datetime.timedelta(weeks=count)
+        import calendar
+
+        year, month = divmod(today.year * 12 + today.month - 1 - count, 12)
+        last = calendar.monthrange(year, month + 1)[1]  # 31 March, a month ago: 28/29 Feb
+        return datetime.date(year, month + 1, min(today.day, last))
+    raise ValueError(f"give {SINCE_FORMS} (not `{text}`)")
+
+
 def require_charts() -> None:
     """ReportUnavailable, naming the exact install command, when matplotlib is missing."""
     try:

@@ -110,6 +110,38 @@ def test_an_empty_log_is_one_clear_line_and_writes_nothing(
 
 
 @needs_charts
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("2026-03-01", datetime.date(2026, 3, 1)),
+        ("2026/03/01", datetime.date(2026, 3, 1)),
+        ("today", datetime.date(2026, 3, 31)),
+        (" Yesterday ", datetime.date(2026, 3, 30)),
+        ("3 days ago", datetime.date(2026, 3, 28)),
+        ("2 weeks ago", datetime.date(2026, 3, 17)),
+        ("2w", datetime.date(2026, 3, 17)),
+        ("last week", datetime.date(2026, 3, 24)),
+        ("a month ago", datetime.date(2026, 2, 28)),  # no 31 February
+        ("14 months", datetime.date(2025, 1, 31)),
+    ],
+)
+def test_since_takes_the_forms_people_type(typed: str, day: datetime.date) -> None:
+    assert report.parse_since(typed, today=datetime.date(2026, 3, 31)) == day
+
+
+@pytest.mark.parametrize("typed", ["fortnight", "2026-02-30", "%Y-%m-%d", "03/01/2026"])
+def test_since_says_the_accepted_forms_in_words(
+    capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    assert run(["report", "--since", typed]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "Invalid value for '--since': give a date like 2026-03-01, or today, yesterday, "
+        f"3 days ago, 2 weeks ago, 1 month ago (not `{typed}`)"
+    ) in err
+    assert "%Y" not in err.replace(f"`{typed}`", "")  # no strptime format to decode
+
+
 def test_since_after_the_last_episode_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     write_log()
     assert run(["report", "--since", "2030-01-01"]) == 1

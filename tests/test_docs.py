@@ -60,3 +60,33 @@ def test_the_exit_codes_for_a_broken_routine_are_as_documented(
     assert run(["play", str(broken), "--text", "--hands-free"]) == 2
     assert run(["check", str(broken)]) == 1
     assert f"{broken}:4:" in capsys.readouterr().err
+
+
+def test_the_readme_says_where_it_lists_the_keys_that_a_second_play_stops_the_first() -> None:
+    """Right there, not only in docs/keys.md: starting another routine ends the one playing
+    (base/playing.py's take_over, tested in tests/base/test_playing.py)."""
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    keys = paragraph(readme, "Keys while it plays")
+    assert "`q` or Esc quits" in keys
+    assert "starting another (`nightvoice` or `play` in a second terminal" in keys
+    assert "stops the one playing first" in keys
+
+
+def test_the_languages_guide_names_every_phrase_kind_the_catalog_holds() -> None:
+    """docs/languages.md says what a catalog translates: each kind of phrase is named there."""
+    guide = " ".join((DOCS / "languages.md").read_text(encoding="utf-8").split())
+    for words in (
+        "Halfway.",
+        "3. 2. 1.",
+        "Release.",
+        "counted breathing",
+        "check-ins",
+        "spoken key help",
+        "Quieter.",
+        "No key pressed.",
+        "did it help?",
+        "Take your time.",
+        "Press Enter to go on",
+        "12 s left",
+    ):
+        assert words in guide, words

@@ -263,6 +263,38 @@ def logged(home: Path) -> list[str]:
     ).stdout.splitlines()
 
 
+GERMAN_EPISODE = """\
+nightvoice: 1
+title: Wadenkrampf
+language: de
+chime: false
+log_episode: true
+ask: {name: side, say: Welches Bein?, choices: {l: links, r: rechts}, default: links}
+steps:
+  - say: Dehne das Bein.
+    hold: 1
+"""
+
+
+def test_a_german_catalog_asks_did_it_help_in_german_with_its_own_keys(
+    session: type[Session], tmp_path: Path
+) -> None:
+    """The catalog makes the answer keys J and N, the question says so, and J answers yes."""
+    (tmp_path / "languages").mkdir()
+    shutil.copy(Path(__file__).parents[1] / "data" / "languages" / "de.po", tmp_path / "languages")
+    path = write_routine(tmp_path, GERMAN_EPISODE, "wade.yaml")
+    s = session("play", str(path), "--text", "--rate", "300")
+    s.expect("Welches Bein?")
+    s.send("r")
+    s.expect("Halten 1 s")  # the state, from the catalog too
+    s.expect("Hat es geholfen? Drücke J für ja oder N für nein.")
+    s.send("j")
+    code, shown = s.finish()
+    assert code == 0
+    assert "Press" not in shown  # no English on the screen
+    assert logged(tmp_path)[-1].split(",")[3:5] == ["yes", "rechts"]
+
+
 def test_the_start_question_is_shown_and_the_answer_said_back(session: type[Session]) -> None:
     s = session("--text", "--rate", "300")
     s.expect("Which leg is cramping? Press L for left, or R for right.")

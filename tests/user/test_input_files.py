@@ -158,3 +158,21 @@ def test_new_force_over_a_non_regular_routine_is_one_line_not_a_hang(home: Path,
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and reason in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_non_regular_or_huge_catalog_is_one_located_line_and_never_stops_the_voice(
+    home: Path, kind: str
+) -> None:
+    make, reason = KINDS[kind]
+    (home / "languages").mkdir()
+    catalog = home / "languages" / "de.po"
+    make(catalog)
+    checked = nightvoice(home, "check", str(catalog))
+    assert checked.returncode == 1
+    assert checked.stderr.splitlines()[0] == f"{catalog}:1:1: cannot read it: {reason}"
+    german = home / "wade.yaml"
+    german.write_text("nightvoice: 1\ntitle: Wade\nlanguage: de\nsteps: [Dehnen.]\n")
+    played = nightvoice(home, "play", str(german), "--text", "--hands-free", "--blank")
+    assert played.returncode == 0, played.stderr
+    assert "Traceback" not in played.stderr

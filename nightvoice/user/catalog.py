@@ -234,14 +234,13 @@ def _read_cache(path: Path, config: dict[str, Any]) -> dict[str, list[object]]:
     import json
 
     from nightvoice import __version__
-    from nightvoice.user.languages import stamps
 
     try:
         data = json.loads(reading.read_input(path, limit=64 * 1024 * 1024))
         if (
             data.get("version") == __version__
             and data.get("config") == config
-            and data.get("languages", []) == stamps()  # the phrases' catalogs, unchanged
+            and data.get("languages", []) == _catalog_stamps()  # the phrases, unchanged
             and isinstance(data.get("entries"), dict)
         ):
             entries: dict[str, list[object]] = data["entries"]
@@ -304,15 +303,30 @@ def _list(
         import json
 
         from nightvoice import __version__
-        from nightvoice.user.languages import stamps
 
         payload = json.dumps(
-            {"version": __version__, "config": config, "languages": stamps(), "entries": fresh},
+            {
+                "version": __version__,
+                "config": config,
+                "languages": _catalog_stamps(),
+                "entries": fresh,
+            },
             ensure_ascii=False,
         )
         with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
             writing.write_atomically(cache_path, payload.encode("utf-8"))
     return listings, len(planned)
+
+
+def _catalog_stamps() -> list[list[object]]:
+    """The user's phrase catalogs as they are now: a routine's length depends on them (its
+    cues' words), so the list cache is stale when one changes. Nothing is imported for it."""
+    folder = paths.languages_dir()
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".po"))
+    except OSError:
+        return []
+    return [list(stamp) for stamp in reading.file_stamps([str(folder / n) for n in names])]
 
 
 def _lay_out(

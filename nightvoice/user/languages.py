@@ -189,16 +189,6 @@ def phrase_book(settings: Settings, warn: Callable[[str], None] | None = None) -
     return found.book
 
 
-def stamps() -> list[list[object]]:
-    """The user's catalogs as they are now (`list`'s cache is stale when one changes)."""
-    folder = paths.languages_dir()
-    try:
-        names = sorted(n for n in os.listdir(folder) if n.endswith(SUFFIX))
-    except OSError:
-        return []
-    return [list(stamp) for stamp in reading.file_stamps([str(folder / n) for n in names])]
-
-
 # --- check ------------------------------------------------------------------------------------
 
 

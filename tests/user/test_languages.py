@@ -204,3 +204,24 @@ def test_check_of_a_routine_says_once_which_phrases_will_be_english(
     english = tmp_path / "en.yaml"
     english.write_text(GERMAN.format(language="en"), encoding="utf-8")
     assert cli(capsys, "check", str(english)) == (0, f"{english}: ok (Wade)\n", "")
+
+
+def test_list_lays_a_routine_out_again_when_its_catalog_changes(private_home: Path) -> None:
+    """A routine's length depends on its cues' words: the list cache is stale once a catalog
+    of the user's is added or edited, and not before."""
+    from nightvoice.user import catalog as routines
+
+    scripts = private_home / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "wade.yaml").write_text(GERMAN.format(language="de"), encoding="utf-8")
+
+    def summarised() -> int:
+        return routines._list(True, {}, measure=0, seconds=0.0)[1]
+
+    assert summarised() > 0  # the first list reads them all
+    assert summarised() == 0  # then the cache answers
+    catalog(
+        private_home / "languages", "de.po", **{"Halfway.": "Halbzeit, die Hälfte ist geschafft."}
+    )
+    assert summarised() > 0
+    assert summarised() == 0

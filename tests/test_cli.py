@@ -135,7 +135,7 @@ title: Hands free
 ask: {name: side, say: Which leg?, choices: {l: left, r: right}, default: left, confirm: "{side} leg."}
 steps:
   - say: Pull the {side} toes up.
-    until_eased: {max: 2, every: 1}
+    until_eased: {max: 1.6, every: 1}
 """
 
 
@@ -144,10 +144,12 @@ def test_hands_free_it_says_the_leg_it_takes_and_asks_for_no_key(tmp_path: Path)
     asks for a key that cannot be pressed."""
     routine = tmp_path / "free.yaml"
     routine.write_text(HANDS_FREE, encoding="utf-8")
-    done = bare_nightvoice(tmp_path, "play", str(routine), "--text", "--hands-free")
+    done = bare_nightvoice(
+        tmp_path, "play", str(routine), "--text", "--hands-free", "--rate", "300"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[:2] == ["  (Left leg.)", "  Left leg."]  # shown and said
-    assert "  (Hold 2 s)" in done.stdout
+    assert "  (Hold 1.6 s)" in done.stdout
     assert "Enter" not in done.stdout and "Which leg?" not in done.stdout
 
 

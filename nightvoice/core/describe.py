@@ -10,6 +10,10 @@ if TYPE_CHECKING:  # `list` needs only clock_time: not the planner's import time
     from nightvoice.core.routine import Routine
 
 
+# How `show` names the voice of a line said in another language than the routine's.
+_LANGUAGES = {"en": "in English, by an English voice"}
+
+
 def clock_time(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}:{secs:02d}"
@@ -53,7 +57,7 @@ def describe(routine: Routine, plan: Plan, speech_seconds: SpeechSeconds | None 
             lines += ["", f"  {section}"]
         at = clock_time(entry.offset)
         # A phrase said by another language's voice (an untranslated one) says so.
-        voice = f" (in {entry.language}, by its own voice)" if entry.language else ""
+        voice = f" ({_LANGUAGES.get(entry.language, entry.language)})" if entry.language else ""
         if entry.kind == "say":
             lines.append(f"  {at}  {entry.text}{voice}")
         elif entry.kind == "cue":

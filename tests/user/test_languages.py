@@ -225,3 +225,18 @@ def test_list_lays_a_routine_out_again_when_its_catalog_changes(private_home: Pa
     )
     assert summarised() > 0
     assert summarised() == 0
+
+
+def test_show_gives_the_cues_as_they_will_be_said(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, private_home: Path
+) -> None:
+    routine = tmp_path / "wade.yaml"
+    routine.write_text(GERMAN.format(language="de"), encoding="utf-8")
+    assert run(["show", str(routine)]) == 0
+    shown = capsys.readouterr().out
+    assert "“Halfway.” (in English, by an English voice)" in shown
+    assert "Ziehe die Zehen an.\n" in shown  # the routine's own: as written, no mark
+    catalog(private_home / "languages", "de.po", **{"Halfway.": "Halbzeit."})
+    assert run(["show", str(routine)]) == 0
+    shown = capsys.readouterr().out
+    assert "“Halbzeit.”\n" in shown and "“Release.” (in English, by an English voice)" in shown

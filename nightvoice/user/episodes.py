@@ -52,9 +52,6 @@ def question(phrases: PhraseBook = ENGLISH) -> Question:
     )
 
 
-QUESTION = question()  # in English
-
-
 @dataclass(frozen=True)
 class Episode:
     start: datetime.datetime  # local time with its UTC offset

@@ -124,7 +124,7 @@ def test_keys_typed_before_did_it_help_was_asked_do_not_answer_it() -> None:
     world.typed_ahead(0.5, "y", pressed=-1.0)  # typed during the routine's last sentence
     episode = after_routine(PLAN, "calf-cramp", finished(), p, interactive=True)
     assert episode is not None and episode.helped == "unanswered"
-    assert screen.statuses[0] == episodes.QUESTION.say  # shown as well as said
+    assert screen.statuses[0] == episodes.question().say  # shown as well as said
 
 
 @pytest.mark.parametrize(

@@ -277,7 +277,7 @@ def check(routines: tuple[str, ...]) -> int:
 
     for given in routines:
         path = Path(given)
-        if path.suffix.lower() in (".po", ".pot") and os.path.lexists(path):
+        if path.suffix.lower() in (".po", ".pot"):  # a catalog (`nightvoice translate`)
             from nightvoice.user.languages import check_file
 
             problems, notes, summary = check_file(path)

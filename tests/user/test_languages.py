@@ -180,6 +180,10 @@ def test_check_of_a_catalog_reports_every_problem_and_what_stays_english(
     assert lines[0].startswith(f"{bad}:6:18: the translation has the control character `\\x07`")
     assert lines[1].startswith(f"{bad}:8:7: `Release` is not something nightvoice says")
     assert lines[-1] == "1 of 2 file(s) have problems"
+    missing = tmp_path / "fr.po"
+    code, out, err = cli(capsys, "check", str(missing))
+    assert code == 1 and out == ""
+    assert err.splitlines()[0] == f"{missing}:1:1: cannot read it: No such file or directory"
 
 
 def test_check_of_a_routine_says_once_which_phrases_will_be_english(

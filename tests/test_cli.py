@@ -105,14 +105,32 @@ def test_bare_nightvoice_with_a_broken_replacement_routine_plays_the_built_in(
     scripts = tmp_path / "scripts"
     scripts.mkdir(parents=True)
     (scripts / "calf-cramp.yaml").write_text("nightvoice: 1\ntitle: [broken\n", encoding="utf-8")
-    # No sound server: hands-free it ends with exit code 3 once the built-in starts playing.
-    done = bare_nightvoice(tmp_path, PULSE_SERVER=f"unix:{tmp_path}/no-such-server")
-    warning, *rest = done.stderr.splitlines()
+    # No sound server: hands-free it waits for one, the steps going on meanwhile.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nightvoice"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "NIGHTVOICE_HOME": str(tmp_path),
+            "PULSE_SERVER": f"unix:{tmp_path}/no-such-server",
+        },
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        warning = proc.stderr.readline()
+        lost = proc.stderr.readline()
+        first_step = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        _, rest = proc.communicate(timeout=10)
     assert warning.startswith(f"nightvoice: {scripts / 'calf-cramp.yaml'}:3:1: YAML syntax")
-    assert warning.endswith("; playing the built-in calf-cramp instead")
-    assert "[1/21] Settle: You are all right." in done.stdout  # the built-in, not the copy
-    assert done.returncode == 3 and rest[0].startswith("nightvoice: No sound: ")
-    assert TRACEBACK not in done.stderr
+    assert warning.rstrip().endswith("; playing the built-in calf-cramp instead")
+    assert "[1/21] Settle" in first_step  # the built-in, not the copy
+    assert lost.startswith("nightvoice: No sound: ") and "trying again" in lost
+    assert TRACEBACK not in rest
 
 
 @pytest.mark.parametrize("command", [["show", "calf-cramp"], ["check", "scripts/calf-cramp.yaml"]])
@@ -128,9 +146,15 @@ def test_by_day_a_broken_replacement_routine_is_reported_not_replaced(
     assert ":3:1: YAML syntax" in done.stderr.splitlines()[0]
 
 
-def test_bare_nightvoice_with_no_sound_server_names_the_fix(tmp_path: Path) -> None:
-    done = bare_nightvoice(tmp_path, PULSE_SERVER=f"unix:{tmp_path}/no-such-server")
+def test_a_routine_ending_with_no_sound_server_names_the_fix(tmp_path: Path) -> None:
+    """Hands-free, the sound server never came: the routine ends (it kept its time on the
+    way), and that is exit code 3 naming the fix, not a success."""
+    routine = tmp_path / "short.yaml"
+    routine.write_text("nightvoice: 1\ntitle: Short\nsteps:\n  - Sit up.\n", encoding="utf-8")
+    done = bare_nightvoice(
+        tmp_path, "play", str(routine), PULSE_SERVER=f"unix:{tmp_path}/no-such-server"
+    )
     assert done.returncode == 3
-    assert done.stderr.startswith("nightvoice: ")
+    assert done.stderr.startswith("nightvoice: No sound")
     assert "--text" in done.stderr
     assert TRACEBACK not in done.stderr

@@ -39,9 +39,17 @@ class RoutineNotFound(NightvoiceError):
 
 
 class SpeechUnavailable(NightvoiceError):
-    """No speech engine or no audio device; the message names the fix."""
+    """No speech engine or no audio device; the message names the fix.
+
+    `lasting`: waiting cannot help (no `aplay`, no engine, no voice data), as opposed to a
+    moment without sound (a sound server restarting, a busy device), which is waited for.
+    """
 
     exit_code = 3
+
+    def __init__(self, message: str = "", *, lasting: bool = True) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
     @property
     def cause(self) -> str:

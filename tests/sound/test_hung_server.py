@@ -75,18 +75,33 @@ def test_export_does_not_wait_for_a_hung_sound_server(stopped: PulseServer, tmp_
 
 
 def test_play_says_at_once_that_nothing_is_heard(stopped: PulseServer, tmp_path: Path) -> None:
-    """Not 41 s of 'speaking' to nobody: the first sentence's own length plus STALL_SECONDS."""
+    """Not 41 s of 'speaking' to nobody: within the first sentence's own length plus
+    STALL_SECONDS one line says the sound is lost (and that it is being tried again), and the
+    program still ends cleanly when told to (its waiting is docs/promises.md's, ~30 s)."""
     routine = tmp_path / "short.yaml"
     routine.write_text("nightvoice: 1\ntitle: Short\nsteps:\n  - say: Hello.\n    hold: 30\n")
     started = time.monotonic()
-    done = nightvoice(
-        ["play", str(routine), "--hands-free", "--blank"], stopped, tmp_path / "home", timeout=20
+    proc = subprocess.Popen(
+        ["nightvoice", "play", str(routine), "--hands-free", "--blank"],
+        env={**stopped.env(), "NIGHTVOICE_HOME": str(tmp_path / "home")},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    took = time.monotonic() - started
-    assert done.returncode != 0
-    assert TRACEBACK not in done.stderr
-    assert "sound server" in done.stderr
-    assert took < 2 + STALL_SECONDS + 3
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        took = time.monotonic() - started
+        assert "sound server" in line and "trying again" in line, line
+        assert took < 2 + STALL_SECONDS + 3
+        proc.terminate()
+        assert proc.wait(timeout=10) == 128 + signal.SIGTERM
+        assert TRACEBACK not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert processes_with(f"PULSE_SERVER={stopped.server}") == []
 
 

@@ -124,7 +124,7 @@ TRACEBACKS += [
     ),
     case(
         f"{HEAD}steps:\n  - <<: {{say: a}}\n    hold: 3\n",
-        "4:5: YAML merge keys (`<<`) are not used in routines",
+        "4:5: nightvoice does not read YAML merge keys (`<<`); write the keys out",
     ),
     case(
         hold("1e3"),
@@ -451,7 +451,10 @@ FIX = [
         f"{HEAD}steps:\n  - say: Note: slowly\n",
         "4:14: YAML syntax: a `: ` inside a value; put the whole value in quotes",
     ),
-    case("nightvoice: 1\ntitle: 'T\nsteps: [a]\n", "2:8: YAML syntax: this quote is never closed"),
+    case(
+        "nightvoice: 1\ntitle: 'T\nsteps: [a]\n",
+        "2:8: YAML syntax: the `'` opened at 2:8 is never closed; add `'` at the end of the text",
+    ),
 ]
 
 

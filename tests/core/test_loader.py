@@ -120,7 +120,10 @@ def test_every_built_in_routine_loads(builtin_routines: list[Path]) -> None:
             "nightvoice: 1\ntitle: T\ntitle: U\nsteps: [x]\n",
             "r.yaml:3:1: `title` appears twice in the routine (first on line 2)",
         ),
-        ("nightvoice: 1\ntitle: [T\n", "r.yaml:3:1: YAML syntax"),
+        (
+            "nightvoice: 1\ntitle: [T\n",
+            "r.yaml:2:8: YAML syntax: the `[` opened at 2:8 is never closed",
+        ),
         (
             "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: 5\n    pause: 2\n",
             "r.yaml:6:5: a step can do only one of `hold`, `pause`",
@@ -360,36 +363,3 @@ def test_the_question_says_its_answer_back_with_only_its_own_variable() -> None:
     assert plain.ask is not None and plain.ask.confirm == "{side}."
     problems = problems_of(base + '  confirm: "{round} leg."\nsteps: [Go.]\n')
     assert problems == ["r.yaml:8:12: `ask` `confirm` can only use `{side}`, not `{round}`"]
-
-
-SCALARS = [
-    "yes", "No", "on", "~", "null", "", "1", "-2", "0x1E", "0o17", "1_000", "1:45", "1.5",
-    ".5", "1e3", "1.0e3", ".inf", "-.Inf", ".nan", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
-    "=", "<<", "say", "Let go.", "'yes'", '"1"', "!!str 1", "!!int 1", "x" * 41,
-]  # fmt: skip
-
-
-def test_remembered_scalar_tags_are_the_ones_pyyaml_gives() -> None:
-    """The loader remembers how short scalars resolve (for `list`'s hundreds of files): the
-    tags it gives, the first time and every time after, are PyYAML's own."""
-    from nightvoice.core.loader import _YamlLoader
-
-    def tags(loader: type[yaml.SafeLoader]) -> list[str]:
-        document = "".join(f"- {value}\n- {{k: {value}}}\n" for value in SCALARS)
-        node = yaml.compose(document, Loader=loader)
-        return [f"{n.tag}|{n.value if isinstance(n, yaml.ScalarNode) else ''}" for n in _walk(node)]
-
-    expected = tags(yaml.SafeLoader)
-    assert tags(_YamlLoader) == expected
-    assert tags(_YamlLoader) == expected  # now from what it remembered
-
-
-def _walk(node: yaml.Node) -> list[yaml.Node]:
-    found = [node]
-    if isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            found += _walk(child)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            found += _walk(key) + _walk(value)
-    return found

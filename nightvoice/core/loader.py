@@ -416,7 +416,12 @@ class _RoutineReader(YamlReader):
             rate = int(value) if value is not None else None
         if "volume" in entries:
             volume = self.number(
-                entries["volume"][1], "`volume`", low=0.0, high=1.0, low_inclusive=True
+                entries["volume"][1],
+                "`volume`",
+                low=0.0,
+                high=1.0,
+                low_inclusive=True,
+                seconds=False,
             )
         return Voice(
             language=self.optional_text(entries, "language"),

@@ -318,10 +318,11 @@ class YamlReader:
         high: float,
         low_inclusive: bool = False,
         integer: bool = False,
+        seconds: bool = True,
     ) -> float | None:
         """A number as a person writes it (plain decimal); every other form is refused with
         the way to write it, and the allowed range is always given."""
-        kind = "a whole number" if integer else "a number of seconds"
+        kind = "a whole number" if integer else "a number of seconds" if seconds else "a number"
         bound = f"at least {low:g}" if low_inclusive else f"more than {low:g}"
         allowed = f"{kind}, {bound} and at most {high:g}"
         if not isinstance(node, yaml.ScalarNode):

@@ -145,6 +145,10 @@ def test_every_built_in_routine_loads(builtin_routines: list[Path]) -> None:
             "r.yaml:3:9: `volume` must be at least 0 and at most 1, not `3`",
         ),
         (
+            "nightvoice: 1\ntitle: T\nvolume: loud\nsteps: [x]\n",
+            "r.yaml:3:9: `volume` must be a number, at least 0 and at most 1, not `loud`",
+        ),
+        (
             "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: 5\n    cues: {countdown: 5}\n",
             "r.yaml:6:23: `cues` `countdown: 5` does not fit in 5 s",
         ),

@@ -247,6 +247,8 @@ class YamlReader:
         whole = self.written[before.start_mark.index : end.end_mark.index]
         name = shown(str(name_node.value), 40)
         number = unit_hint(whole)
+        if before.tag != STR and number is None:
+            return None  # `{max: 60, evry}`: a misspelt key, not a cut text
         if lone and number is not None:
             return Cut(before, f"`{name}: {shown(whole, 40)}` is cut at the comma; {number}", True)
         fix = f"put the whole text in quotes: {name}: {_quoted(whole)}"

@@ -160,6 +160,10 @@ CUTS = [
         "v: {check_in: Hold, evrey: 5}\n",
         "f.yaml:1:21: unknown key `evrey` in `v`; did you mean `every`?",
     ),
+    (  # a key with no value after a number is a misspelt key too, not the number's rest
+        "v: {max: 60, evry}\n",
+        "f.yaml:1:14: unknown key `evry` in `v`; did you mean `every`?",
+    ),
 ]
 
 

@@ -242,7 +242,7 @@ def _say_if_measuring_is_slow(plan: Any, settings: Any, lengths: Any) -> None:
 def check(routines: tuple[str, ...]) -> int:
     """Check routine files, or routines by NAME as `play` and `show` take them; print every
     problem as file:line:column."""
-    from nightvoice.core.errors import RoutineNotFound
+    from nightvoice.core.errors import RoutineNotFound, shown
     from nightvoice.user.catalog import load_routine, resolve
 
     bad = 0
@@ -264,10 +264,10 @@ def check(routines: tuple[str, ...]) -> int:
             continue
         except Exception as error:  # a bug, not the user's fault: still check the other files
             bad += 1
-            reason = " ".join(str(error).split())[:200] or type(error).__name__
+            reason = shown(" ".join(str(error).split()), 200) or type(error).__name__
             click.echo(
-                f"{path}:1:1: nightvoice failed to check this file ({type(error).__name__}: "
-                f"{reason}); please report it",
+                f"{shown(str(path))}:1:1: nightvoice failed to check this file "
+                f"({type(error).__name__}: {reason}); please report it",
                 err=True,
             )
             continue
@@ -277,7 +277,7 @@ def check(routines: tuple[str, ...]) -> int:
             for line in wrong:
                 click.echo(line, err=True)
             continue
-        click.echo(f"{path}: ok ({routine.title})")
+        click.echo(f"{shown(str(path))}: ok ({shown(routine.title)})")
     if bad:
         click.echo(f"{bad} of {len(files)} file(s) have problems", err=True)
     return 1 if bad else 0
@@ -292,7 +292,7 @@ def _voice_problems(routine: Any, path: Path) -> list[str]:
 
     A name espeak-ng lacks would pass the loader and fail at the first word of the night.
     """
-    from nightvoice.core.errors import ConfigError, Problem
+    from nightvoice.core.errors import ConfigError, Problem, shown
     from nightvoice.user.config import check_with_engine
 
     found = []
@@ -307,7 +307,7 @@ def _voice_problems(routine: Any, path: Path) -> list[str]:
             found.append(str(Problem(str(path), line, column, str(error))))
             continue
         if note:
-            click.echo(f"{path}: {note}", err=True)
+            click.echo(f"{shown(str(path))}: {note}", err=True)
     return found
 
 
@@ -348,13 +348,14 @@ def devices() -> int:
 
     Each is opened for a moment to make sure (20 ms of silence: nothing is heard).
     """
+    from nightvoice.core.errors import shown
     from nightvoice.sound.audio import playable_devices
     from nightvoice.user.config import load_config_or_defaults
 
     chosen = load_config_or_defaults().get("device") or "default"
     found, silent = playable_devices()
     if chosen not in {d.name for d in found}:
-        click.echo(f"note: the configured device {chosen!r} cannot play now", err=True)
+        click.echo(f"note: the configured device `{shown(chosen)}` cannot play now", err=True)
     if silent:
         names = ", ".join(d.name for d in silent)
         click.echo(f"note: not listed, as they cannot play now: {names}", err=True)
@@ -595,12 +596,13 @@ def _check_output(output: Path, *, force: bool, parents: bool) -> None:
     """Refuse an output that cannot be right before rendering anything (the write decides
     again): a name that promises another format, a missing folder, something that is not a
     regular file, or an existing file without --force."""
+    from nightvoice.core.errors import shown
     from nightvoice.user import paths
 
     suffix = output.suffix.lower()
     if suffix in AUDIO_SUFFIXES or (suffix and suffix != ".wav"):
         raise NightvoiceError(
-            f"{output}: export writes WAV only; name the file {output.stem}.wav "
+            f"{shown(str(output))}: export writes WAV only; name the file {output.stem}.wav "
             "(convert it afterwards, e.g. `ffmpeg -i x.wav x.mp3`)"
         )
     folder = output.parent
@@ -608,17 +610,21 @@ def _check_output(output: Path, *, force: bool, parents: bool) -> None:
         if os.path.lexists(folder) or not parents:
             what = "is not a folder" if os.path.lexists(folder) else "does not exist"
             hint = "" if os.path.lexists(folder) else "; create it or pass --parents"
-            raise NightvoiceError(f"cannot write {output}: {folder} {what}{hint}")
+            raise NightvoiceError(
+                f"cannot write {shown(str(output))}: {shown(str(folder))} {what}{hint}"
+            )
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise NightvoiceError(f"cannot create {folder}: {_reason(error, output)}") from None
+            raise NightvoiceError(
+                f"cannot create {shown(str(folder))}: {_reason(error, output)}"
+            ) from None
     try:
         paths.refuse_non_regular(output)
     except OSError as error:
-        raise NightvoiceError(f"cannot write {output}: {error.strerror}") from None
+        raise NightvoiceError(f"cannot write {shown(str(output))}: {error.strerror}") from None
     if not force and os.path.lexists(output):
-        raise NightvoiceError(f"{output} already exists; pass --force to replace it")
+        raise NightvoiceError(f"{shown(str(output))} already exists; pass --force to replace it")
 
 
 def _write_output(output: Path, write: Callable[[Any], T] | bytes, *, force: bool) -> T | None:
@@ -628,6 +634,7 @@ def _write_output(output: Path, write: Callable[[Any], T] | bytes, *, force: boo
     Without `force` an existing file is never replaced, even one that appears meanwhile; with
     it, only a regular file is ever replaced.
     """
+    from nightvoice.core.errors import shown
     from nightvoice.user import paths
 
     try:
@@ -641,17 +648,23 @@ def _write_output(output: Path, write: Callable[[Any], T] | bytes, *, force: boo
             return write(out)
     except OSError as error:
         if isinstance(error, FileExistsError) and not force and os.path.lexists(output):
-            raise NightvoiceError(f"{output} already exists; pass --force to replace it") from None
-        raise NightvoiceError(f"cannot write {output}: {_reason(error, output)}") from None
+            raise NightvoiceError(
+                f"{shown(str(output))} already exists; pass --force to replace it"
+            ) from None
+        raise NightvoiceError(
+            f"cannot write {shown(str(output))}: {_reason(error, output)}"
+        ) from None
 
 
 def _reason(error: OSError, output: Path) -> str:
     """Why a file could not be written, naming the folder when the folder is the trouble."""
+    from nightvoice.core.errors import shown
+
     where = Path(error.filename) if isinstance(error.filename, str) else None
     if where is not None and where in output.parents:
         if isinstance(error, (FileExistsError, NotADirectoryError)):
-            return f"{where} is not a folder"
-        return f"{where}: {error.strerror}"
+            return f"{shown(str(where))} is not a folder"
+        return f"{shown(str(where))}: {error.strerror}"
     return error.strerror or str(error)
 
 
@@ -807,6 +820,7 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> int:
     """Show help on a COMMAND (`nightvoice help config set`), or print a guide installed with
     nightvoice: `format` (writing routines), `keys` (keys and exit codes), `audio` (outputs).
     """
+    from nightvoice.core.errors import shown
     from nightvoice.core.suggest import did_you_mean
 
     context = ctx.find_root()
@@ -821,7 +835,8 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> int:
             if command is cli:
                 names += list(GUIDES)
             raise click.UsageError(
-                f"no command or guide named `{' '.join(topic)}`{did_you_mean(word, names)} "
+                f"no command or guide named `{shown(' '.join(topic))}`"
+                f"{did_you_mean(word, names)} "
                 f"(commands: {', '.join(cli.list_commands(context))}; guides: "
                 f"{', '.join(GUIDES)})"
             )

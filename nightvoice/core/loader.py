@@ -452,7 +452,7 @@ class _RoutineReader(YamlReader):
             choices_ok = len(self.problems) == before
         default = self.required_text(node, entries, "default", "`ask` `default`")
         if default is not None and choices_ok and choices and default not in choices.values():
-            options = ", ".join(f"`{v}`" for v in choices.values())
+            options = ", ".join(f"`{shown(v, 40)}`" for v in choices.values())
             self.problem(entries["default"][1], f"`ask` `default` must be one of {options}")
             default = None
         timeout = self.optional_number(
@@ -524,8 +524,8 @@ class _RoutineReader(YamlReader):
             if value.lower() in seen:
                 self.problem(
                     value_node,
-                    f"choices `{seen[value.lower()]}` and `{key}` both answer `{value}`; "
-                    "give each choice its own value",
+                    f"choices `{seen[value.lower()]}` and `{key}` both answer "
+                    f"`{shown(value, 40)}`; give each choice its own value",
                 )
                 continue
             seen[value.lower()] = key
@@ -585,7 +585,8 @@ class _RoutineReader(YamlReader):
             close = difflib.get_close_matches(key.lower(), CONTAINERS, n=1, cutoff=0.7)
             if close:  # a misspelt container: its `steps:` would be a follow-on message
                 self.problem(
-                    key_node, f"unknown key `{key[:40]}` in a step; did you mean `{close[0]}`?"
+                    key_node,
+                    f"unknown key `{shown(key, 40)}` in a step; did you mean `{close[0]}`?",
                 )
                 return None
         return self.leaf(node, scope)
@@ -639,7 +640,9 @@ class _RoutineReader(YamlReader):
         if kind == "section":
             name = self.text(head, "`section` (its name)", scope)
             say = self.optional_text(entries, "say", scope)
-            steps = self.steps(entries["steps"][1], scope, f"the steps of section `{name}`")
+            steps = self.steps(
+                entries["steps"][1], scope, f"the steps of section `{shown(name or '', 40)}`"
+            )
             return Section(name=name, steps=steps, say=say) if name and steps else None
         if kind == "repeat":
             times = self.number(

@@ -88,7 +88,7 @@ def parse_value(key: str, text: str) -> Any:
         from nightvoice.core.suggest import did_you_mean
 
         raise ConfigError(
-            f"unknown setting `{key}`{did_you_mean(key, KEYS)} (known: {', '.join(KEYS)})"
+            f"unknown setting `{shown(key)}`{did_you_mean(key, KEYS)} (known: {', '.join(KEYS)})"
         )
     value: Any = text.strip()
     if key == "rate":
@@ -102,7 +102,7 @@ def parse_value(key: str, text: str) -> Any:
         value = True if lowered in TRUE_WORDS else False if lowered in FALSE_WORDS else value
     message = CHECKS[key](value)
     if message:
-        raise ConfigError(f"{message}, not {text!r}")
+        raise ConfigError(f"{message}, not `{shown(text)}`")
     return value
 
 
@@ -313,7 +313,10 @@ def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
     try:
         catalog = make_synthesizer().catalog()
     except SpeechUnavailable:
-        return value, f"note: no speech engine to check the {key} {value!r} against; kept as given"
+        return value, (
+            f"note: no speech engine to check the {key} `{shown(str(value))}` against; "
+            "kept as given"
+        )
     if key == "voice":
         return catalog.resolve(str(value)).name, None
     wanted = str(value).lower().replace("_", "-")
@@ -321,7 +324,7 @@ def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
     if wanted in languages or any(lang.startswith(wanted + "-") for lang in languages):
         return value, None
     raise ConfigError(
-        f"no voice speaks the language {value!r}{catalog.language_hint(str(value))} "
+        f"no voice speaks the language `{shown(str(value))}`{catalog.language_hint(str(value))} "
         "(`nightvoice voices` lists the voices and their languages)"
     )
 
@@ -333,7 +336,7 @@ def _check_device(device: str) -> str | None:
     from nightvoice.sound.audio import cannot_play, list_devices
 
     if not shutil.which("aplay"):
-        return f"note: no `aplay` here to check the device {device!r} against; kept as given"
+        return f"note: no `aplay` here to check the device `{shown(device)}` against; kept as given"
     reason = cannot_play(device)
     if reason is None:
         return None
@@ -341,7 +344,7 @@ def _check_device(device: str) -> str | None:
 
     names = [d.name for d in list_devices()]
     raise ConfigError(
-        f"the device {device!r} cannot play: {reason}{did_you_mean(device, names)} "
+        f"the device `{shown(device)}` cannot play: {reason}{did_you_mean(device, names)} "
         "(`nightvoice devices` lists the outputs that can; the setting is unchanged)"
     )
 

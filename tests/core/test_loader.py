@@ -367,3 +367,122 @@ def test_the_question_says_its_answer_back_with_only_its_own_variable() -> None:
     assert plain.ask is not None and plain.ask.confirm == "{side}."
     problems = problems_of(base + '  confirm: "{round} leg."\nsteps: [Go.]\n')
     assert problems == ["r.yaml:8:12: `ask` `confirm` can only use `{side}`, not `{round}`"]
+
+
+# -- what a new user met (issue 21): each family of message, as the loader and `check` give it --
+HEAD = "nightvoice: 1\ntitle: T\n"
+STEP = HEAD + "steps:\n  - say: Stretch.\n"
+CUT = "is cut in two at the comma"
+NEW_USER = [
+    # A plain text in `{...}` or `[...]` that a comma or `: ` cut in two: say to quote it.
+    (
+        STEP + "    until_eased: {max: 60, every: 10, check_in: Drücke Enter, wenn es nachlässt.}\n",
+        f"5:49: the text of `check_in` {CUT} (`wenn es nachlässt.` became a key of its own): "
+        'inside `{...}` a comma ends an entry; put the whole text in quotes: check_in: "Drücke '
+        'Enter, wenn es nachlässt."',
+    ),
+    (
+        STEP + "    hold: 20\n    cues: {halfway: true, release: Let go, slowly}\n",
+        f'6:36: the text of `release` {CUT} (`slowly` became a key of its own): inside `{{...}}` '
+        'a comma ends an entry; put the whole text in quotes: release: "Let go, slowly"',
+    ),
+    (
+        HEAD + "steps:\n  - breathe: {in: 4, out: 6, times: 3, words: {in: Breathe in, slowly}}\n",
+        f'4:52: the text of `in` {CUT} (`slowly` became a key of its own)',
+    ),
+    (HEAD + "steps:\n  - {say: Hello, world}\n", f'4:11: the text of `say` {CUT} (`world`'),
+    (
+        HEAD + "steps:\n  - {Sit up straight, hold: 5}\n",
+        "4:6: `Sit up straight` has no `: value`; inside `{...}` a comma ends an entry, so a "
+        "text with a comma in it goes in quotes",
+    ),
+    (
+        HEAD + "ask:\n  name: side\n  say: Which?\n  choices: {l: the left leg, the one that "
+        "hurts, r: right}\n  default: right\nsteps: [a]\n",
+        f'6:16: the text of `l` {CUT} (`the one that hurts` became a key of its own)',
+    ),
+    (
+        HEAD + "steps: [Note: go slowly, Breathe.]\n",
+        "3:9: `Note: go slowly` inside `[...]` reads as `key: value` because of its `: `; put "
+        'the whole text in quotes: "Note: go slowly"',
+    ),
+    (
+        HEAD + "steps:\n  - {say: Note: slowly}\n",
+        "4:15: YAML syntax: a `: ` inside the `{...}` opened at 4:5; put a text with `: ` in it "
+        'in quotes, like {say: "Note: slowly"}',
+    ),
+    (
+        STEP + "    hold: 20\n    cues: {release: Hold, then: let go}\n",
+        "6:27: unknown key `then` in `cues`; it takes `count`, `halfway`, `countdown`, "
+        "`release` (or, if the comma before it cut the text of `release`, put the whole text in "
+        'quotes: release: "Hold, then: let go")',
+    ),
+    (
+        STEP + "    until_eased: {max: 1,5}\n",
+        "5:24: `max: 1,5` is cut at the comma; write the decimal point as a dot: 1.5",
+    ),
+    (
+        STEP + "    until_eased: {max: 60 every: 10}\n",
+        "5:32: YAML syntax: a comma is missing before `every:` in the `{...}` opened at 5:18; "
+        "write `60, every:`",
+    ),
+    # A bracket or quote never closed (or closed wrongly): name it and where it was opened.
+    (
+        HEAD + "steps: [\n",
+        "3:8: YAML syntax: the `[` opened at 3:8 is never closed; add `]` after its last item",
+    ),
+    (
+        STEP + "    cues: {halfway: true\n    hold: 5\n",
+        "5:11: YAML syntax: the `{` opened at 5:11 is never closed; add `}` after its last entry",
+    ),
+    (
+        HEAD + "steps: [a, {say: b]\n",
+        "3:19: YAML syntax: the `{` opened at 3:12 is closed with `]`; close it with `}`",
+    ),
+    (
+        HEAD + "steps: [a, b]]\n",
+        "3:14: YAML syntax: this `]` closes nothing; remove it, or add the `[` it closes",
+    ),
+    (
+        "nightvoice: 1\ntitle: 'T\nsteps: [a]\n",
+        "2:8: YAML syntax: the `'` opened at 2:8 is never closed; add `'` at the end of the text",
+    ),
+    (
+        HEAD + "steps:\n  - say: 'Stretch\n  - say: 'Breathe.'\n",
+        "4:10: YAML syntax: the `'` opened at 4:10 is not closed on its line, so the text runs "
+        "on to the `'` on line 5; add `'` at the end of line 4",
+    ),
+    (
+        HEAD + "steps:\n  - say: 'Don't walk it off'\n",
+        "4:14: YAML syntax: this `'` ends the text in quotes opened at 4:10; for a `'` inside "
+        "the text, write it twice (`''`), or put the whole text in double quotes",
+    ),
+    (
+        HEAD + 'steps:\n  - say: "Say "now" softly"\n',
+        '4:15: YAML syntax: this `"` ends the text in quotes opened at 4:10; for a `"` inside '
+        'the text, write it as `\\"`, or put the whole text in single quotes',
+    ),
+    # What the user wrote, as typed; what cannot be printed, escaped (never sent raw).
+    (STEP + "    häld: 3\n", "5:5: unknown key `häld` in a step; did you mean `hold`?"),
+    (STEP + "    hold: zwölf\n", "5:11: `hold` must be a number of seconds, more than 0 and "
+     "at most 3600, not `zwölf`"),
+    ("nightvoice: zwei\ntitle: T\nsteps: [a]\n", "1:13: `nightvoice` is the format version: "
+     "write 1, not `zwei`"),
+    (STEP + '    "hold\\e[2J": 3\n', "5:5: unknown key `hold\\x1b[2J` in a step"),
+    (STEP + '    "ho\\nld": 3\n', "5:5: unknown key `ho\\nld` in a step"),
+    (STEP + '    hold: "\\e[2J"\n', '5:11: `hold` must be a number of seconds, more than 0 and '
+     'at most 3600, not `"\\x1b[2J"`'),
+    (STEP + '    hold: "\\u202e5"\n', '5:11: `hold` must be a number of seconds, more than 0 '
+     'and at most 3600, not `"\\u202e5"`'),
+    (STEP + "    hodl\x1b: 3\n", "5:9: the file has a control character U+001B here, which YAML "
+     "does not allow; remove it"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), NEW_USER)
+def test_what_a_new_user_meets_is_one_message_saying_what_to_write(
+    text: str, expected: str
+) -> None:
+    """One message per mistake (no follow-ons), located, naming the cause and the fix."""
+    found = problems_of(text)
+    assert len(found) == 1 and found[0].startswith(f"r.yaml:{expected}"), found

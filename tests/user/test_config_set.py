@@ -65,7 +65,7 @@ def test_config_set_device_refuses_an_output_that_cannot_play(
 ) -> None:
     assert run(["config", "set", "device", device]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"nightvoice: the device {device!r} cannot play: ")
+    assert err.startswith(f"nightvoice: the device `{device}` cannot play: ")
     assert "`nightvoice devices`" in err and len(err.splitlines()) == 1
     assert not paths.config_file().exists()
 

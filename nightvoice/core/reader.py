@@ -214,7 +214,7 @@ class YamlReader:
         key, value = node.value[at]
         if not isinstance(key, yaml.ScalarNode) or key.style:
             return None
-        if self.written[node.start_mark.index : node.start_mark.index + 1] != "{":
+        if self.written[node.end_mark.index - 1 : node.end_mark.index] != "}":
             # `[Note: slowly]`: YAML reads a `: ` in a `[...]` item as a one-entry mapping.
             whole = self.written[key.start_mark.index : value.end_mark.index]
             return Cut(

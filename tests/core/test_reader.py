@@ -156,6 +156,12 @@ CUTS = [
         "comma before it cut the text of `check_in`, put the whole text in quotes: check_in: "
         '"Hold, then: let go")',
     ),
+    (  # an anchor before the `{` changes nothing
+        "v: &a {check_in: Slowly, gently}\n",
+        "f.yaml:1:18: the text of `check_in` is cut in two at the comma (`gently` became a key "
+        "of its own): inside `{...}` a comma ends an entry; put the whole text in quotes: "
+        'check_in: "Slowly, gently"',
+    ),
     (  # a misspelt key after a text is a misspelt key
         "v: {check_in: Hold, evrey: 5}\n",
         "f.yaml:1:21: unknown key `evrey` in `v`; did you mean `every`?",

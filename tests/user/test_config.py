@@ -289,3 +289,21 @@ def test_every_problem_in_config_yaml_is_reported_at_once_in_file_order(
     err = capsys.readouterr().err.removeprefix("nightvoice: ")
     found = [line.split(": ")[0] for line in err.splitlines()]
     assert found == [f"{config}:{at}" for at in ("1:9", "2:7", "3:1", "5:8")]
+
+
+def test_every_yaml_test_suite_document_as_config_yaml_is_located_never_a_crash() -> None:
+    """Invalid YAML, and valid YAML that is no config: a located line per problem."""
+    import re
+
+    from tests.core.test_loader import CORPUS
+
+    located = re.compile(r"^.+:\d+:\d+: \S")
+    files = sorted(CORPUS.glob("*/*.yaml"))
+    assert len(files) > 300
+    unlocated = []
+    for path in files:
+        try:
+            load_config(path)
+        except ConfigError as error:
+            unlocated += [line for line in str(error).splitlines() if not located.match(line)]
+    assert unlocated == []

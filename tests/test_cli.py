@@ -126,7 +126,7 @@ def test_bare_nightvoice_with_a_broken_replacement_routine_plays_the_built_in(
     finally:
         proc.terminate()
         _, rest = proc.communicate(timeout=10)
-    assert warning.startswith(f"nightvoice: {scripts / 'calf-cramp.yaml'}:3:1: YAML syntax")
+    assert warning.startswith(f"nightvoice: {scripts / 'calf-cramp.yaml'}:2:8: YAML syntax: the `[")
     assert warning.rstrip().endswith("; playing the built-in calf-cramp instead")
     assert "[1/21] Settle" in first_step  # the built-in, not the copy
     assert lost.startswith("nightvoice: No sound: ") and "trying again" in lost
@@ -143,7 +143,7 @@ def test_by_day_a_broken_replacement_routine_is_reported_not_replaced(
     (scripts / "calf-cramp.yaml").write_text("nightvoice: 1\ntitle: [broken\n", encoding="utf-8")
     done = bare_nightvoice(tmp_path, *command, cwd=str(tmp_path))
     assert done.returncode in (1, 2)
-    assert ":3:1: YAML syntax" in done.stderr.splitlines()[0]
+    assert ":2:8: YAML syntax: the `[` opened at 2:8" in done.stderr.splitlines()[0]
 
 
 def test_a_routine_ending_with_no_sound_server_names_the_fix(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def test_config_set_device_refuses_an_output_that_cannot_play(
 ) -> None:
     assert run(["config", "set", "device", device]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"nightvoice: the device {device!r} cannot play: ")
+    assert err.startswith(f"nightvoice: the device `{device}` cannot play: ")
     assert "`nightvoice devices`" in err and len(err.splitlines()) == 1
     assert not paths.config_file().exists()
 
@@ -78,3 +78,33 @@ def test_config_set_device_suggests_the_output_meant(capsys: pytest.CaptureFixtu
 def test_config_set_device_keeps_an_output_that_plays(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["config", "set", "device", "null"]) == 0
     assert load_config() == {"device": "null"}
+
+
+def test_config_set_fixes_a_yaml_1_1_surprise_keeping_the_comment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write_config("rate: 1:45  # fast\nvolume: 0.5\n")
+    assert run(["config", "set", "volume", "0.4"]) == 2  # the file's own rate is wrong first
+    err = capsys.readouterr().err
+    assert f"{paths.config_file()}:1:7: `rate` (words per minute)" in err
+    assert "YAML 1.1 reads `1:45` as minutes:seconds (105)" in err
+    assert paths.config_file().read_text() == "rate: 1:45  # fast\nvolume: 0.5\n"
+    assert run(["config", "set", "rate", "105"]) == 0
+    assert paths.config_file().read_text() == "rate: 105  # fast\nvolume: 0.5\n"
+    assert load_config() == {"rate": 105, "volume": 0.5}
+
+
+def test_config_unset_removes_a_key_written_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    write_config("rate: 120\nvolume: 0.5  # quiet\nrate: 130\n")
+    assert run(["config"]) == 2
+    assert "`nightvoice config unset rate` removes both" in capsys.readouterr().err
+    assert run(["config", "unset", "rate"]) == 0
+    assert paths.config_file().read_text() == "volume: 0.5  # quiet\n"
+
+
+@pytest.mark.parametrize("text", ["yes", "null", "1:45", "010", "on", "~", "Drücke, Enter"])
+def test_a_value_yaml_1_1_would_misread_is_written_so_it_reads_back_as_typed(text: str) -> None:
+    from nightvoice.user.config import set_value
+
+    set_value("device", text)
+    assert load_config() == {"device": text}

@@ -63,7 +63,10 @@ def play_routine(
     request: PlayRequest, out: TextIO | None = None, early: EarlyStart | None = None
 ) -> Outcome:
     out = out or sys.stdout
-    prepared = prepare(request.target, request.flags, request.device)
+    # The engine first: the settings a night plays with are the ones it can speak.
+    engines = None if request.text_only else _engines()
+    usable = engines.cannot_use if engines is not None else None
+    prepared = prepare(request.target, request.flags, request.device, usable=usable)
     settings, device = prepared.settings, prepared.device
     inbox = QueueInbox()
     clock = MonotonicClock()
@@ -111,7 +114,8 @@ def play_routine(
                 voice, screen = on_screen(None)
             else:
                 try:
-                    voice = _speaker(settings, device, inbox, cleanup, early)
+                    assert engines is not None
+                    voice = _speaker(settings, device, inbox, cleanup, early=early, engines=engines)
                 except SpeechUnavailable as error:
                     if not interactive:
                         raise  # hands-free: nobody to read the screen; exit code 3
@@ -203,15 +207,22 @@ def say(
     as at night, and a sound that does not come back is exit code 3 with the cause.
     """
     from nightvoice.core.plan import PlanStep, Say
-    from nightvoice.core.routine import Voice
-    from nightvoice.user.config import load_config_or_defaults, resolve_settings
+    from nightvoice.user.config import load_config_layer
+    from nightvoice.user.night import choose
 
-    config = load_config_or_defaults()
-    settings = resolve_settings(Voice(), config, flags).settings
-    device = device or config.get("device")
+    engines = _engines()
+    given = {**flags, "device": device}
+    chosen = choose(None, load_config_layer(), given, usable=engines.cannot_use)
+    settings = Settings(
+        language=str(chosen["language"]),
+        voice=chosen["voice"],
+        rate=int(chosen["rate"]),
+        volume=float(chosen["volume"]),
+    )
+    device = chosen["device"]
     inbox = QueueInbox()
     with ExitStack() as cleanup:
-        speaker = _speaker(settings, device, inbox, cleanup, early)
+        speaker = _speaker(settings, device, inbox, cleanup, early=early, engines=engines)
         screen = BlankScreen()
         watch = Outage(speaker, screen, inbox.post, device, sys.stdout, interactive=False)
         cleanup.callback(watch.close)
@@ -349,25 +360,34 @@ def _visible(screen: Display, out: TextIO) -> Display:
     return choose_screen(out, blank=False) if isinstance(screen, BlankScreen) else screen
 
 
+def _engines() -> Engines:
+    """The speech engines, before the settings are known (they are checked against it); a
+    voice that stops working later is one line, and espeak-ng speaks instead."""
+    from nightvoice.sound.engines import make_synthesizer
+
+    return make_synthesizer(warn=_warn)
+
+
 def _speaker(
     settings: Settings,
     device: str | None,
     inbox: QueueInbox,
     cleanup: ExitStack,
+    *,
     early: EarlyStart | None,
+    engines: Engines,
 ) -> Speaker:
-    """The real voice: the engine (adopting a natural voice's child the fast start began) and
-    our own output (adopting the first words already playing), closed by `cleanup`."""
+    """The real voice: the engines speaking `settings.voice` (adopting a natural voice's
+    child the fast start began) and our own output (adopting the first words already
+    playing), closed by `cleanup`."""
     from nightvoice.sound.audio import AplayOutput
-    from nightvoice.sound.engines import make_synthesizer
     from nightvoice.sound.naturalvoices import natural_voice
     from nightvoice.sound.speaker import SpeakerVoice
 
     output = AplayOutput(device)
     cleanup.callback(output.close)
     started = early.take_natural(natural_voice(settings.voice)) if early is not None else None
-    # A natural voice starts loading now; one that cannot speak here is one line.
-    synthesizer = make_synthesizer(settings.voice, warn=_warn, started=started)
+    synthesizer = engines.use(settings.voice, started)  # a natural voice starts loading now
     cleanup.callback(synthesizer.close)
     output.prewarm()
     voice = SpeakerVoice(

@@ -258,6 +258,17 @@ class EspeakEngine:
         with self._lock:
             self._select_voice(self._engine(), language, voice)
 
+    def language_problem(self, language: str) -> str | None:
+        """Why there is no voice for `language` (None: there is; it is selected now)."""
+        from nightvoice.core.errors import ConfigError
+
+        with self._lock:
+            try:
+                self._select_voice(self._engine(), language, None)
+            except ConfigError as error:
+                return str(error)
+        return None
+
     def _info(self) -> tuple[str, str]:
         """espeak_Info: the library's version and its data folder ("" when it cannot say)."""
         with self._lock:

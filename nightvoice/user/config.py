@@ -162,9 +162,46 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     return _checked(read)
 
 
+@dataclass(frozen=True)
+class ConfigLayer:
+    """config.yaml as playing reads it: never refused whole. The settings that are right,
+    where each was written, and each one that is not (`file:line:col: why`), for the night's
+    one rule (user/night.py) to pass over; `others` are problems of no one setting (an unknown
+    key, a file that cannot be read at all)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
+    wrong: dict[str, str] = field(default_factory=dict)
+    others: tuple[str, ...] = ()
+
+
+def load_config_layer(path: Path | None = None) -> ConfigLayer:
+    """config.yaml for playing: every setting that is right is kept, each wrong one noted."""
+    path = path or paths.config_file()
+    try:
+        read = _read(path)
+    except ConfigError as error:  # not a file, not UTF-8, not YAML, not `key: value` lines
+        return ConfigLayer(others=tuple(str(error).splitlines()))
+    if read is None:
+        return ConfigLayer()
+    values, where, wrong, others = _settings_of(read)
+    return ConfigLayer(values, where, wrong, tuple(others))
+
+
 def _checked(read: _File, skip: str | None = None) -> dict[str, Any]:
     """The settings, if every one is right (else ConfigError naming each that is not, at its
-    `file:line:col`); `skip` is left out, being the one about to be replaced.
+    `file:line:col`); `skip` is left out, being the one about to be replaced."""
+    values, _, _, _ = _settings_of(read, skip)
+    if read.reader.problems:
+        raise ConfigError("\n".join(str(p) for p in read.reader.sorted_problems()))
+    return values
+
+
+def _settings_of(
+    read: _File, skip: str | None = None
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str], list[str]]:
+    """The settings that are right, where each was written (`file:line:col`), the located
+    problem of each setting that is not, and the problems of no one setting.
 
     Values are read as strictly as a routine's (`rate: 1:45` is refused with the same hint);
     a key with nothing after its `:` is not set.
@@ -176,8 +213,10 @@ def _checked(read: _File, skip: str | None = None) -> dict[str, Any]:
 
     reader, root = read.reader, read.root
     if root is None:
-        return {}
+        return {}, {}, {}, []
     values: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    wrong: dict[str, str] = {}
     first_line: dict[str, int] = {}
     for at, (key_node, value_node) in enumerate(root.value):
         key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
@@ -218,13 +257,17 @@ def _checked(read: _File, skip: str | None = None) -> dict[str, Any]:
         value = _setting(reader, key, value_node)
         fix = f" (`nightvoice config set {key} VALUE` checks and writes it)"
         for number in range(before, len(reader.problems)):
-            wrong = reader.problems[number]
-            reader.problems[number] = replace(wrong, message=wrong.message + fix)
-        if value is not None and len(reader.problems) == before:
+            problem = reader.problems[number]
+            reader.problems[number] = replace(problem, message=problem.message + fix)
+        if len(reader.problems) > before:
+            wrong[key] = str(reader.problems[before])
+        elif value is not None:
             values[key] = value
-    if reader.problems:
-        raise ConfigError("\n".join(str(p) for p in reader.sorted_problems()))
-    return values
+            mark = value_node.start_mark
+            where[key] = f"{shown(reader.source)}:{mark.line + 1}:{mark.column + 1}"
+    noted = set(wrong.values())
+    others = [str(p) for p in reader.sorted_problems() if str(p) not in noted]
+    return values, where, wrong, others
 
 
 def _setting(reader: YamlReader, key: str, node: yaml.Node) -> Any:
@@ -247,21 +290,17 @@ def _setting(reader: YamlReader, key: str, node: yaml.Node) -> Any:
 
 
 def load_config_or_defaults(err: TextIO | None = None) -> dict[str, Any]:
-    """The config for playing: a broken or unreadable one is a one-line warning, and the night
-    defaults apply, so a typo in config.yaml can never stop the voice at 3 a.m.
+    """The config for `list`, `show`, `export` and `devices`: every setting that is right; each
+    one that is not is a one-line warning (and left out, so the routine's or the night default
+    applies), so a typo in config.yaml never stops a command. Playing goes through the night's
+    one rule instead (user/night.py), which also says what it used instead.
 
     (`nightvoice config` and `config set` use `load_config`, which reports every problem.)
     """
-    try:
-        return load_config()
-    except ConfigError as error:
-        first, *rest = str(error).splitlines() or [""]
-        more = f" (+{len(rest)} more)" if rest else ""
-        print(
-            f"nightvoice: warning: config ignored, using the defaults: {first}{more}",
-            file=err or sys.stderr,
-        )
-        return {}
+    layer = load_config_layer()
+    for problem in (*layer.wrong.values(), *layer.others):
+        print(f"nightvoice: warning: {problem} (left out)", file=err or sys.stderr)
+    return layer.values
 
 
 def resolve_settings(routine: Voice, config: dict[str, Any], flags: dict[str, Any]) -> Resolved:

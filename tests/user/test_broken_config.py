@@ -103,6 +103,10 @@ def test_a_yaml_1_1_surprise_in_config_is_a_one_line_warning_not_105_words_a_min
     assert run(["play", str(quick), "--text", "--hands-free"]) == 0
     out, err = capsys.readouterr()
     assert "Breathe." in out
-    assert err.count("\n") == 1 and f"{config}:1:7: `rate`" in err and "(+1 more)" in err
-    assert "YAML 1.1 reads `1:45` as minutes:seconds (105)" in err
+    rate, voice = sorted(err.splitlines())  # one line for each setting passed over
+    assert rate.startswith(f"nightvoice: {config}:1:7: `rate`")
+    assert "YAML 1.1 reads `1:45` as minutes:seconds (105)" in rate
+    assert rate.endswith("using 130 words a minute (the night default) instead")
+    assert voice.startswith(f"nightvoice: {config}:2:8: `voice`")
+    assert voice.endswith("speaking with the language's own voice (`en`) instead")
     assert load_config_or_defaults() == {}

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing, model_files
+from nightvoice.sound.naturalvoices import NATURAL_VOICES, model_files
 from nightvoice.sound.piper_worker import split_long
 
 
@@ -67,8 +67,6 @@ def test_pieces_are_even_so_no_scrap_is_left_at_the_end() -> None:
     assert len(pieces) == 2 and min(len(p) for p in pieces) >= 10
 
 
-NOT_INSTALLED = missing(NATURAL_VOICES[0])
-
 PEAK_OF = """
 import re, sys
 from nightvoice.sound.piper_worker import PiperVoice
@@ -91,7 +89,7 @@ def peak_kb(text: str) -> int:
     return int(result.stdout.strip())
 
 
-@pytest.mark.skipif(NOT_INSTALLED is not None, reason=f"natural voice: {NOT_INSTALLED}")
+@pytest.mark.usefixtures("natural_voice")
 def test_a_long_sentence_costs_no_more_memory_than_a_short_one() -> None:
     """Whole, a 400-character sentence took the child ~300 MB above a short one; in pieces the
     model's working memory is that of one piece, whatever the sentence's length."""

@@ -98,7 +98,7 @@ def test_a_server_that_stalls_mid_sentence_does_not_cut_its_end(
 ) -> None:
     """SIGSTOP for a second in the middle of a sentence, then SIGCONT: the whole sentence is
     still heard, then the next one, none cut short by the stall."""
-    from tests.sound.test_real_playback import rendered_fresh
+    from tests.renders import rendered_fresh
 
     routine = tmp_path / "two.yaml"
     routine.write_text(

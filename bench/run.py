@@ -223,6 +223,7 @@ BLOCK = 110  # 5 ms: the envelope's step
 WINDOW = 441  # 20 ms: each envelope value's span, longer than a pitch period (no ripple)
 MATCH = 0.9  # envelope correlation above which a sound is the sentence it is compared with
 PROVEN_WITHIN = 0.015  # s: the sentence would have sounded this soon after the heard cut
+SHIFT = 30  # blocks (150 ms): how far playing may have drifted from the render by the cut
 
 
 def envelope(values: Sequence[int]) -> list[float]:
@@ -310,26 +311,32 @@ def judge_cut(
         return Cut(failure="nothing was heard before the next words")
     if last < pressed - round(0.02 * RATE):
         return Cut(last, next_onset, failure="the sentence went silent before the key")
-    # The sound up to the cut is the sentence, from its start.
+    # The sound up to the cut is the sentence: its start, and the 300 ms before the cut, each
+    # aligned on its own (a stall while playing may have shifted the rest by some ms).
     spoken = last + 1 - onset
-    if spoken > len(said) - said_onset:
+    if spoken > len(said) - said_onset + round(0.2 * RATE):
         return Cut(last, next_onset, failure="the sound before the key is longer than the sentence")
-    before = said[said_onset : said_onset + spoken]
-    whole = correlation(envelope(heard[onset : last + 1]), envelope(before))
-    if whole < MATCH:
+    head = min(spoken, round(0.3 * RATE))
+    start = correlation(
+        envelope(heard[onset : onset + head]), envelope(said[said_onset : said_onset + head])
+    )
+    if start < MATCH:
         return Cut(last, next_onset, failure="the sound before the key is not the sentence")
-    # Where the cut falls in the sentence, aligned on the 300 ms before it (renders shift by
-    # a few ms): the sentence must have sounded again within PROVEN_WITHIN of it.
+    # Where the cut falls in the sentence: the sentence must have sounded again within
+    # PROVEN_WITHIN of it, or the silence may be a pause between its words.
     window = min(spoken, round(0.3 * RATE))
     tail = envelope(heard[last + 1 - window : last + 1])
-    at = said_onset + spoken
-    best = max(
-        range(-10, 11),
-        key=lambda lag: correlation(
-            tail, envelope(said[max(0, at + lag * BLOCK - window) : max(0, at + lag * BLOCK)])
-        ),
-    )
-    at += best * BLOCK
+
+    def match(lag: int) -> float:
+        end = max(window, said_onset + spoken + lag * BLOCK)
+        return correlation(tail, envelope(said[end - window : end]))
+
+    best = max(range(-10, 11), key=match)  # renders differ by a few ms: look near first
+    if match(best) < MATCH:
+        best = max(range(-SHIFT, SHIFT + 1), key=match)
+    if match(best) < MATCH:
+        return Cut(last, next_onset, failure="the sound just before the cut is not the sentence")
+    at = said_onset + spoken + best * BLOCK
     soon = said[at : at + round(PROVEN_WITHIN * RATE) + BLOCK]
     if first_loud(soon, THRESHOLD) is None:
         return Cut(last, next_onset, untold="the sentence was between words where it went silent")
@@ -917,6 +924,10 @@ def key_to_silence(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[st
             to_silence.add((e.recorder.time_of(mark + cut.end) - pressed) * 1000)
     why = "" if points else "the sentence has no long enough word to press in"
     notes += to_silence.reasons("keys (cut)") + to_next.reasons("keys (next step)")
+    notes.append(
+        "key figures: the recorder times a sample to about 10 ms (the null sink renders in "
+        "blocks, ahead of the clock), so a cut at once can read a few ms below zero"
+    )
     return [
         figure(
             "key_to_silence_ms",

@@ -244,6 +244,22 @@ def test_a_key_that_cut_the_sentence_mid_word_is_proven_a_cut(
     assert cut.next_onset == next_words
 
 
+def test_a_cut_after_a_stall_that_shifted_the_sentence_is_still_proven(
+    bench: ModuleType, sentence: array[int], following: array[int]
+) -> None:
+    """The sound server stalled 80 ms mid-sentence: the rest plays that much later."""
+    cut_at = round(1.8 * RATE)
+    stall = round(0.8 * RATE)
+    heard = recording(
+        sentence[:stall], silence(0.08), sentence[stall:cut_at], silence(0.06), following
+    )
+    heard += silence(0.5)
+    pressed = round((0.3 + 0.08) * RATE) + cut_at - 200
+    cut = bench.judge_cut(heard, sentence, pressed, following)
+    assert cut.proven, cut
+    assert cut.end is not None and abs(cut.end - (pressed + 200)) < 60
+
+
 def test_a_pause_in_the_sentence_is_not_taken_for_a_cut_when_the_key_did_nothing(
     bench: ModuleType, sentence: array[int], following: array[int]
 ) -> None:

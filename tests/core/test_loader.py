@@ -13,15 +13,11 @@ from nightvoice.core.loader import parse_routine
 from nightvoice.core.routine import EachSide, Repeat, Section, Step
 from nightvoice.user.catalog import load_routine
 
-# shared/ stands beside the checkout, for developers and for CI's clean clone alike.
-# (A worktree sits deeper: the nearest folder above with a shared/ corpus is the one.)
-CORPUS = next(
-    (
-        folder / "shared" / "corpus" / "yaml-test-suite"
-        for folder in Path(__file__).resolve().parents
-        if (folder / "shared" / "corpus" / "yaml-test-suite").is_dir()
-    ),
-    Path(__file__).resolve().parents[3] / "shared" / "corpus" / "yaml-test-suite",
+# The YAML test suite's documents (MIT), kept in the repository so a fresh clone tests alone.
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "yaml-test-suite"
+MISSING_CORPUS = (
+    f"the YAML test suite's documents are missing from {CORPUS}: "
+    "they are part of the repository (restore them with `git checkout -- tests/data`)"
 )
 LOCATED = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): \S.*")
 
@@ -205,14 +201,23 @@ def corpus_files() -> list[Path]:
     return sorted(p for p in CORPUS.glob("*/*.yaml"))
 
 
-def test_the_yaml_test_suite_corpus_is_present() -> None:
-    """The corpus test below must not pass vacuously."""
-    assert len(corpus_files()) > 300
+def test_the_yaml_test_suite_corpus_is_present_with_its_licence() -> None:
+    """The corpus tests below must not pass vacuously: every document is there, both kinds."""
+    assert CORPUS.is_dir(), MISSING_CORPUS
+    assert "MIT License" in (CORPUS / "LICENSE").read_text(encoding="utf-8")
+    assert len(list(CORPUS.glob("valid/*.yaml"))) >= 300, MISSING_CORPUS
+    assert len(list(CORPUS.glob("error/*.yaml"))) >= 90, MISSING_CORPUS
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_yaml_test_suite_document_gets_a_clean_located_error(path: Path) -> None:
+# Without the documents this is one failing case naming them, never an empty (skipped) table.
+@pytest.mark.parametrize(
+    "path",
+    corpus_files() or [pytest.param(None, id="corpus-missing")],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_every_yaml_test_suite_document_gets_a_clean_located_error(path: Path | None) -> None:
     """Invalid YAML, and valid YAML that is no routine: never a traceback, always located."""
+    assert path is not None, MISSING_CORPUS
     with pytest.raises(RoutineError) as caught:
         load_routine(path)
     for problem in caught.value.problems:
@@ -280,6 +285,7 @@ def test_an_odd_number_is_never_a_crash(written: str) -> None:
 
 def corpus_scalars() -> list[yaml.ScalarNode]:
     """Every distinct scalar of the valid corpus documents: each tag, style and number form."""
+    assert CORPUS.is_dir(), MISSING_CORPUS
     seen: dict[tuple[str, str, str | None], yaml.ScalarNode] = {}
     for path in sorted(CORPUS.glob("valid/*.yaml")):
         try:

@@ -98,14 +98,6 @@ class Pcm:
                 return (len(values) - 1 - i) / self.rate
         return self.seconds
 
-    def trimmed_start(self, keep_seconds: float = 0.01, threshold: int = 300) -> Pcm:
-        """Drop leading silence beyond `keep_seconds`: the first word starts sooner."""
-        lead = self.leading_silence_seconds(threshold)
-        drop = max(0, round((lead - keep_seconds) * self.rate))
-        if drop <= 0:
-            return self
-        return Pcm(self.samples[2 * drop :], self.rate)
-
     def with_lead_in(self, seconds: float, threshold: int = 300) -> Pcm:
         """Exactly `seconds` of silence before the first sound, trimming or padding.
 
@@ -142,24 +134,6 @@ _chime_cached = functools.lru_cache(maxsize=8)(_chime_pcm)
 def chime(rate: int = DEFAULT_RATE, *, seconds: float = 0.6, volume: float = 1.0) -> Pcm:
     """The soft step-change chime, generated in-process (no sound files to ship or lose)."""
     return _chime_cached(rate, seconds).scaled(volume)
-
-
-def wav_bytes(pcm: Pcm) -> bytes:
-    """The PCM as a whole 16-bit mono WAV file, in memory (to be written in one go)."""
-    import io
-
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as f:
-        f.setnchannels(1)
-        f.setsampwidth(2)
-        f.setframerate(pcm.rate)
-        f.writeframes(pcm.samples)
-    return buffer.getvalue()
-
-
-def write_wav(path: str | os.PathLike[str], pcm: Pcm) -> None:
-    with open(path, "wb") as f:
-        f.write(wav_bytes(pcm))
 
 
 def read_wav(path: str | os.PathLike[str]) -> Pcm:

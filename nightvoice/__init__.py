@@ -1,3 +1,5 @@
 """nightvoice: a calm offline voice that talks you through a night leg cramp."""
 
-__version__ = "0.1.0"
+# The one place the version is written: pyproject.toml reads it from here (hatch's version source),
+# `--version` prints it and CHANGELOG.md has a section for it.
+__version__ = "0.3.0"

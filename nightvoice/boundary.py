@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from nightvoice.console.terminal import Terminated
-from nightvoice.core.errors import NightvoiceError, RoutineError
+from nightvoice.core.errors import NightvoiceError, RoutineError, shown
 
 INTERRUPTED = 130  # the shell's code for Ctrl-C
 FAILED = 1  # a file, folder or the output could not be used (a full disk, a read-only home)
@@ -83,9 +83,9 @@ def describe(error: OSError) -> str:
     reason = error.strerror or str(error)
     if error.filename is None:
         return reason
-    where = os.fsdecode(error.filename)
+    where = shown(os.fsdecode(error.filename))
     if error.filename2 is not None:
-        where += f" -> {os.fsdecode(error.filename2)}"
+        where += f" -> {shown(os.fsdecode(error.filename2))}"
     return f"{where}: {reason}"
 
 

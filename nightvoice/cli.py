@@ -262,7 +262,7 @@ def check(routines: tuple[str, ...]) -> int:
     For a routine in another language it says which of nightvoice's own phrases will be
     said in English, and how to translate them.
     """
-    from nightvoice.core.errors import RoutineNotFound
+    from nightvoice.core.errors import RoutineNotFound, shown
     from nightvoice.user.catalog import load_routine, resolve
     from nightvoice.user.config import voice_problems
 
@@ -305,10 +305,10 @@ def check(routines: tuple[str, ...]) -> int:
             continue
         except Exception as error:  # a bug, not the user's fault: still check the other files
             bad += 1
-            reason = " ".join(str(error).split())[:200] or type(error).__name__
+            reason = shown(" ".join(str(error).split()), 200) or type(error).__name__
             click.echo(
-                f"{path}:1:1: nightvoice failed to check this file ({type(error).__name__}: "
-                f"{reason}); please report it",
+                f"{shown(str(path))}:1:1: nightvoice failed to check this file "
+                f"({type(error).__name__}: {reason}); please report it",
                 err=True,
             )
             continue
@@ -321,7 +321,7 @@ def check(routines: tuple[str, ...]) -> int:
                 click.echo(line, err=True)
             continue
         note(_english_note(routine))
-        click.echo(f"{path}: ok ({routine.title})")
+        click.echo(f"{shown(str(path))}: ok ({shown(routine.title)})")
     if bad:
         click.echo(f"{bad} of {len(files)} file(s) have problems", err=True)
     return 1 if bad else 0
@@ -380,13 +380,14 @@ def devices() -> int:
 
     Each is opened for a moment to make sure (20 ms of silence: nothing is heard).
     """
+    from nightvoice.core.errors import shown
     from nightvoice.sound.audio import playable_devices
     from nightvoice.user.config import load_config_or_defaults
 
     chosen = load_config_or_defaults().get("device") or "default"
     found, silent = playable_devices()
     if chosen not in {d.name for d in found}:
-        click.echo(f"note: the configured device {chosen!r} cannot play now", err=True)
+        click.echo(f"note: the configured device `{shown(chosen)}` cannot play now", err=True)
     if silent:
         names = ", ".join(d.name for d in silent)
         click.echo(f"note: not listed, as they cannot play now: {names}", err=True)
@@ -786,6 +787,7 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> int:
     """Show help on a COMMAND (`nightvoice help config set`), or print a guide installed with
     nightvoice: `format` (writing routines), `keys` (keys and exit codes), `audio` (outputs).
     """
+    from nightvoice.core.errors import shown
     from nightvoice.core.suggest import did_you_mean
 
     context = ctx.find_root()
@@ -800,7 +802,8 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> int:
             if command is cli:
                 names += list(GUIDES)
             raise click.UsageError(
-                f"no command or guide named `{' '.join(topic)}`{did_you_mean(word, names)} "
+                f"no command or guide named `{shown(' '.join(topic))}`"
+                f"{did_you_mean(word, names)} "
                 f"(commands: {', '.join(cli.list_commands(context))}; guides: "
                 f"{', '.join(GUIDES)})"
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -21,13 +22,21 @@ from nightvoice.console.terminal import KeyReader, exits_cleanly
 from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.core.plan import Plan, Settings
 from nightvoice.core.player import Outcome, Player, PlayerOptions, plan_after_question
-from nightvoice.core.ports import Display, Speaker, SpeechFailed, SpeechFinished
+from nightvoice.core.ports import (
+    PROBE,
+    Display,
+    Event,
+    SoundBack,
+    Speaker,
+    SpeechFailed,
+)
 from nightvoice.user.night import prepare
 
 if TYPE_CHECKING:
     from nightvoice.desktop.frontend import MprisFrontend
     from nightvoice.sound.ahead import RenderAhead
     from nightvoice.sound.engines import Engines
+    from nightvoice.sound.speaker import TextVoice
     from nightvoice.startup import EarlyStart
     from nightvoice.user.episodes import Episode
 
@@ -54,7 +63,10 @@ def play_routine(
     request: PlayRequest, out: TextIO | None = None, early: EarlyStart | None = None
 ) -> Outcome:
     out = out or sys.stdout
-    prepared = prepare(request.target, request.flags, request.device)
+    # The engine first: the settings a night plays with are the ones it can speak.
+    engines = None if request.text_only else _engines()
+    usable = engines.cannot_use if engines is not None else None
+    prepared = prepare(request.target, request.flags, request.device, usable=usable)
     settings, device = prepared.settings, prepared.device
     inbox = QueueInbox()
     clock = MonotonicClock()
@@ -96,20 +108,21 @@ def play_routine(
                 cleanup.callback(text.close)
                 return text, screen
 
-            fallback: Callable[[str], tuple[Speaker, Display]] | None = None
+            watch: Outage | None = None
             voice: Speaker
             if request.text_only:
                 voice, screen = on_screen(None)
             else:
                 try:
-                    voice = _speaker(settings, device, inbox, cleanup, early)
+                    assert engines is not None
+                    voice = _speaker(settings, device, inbox, cleanup, early=early, engines=engines)
                 except SpeechUnavailable as error:
                     if not interactive:
                         raise  # hands-free: nobody to read the screen; exit code 3
                     voice, screen = on_screen(error.cause)
                 else:
-                    if interactive:
-                        fallback = _falls_back_to(voice, on_screen)
+                    watch = Outage(voice, screen, inbox.post, device, out, interactive=interactive)
+                    cleanup.callback(watch.close)
             options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
             player = Player(
                 phrases=prepared.phrases,
@@ -121,7 +134,7 @@ def play_routine(
                 volume=settings.volume,
                 options=options,
                 listener=media_keys,
-                fallback=fallback,
+                watch=watch,
             )
             answers: dict[str, str] = {}
             chime = prepared.config.get("chime")
@@ -192,24 +205,42 @@ def say(
 ) -> int:
     """Say `text` once with the configured voice (flags win), and wait until it is heard.
 
-    A sound that fails is exit code 3, as when playing; a voice that cannot be used is one line
-    and espeak-ng speaks instead.
+    It is a one-sentence routine played hands-free, so a moment without sound is waited for
+    as at night, and a sound that does not come back is exit code 3 with the cause.
     """
-    from nightvoice.core.routine import Voice
-    from nightvoice.user.config import load_config_or_defaults, resolve_settings
+    from nightvoice.core.plan import PlanStep, Say
+    from nightvoice.user.config import load_config_layer
+    from nightvoice.user.night import choose
 
-    config = load_config_or_defaults()
-    settings = resolve_settings(Voice(), config, flags).settings
+    engines = _engines()
+    given = {**flags, "device": device}
+    chosen = choose(None, load_config_layer(), given, usable=engines.cannot_use)
+    settings = Settings(
+        language=str(chosen["language"]),
+        voice=chosen["voice"],
+        rate=int(chosen["rate"]),
+        volume=float(chosen["volume"]),
+    )
+    device = chosen["device"]
     inbox = QueueInbox()
     with ExitStack() as cleanup:
-        speaker = _speaker(settings, device or config.get("device"), inbox, cleanup, early)
-        utterance = speaker.say(text, rate=settings.rate, volume=settings.volume)
-        while True:
-            event = inbox.wait(None)
-            if isinstance(event, SpeechFailed):
-                raise SpeechUnavailable(event.message)
-            if isinstance(event, SpeechFinished) and event.utterance == utterance:
-                return 0
+        speaker = _speaker(settings, device, inbox, cleanup, early=early, engines=engines)
+        screen = BlankScreen()
+        watch = Outage(speaker, screen, inbox.post, device, sys.stdout, interactive=False)
+        cleanup.callback(watch.close)
+        player = Player(
+            clock=MonotonicClock(),
+            inbox=inbox,
+            voice=speaker,
+            screen=screen,
+            rate=settings.rate,
+            volume=settings.volume,
+            options=PlayerOptions(interactive=False, ramp_sentences=0),
+            watch=watch,
+        )
+        plan = Plan(title=text, steps=(PlanStep(1, text, "", (Say(text),)),), settings=settings)
+        player.play(plan)
+    return 0
 
 
 def _render_ahead(synthesizer: Engines, settings: Settings) -> RenderAhead:
@@ -233,21 +264,110 @@ def _warn(message: str) -> None:
     print(f"nightvoice: {message}", file=sys.stderr, flush=True)
 
 
-def _falls_back_to(
-    speaker: Speaker, on_screen: Callable[[str | None], tuple[Speaker, Display]]
-) -> Callable[[str], tuple[Speaker, Display]]:
-    """When the sound fails mid-play at a terminal: silence the speaker, go on as text."""
-
-    def fall_back(message: str) -> tuple[Speaker, Display]:
-        speaker.close()
-        return on_screen(SpeechUnavailable(message).cause)
-
-    return fall_back
-
-
 # The text voice that takes over numbers its sentences from here, so a late report from the
 # failed speaker (its own numbers) can never pass for one of the text voice's.
 FALLBACK_IDS = 1_000_000
+GIVE_UP_SECONDS = PlayerOptions.give_up_after
+PROBE_SECONDS = 2.0  # a sound server that does not take 20 ms of silence in this long is out
+
+
+class Outage:
+    """The session's side of a moment without sound (core.ports.SoundWatch): the lines that
+    say so, the steps paced on screen meanwhile, and trying the output again. The player
+    decides when (its `_speech_failed`)."""
+
+    def __init__(
+        self,
+        speaker: Speaker,
+        screen: Display,
+        post: Callable[[Event], None],
+        device: str | None,
+        out: TextIO,
+        *,
+        interactive: bool,
+    ) -> None:
+        self._speaker = speaker
+        self._screen = screen
+        self._post = post
+        self._device = device
+        self._out = out
+        self._interactive = interactive
+        self._text: TextVoice | None = None
+        self._shown: Display | None = None  # the screen the steps are shown on meanwhile
+        self._closed = False
+
+    def _line(self, text: str) -> None:
+        """One line, where someone may see it: on the screen at a terminal, else on stderr
+        (a launcher's, cron's or the service's log; stdout is the steps' own)."""
+        shown = self._shown or self._screen
+        if self._interactive and not isinstance(shown, BlankScreen):
+            shown.note(f"nightvoice: {text}")
+        else:
+            print(f"nightvoice: {text}", file=sys.stderr, flush=True)
+
+    def _stand_in(self) -> tuple[Speaker, Display]:
+        from nightvoice.sound.speaker import TextVoice
+
+        if self._shown is None:
+            # At a terminal the steps are shown even with --blank: someone may look.
+            blank = isinstance(self._screen, BlankScreen) and not self._interactive
+            self._shown = self._screen if blank else _visible(self._screen, self._out)
+        if self._text is None:
+            self._text = TextVoice(self._post, self._shown, first_id=FALLBACK_IDS)
+        return self._text, self._shown
+
+    def lost(self, message: str) -> tuple[Speaker, Display]:
+        stand_in = self._stand_in()
+        self._line(
+            f"{SpeechUnavailable(message).cause}; trying again every second "
+            f"(for up to {GIVE_UP_SECONDS:g} s)"
+            + ("; the steps go on on screen" if self._interactive else "")
+        )
+        return stand_in
+
+    def probe(self) -> None:
+        threading.Thread(target=self._probe, name="nightvoice-probe", daemon=True).start()
+
+    def _probe(self) -> None:
+        from nightvoice.sound.audio import output_problem
+
+        try:
+            problem = output_problem(self._device, timeout=PROBE_SECONDS)
+        except Exception as error:  # never a traceback from a thread: it is a failed try
+            problem = f"No sound: {error or type(error).__name__}."
+        if self._closed:
+            return
+        self._post(SoundBack() if problem is None else SpeechFailed(PROBE, problem))
+
+    def back(self) -> tuple[Speaker, Display]:
+        self._line("the sound is back; going on")
+        return self._speaker, self._shown or self._screen
+
+    def give_up(self, message: str) -> tuple[Speaker, Display] | None:
+        if not self._interactive:
+            return None  # hands-free: nobody to read the screen; exit code 3 with the cause
+        stand_in = self._stand_in()
+        self._line(f"{SpeechUnavailable(message).cause}; showing the steps on screen instead")
+        return stand_in
+
+    def close(self) -> None:
+        self._closed = True
+        if self._text is not None:
+            self._text.close()
+        if self._shown is not None and self._shown is not self._screen:
+            self._shown.close()  # made for the outage: the terminal's cursor comes back
+
+
+def _visible(screen: Display, out: TextIO) -> Display:
+    return choose_screen(out, blank=False) if isinstance(screen, BlankScreen) else screen
+
+
+def _engines() -> Engines:
+    """The speech engines, before the settings are known (they are checked against it); a
+    voice that stops working later is one line, and espeak-ng speaks instead."""
+    from nightvoice.sound.engines import make_synthesizer
+
+    return make_synthesizer(warn=_warn)
 
 
 def _speaker(
@@ -255,20 +375,21 @@ def _speaker(
     device: str | None,
     inbox: QueueInbox,
     cleanup: ExitStack,
+    *,
     early: EarlyStart | None,
+    engines: Engines,
 ) -> Speaker:
-    """The real voice: the engine (adopting a natural voice's child the fast start began) and
-    our own output (adopting the first words already playing), closed by `cleanup`."""
+    """The real voice: the engines speaking `settings.voice` (adopting a natural voice's
+    child the fast start began) and our own output (adopting the first words already
+    playing), closed by `cleanup`."""
     from nightvoice.sound.audio import AplayOutput
-    from nightvoice.sound.engines import make_synthesizer
     from nightvoice.sound.naturalvoices import natural_voice
     from nightvoice.sound.speaker import SpeakerVoice
 
     output = AplayOutput(device)
     cleanup.callback(output.close)
     started = early.take_natural(natural_voice(settings.voice)) if early is not None else None
-    # A natural voice starts loading now; one that cannot speak here is one line.
-    synthesizer = make_synthesizer(settings.voice, warn=_warn, started=started)
+    synthesizer = engines.use(settings.voice, started)  # a natural voice starts loading now
     cleanup.callback(synthesizer.close)
     output.prewarm()
     voice = SpeakerVoice(

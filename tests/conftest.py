@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from nightvoice.user.catalog import builtin_dir
+from tests.extras import natural_voice, report_extra
+
+__all__ = ["natural_voice", "report_extra"]  # fixtures: a missing extra fails, never skips
 
 
 @pytest.fixture(autouse=True)

@@ -131,6 +131,59 @@ def private_server() -> Iterator[PulseServer]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+class Restarting:
+    """A sound server that can go away and come back, as a client sees it: PULSE_SERVER
+    points at a link to the running server's socket. `stop` kills the server (every client
+    loses its connection, as in a crash) and removes the link (a new client finds nothing, as
+    while a server restarts); `start` brings up a new server and links it only once a
+    recorder listens to it, so the recording cannot miss the first sound after it is back.
+    """
+
+    def __init__(self) -> None:
+        missing = missing_tools()
+        if missing:
+            raise RuntimeError(MISSING_TOOLS.format(missing=", ".join(missing)))
+        self.directory = Path(tempfile.mkdtemp(prefix="nv-restart-"))
+        self.link = self.directory / "server"
+        self.server = f"unix:{self.link}"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._count = 0
+        self.recorders: list[Recorder] = []
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PULSE_SERVER": self.server,
+            "HOME": str(self.directory),
+            "XDG_RUNTIME_DIR": str(self.directory),
+        }
+
+    def start(self) -> Recorder:
+        """A new server and its recorder; clients reach it from now on. The recorder."""
+        self._count += 1
+        folder = self.directory / f"run{self._count}"
+        folder.mkdir()
+        self._proc, direct = _start_pulse(folder)
+        recorder = Recorder(PulseServer(folder, direct, SINK, self._proc.pid))
+        self.recorders.append(recorder)
+        os.symlink(folder / "native", self.link)
+        return recorder
+
+    def stop(self) -> None:
+        """Gone: clients lose their connection and find no server."""
+        with contextlib.suppress(FileNotFoundError):
+            self.link.unlink()
+        if self._proc is not None:
+            _stop(self._proc)
+            self._proc = None
+
+    def close(self) -> None:
+        self.stop()
+        for recorder in self.recorders:
+            recorder.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
 class Recorder:
     """Records the sink's monitor; every chunk is stamped with its arrival time.
 

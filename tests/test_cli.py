@@ -105,28 +105,51 @@ def test_bare_nightvoice_with_a_broken_replacement_routine_plays_the_built_in(
     scripts = tmp_path / "scripts"
     scripts.mkdir(parents=True)
     (scripts / "calf-cramp.yaml").write_text("nightvoice: 1\ntitle: [broken\n", encoding="utf-8")
-    # No sound server: hands-free it ends with exit code 3 once the built-in starts playing.
-    done = bare_nightvoice(tmp_path, PULSE_SERVER=f"unix:{tmp_path}/no-such-server")
-    warning, *rest = done.stderr.splitlines()
-    assert warning.startswith(f"nightvoice: {scripts / 'calf-cramp.yaml'}:3:1: YAML syntax")
-    assert warning.endswith("; playing the built-in calf-cramp instead")
+    # No sound server: hands-free it waits for one, the steps going on meanwhile.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nightvoice"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "NIGHTVOICE_HOME": str(tmp_path),
+            "PULSE_SERVER": f"unix:{tmp_path}/no-such-server",
+        },
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        warning = proc.stderr.readline()
+        lost = proc.stderr.readline()
+        first_step = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        _, rest = proc.communicate(timeout=10)
+    assert warning.startswith(f"nightvoice: {scripts / 'calf-cramp.yaml'}:2:8: YAML syntax: the `[")
+    assert warning.rstrip().endswith("; playing the built-in calf-cramp instead")
     # The built-in, not the copy: hands-free it first says the leg its question takes.
-    assert "(Left leg.)" in done.stdout
-    assert done.returncode == 3 and rest[0].startswith("nightvoice: No sound: ")
-    assert TRACEBACK not in done.stderr
+    assert first_step == "  (Left leg.)\n"
+    assert lost.startswith("nightvoice: No sound: ") and "trying again" in lost
+    assert TRACEBACK not in rest
 
 
-@pytest.mark.parametrize("command", [["show", "calf-cramp"], ["check", "scripts/calf-cramp.yaml"]])
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [(["show", "calf-cramp"], 2), (["check", "scripts/calf-cramp.yaml"], 1)],
+)
 def test_by_day_a_broken_replacement_routine_is_reported_not_replaced(
-    tmp_path: Path, command: list[str]
+    tmp_path: Path, command: list[str], code: int
 ) -> None:
-    """`show` and `check` still report the problem, located."""
+    """`show` and `check` still report the problem, located, and show nothing of the built-in
+    (a routine that cannot be loaded is 2, as in docs/keys.md; `check` finding problems, 1)."""
     scripts = tmp_path / "scripts"
     scripts.mkdir(parents=True)
     (scripts / "calf-cramp.yaml").write_text("nightvoice: 1\ntitle: [broken\n", encoding="utf-8")
     done = bare_nightvoice(tmp_path, *command, cwd=str(tmp_path))
-    assert done.returncode in (1, 2)
-    assert ":3:1: YAML syntax" in done.stderr.splitlines()[0]
+    assert done.returncode == code, done.stderr
+    assert ":2:8: YAML syntax: the `[` opened at 2:8" in done.stderr.splitlines()[0]
+    assert "Calf cramp relief" not in done.stdout
 
 
 HANDS_FREE = """\
@@ -153,9 +176,15 @@ def test_hands_free_it_says_the_leg_it_takes_and_asks_for_no_key(tmp_path: Path)
     assert "Enter" not in done.stdout and "Which leg?" not in done.stdout
 
 
-def test_bare_nightvoice_with_no_sound_server_names_the_fix(tmp_path: Path) -> None:
-    done = bare_nightvoice(tmp_path, PULSE_SERVER=f"unix:{tmp_path}/no-such-server")
+def test_a_routine_ending_with_no_sound_server_names_the_fix(tmp_path: Path) -> None:
+    """Hands-free, the sound server never came: the routine ends (it kept its time on the
+    way), and that is exit code 3 naming the fix, not a success."""
+    routine = tmp_path / "short.yaml"
+    routine.write_text("nightvoice: 1\ntitle: Short\nsteps:\n  - Sit up.\n", encoding="utf-8")
+    done = bare_nightvoice(
+        tmp_path, "play", str(routine), PULSE_SERVER=f"unix:{tmp_path}/no-such-server"
+    )
     assert done.returncode == 3
-    assert done.stderr.startswith("nightvoice: ")
+    assert done.stderr.startswith("nightvoice: No sound")
     assert "--text" in done.stderr
     assert TRACEBACK not in done.stderr

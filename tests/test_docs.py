@@ -62,6 +62,42 @@ def test_the_exit_codes_for_a_broken_routine_are_as_documented(
     assert f"{broken}:4:" in capsys.readouterr().err
 
 
+def yaml_examples() -> list[tuple[str, str]]:
+    """Every YAML example in the README and the format guide, as a whole routine: a step
+    list's items and an `ask:` get the few lines around them that a routine needs."""
+    import re
+    import textwrap
+
+    head = "nightvoice: 1\ntitle: Example\n"
+    found = []
+    for document in (DOCS.parent / "README.md", DOCS / "routine-format.md"):
+        for number, block in enumerate(
+            re.findall(r"```yaml\n(.*?)```", document.read_text(), re.S)
+        ):
+            if "nightvoice:" in block:
+                routine = block
+            elif block.startswith("- "):
+                routine = head + "steps:\n" + textwrap.indent(block, "  ")
+            else:
+                routine = head + block + "steps:\n  - The {side} leg.\n"
+            found.append((f"{document.name}#{number}", routine))
+    return found
+
+
+@pytest.mark.parametrize(("where", "routine"), yaml_examples(), ids=lambda v: v[:24])
+def test_every_yaml_example_in_the_docs_is_a_routine_check_accepts(
+    where: str, routine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An example a person copies must work as written (texts in `{...}` quoted, ...)."""
+    path = tmp_path / "example.yaml"
+    path.write_text(routine, encoding="utf-8")
+    assert run(["check", str(path)]) == 0, capsys.readouterr().err
+
+
+def test_the_docs_have_yaml_examples_to_check() -> None:
+    assert len(yaml_examples()) >= 10
+
+
 def test_the_readme_says_where_it_lists_the_keys_that_a_second_play_stops_the_first() -> None:
     """Right there, not only in docs/keys.md: starting another routine ends the one playing
     (base/playing.py's take_over, tested in tests/base/test_playing.py)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from nightvoice.cli import run
+from tests.core.test_loader import NEW_USER
 
 HEAD = "nightvoice: 1\ntitle: T\n"
 ZEROS = "0" * 400
@@ -124,7 +125,7 @@ TRACEBACKS += [
     ),
     case(
         f"{HEAD}steps:\n  - <<: {{say: a}}\n    hold: 3\n",
-        "4:5: YAML merge keys (`<<`) are not used in routines",
+        "4:5: nightvoice does not read YAML merge keys (`<<`); write the keys out",
     ),
     case(
         hold("1e3"),
@@ -223,10 +224,10 @@ def test_list_is_never_stopped_by_a_routine_over_the_limits(
 # -- accepted but wrong ----------------------------------------------------------------------
 ASK = HEAD + "ask:\n  name: {name}\n  say: {say}\n  choices: {choices}\n  default: {default}\n"
 WRONG = [
-    case(HEAD + "language: englsh\nsteps: [a]\n", "3:11: no voice speaks the language 'englsh'"),
+    case(HEAD + "language: englsh\nsteps: [a]\n", "3:11: no voice speaks the language `englsh`"),
     case(
         HEAD + "voice: en-gb-scotlnd\nsteps: [a]\n",
-        "3:8: there is no voice named 'en-gb-scotlnd'; did you mean",
+        "3:8: there is no voice named `en-gb-scotlnd`; did you mean",
     ),
     case(
         ASK.format(
@@ -451,7 +452,10 @@ FIX = [
         f"{HEAD}steps:\n  - say: Note: slowly\n",
         "4:14: YAML syntax: a `: ` inside a value; put the whole value in quotes",
     ),
-    case("nightvoice: 1\ntitle: 'T\nsteps: [a]\n", "2:8: YAML syntax: this quote is never closed"),
+    case(
+        "nightvoice: 1\ntitle: 'T\nsteps: [a]\n",
+        "2:8: YAML syntax: the `'` opened at 2:8 is never closed; add `'` at the end of the text",
+    ),
 ]
 
 
@@ -474,3 +478,41 @@ def test_unquoted_yes_no_choices_are_not_counted_missing(
     err = capsys.readouterr().err
     assert "needs between 2 and 9" not in err and "must be one of" not in err
     assert err.count("write it in quotes") == 3
+
+
+# -- what a new user met: the same messages through `check` ------------------------------------
+@pytest.mark.parametrize(("body", "expected"), NEW_USER)
+def test_check_says_what_a_new_user_met_in_plain_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, expected: str
+) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(body, encoding="utf-8")
+    assert run(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[0].startswith(f"{path}:{expected}"), err
+    assert len(err.splitlines()) == 2  # the problem and "1 of 1 file(s) have problems"
+    assert "\x1b" not in err and "\u202e" not in err  # escaped, never sent to the terminal
+
+
+AS_TYPED = [
+    (["check", "Grüße\x1b[2J.yaml"], "Grüße\\x1b[2J.yaml:1:1: cannot read the file"),
+    (["play", "Grüße\x1b[2J.yaml"], "nightvoice: no routine file at Grüße\\x1b[2J.yaml"),
+    (["play", "grüße\x1b[2J"], "nightvoice: `grüße\\x1b[2J` is not a routine name"),
+    (["config", "set", "rate", "schnell\x07"], "nightvoice: `rate` must be a whole number of "
+     "words a minute from 80 to 300, not `schnell\\x07`"),
+    (["config", "set", "räte\x1b", "1"], "nightvoice: unknown setting `räte\\x1b`"),
+    (["config", "unset", "räte\x1b"], "nightvoice: `räte\\x1b` is not in "),
+    (["config", "set", "voice", "stimme-ü\x1b"], "nightvoice: there is no voice named "
+     "`stimme-ü\\x1b`"),
+    (["remind", "zwölf\x1b"], "nightvoice: `zwölf\\x1b` is not a time"),
+    (["help", "hilfe-ü\x1b"], "no command or guide named `hilfe-ü\\x1b`"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("argv", "expected"), AS_TYPED)
+def test_what_the_user_typed_is_shown_as_typed_and_never_drives_the_terminal(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(argv) != 0
+    err = capsys.readouterr().err
+    assert expected in err and "\x1b" not in err and "\x07" not in err, err

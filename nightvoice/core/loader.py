@@ -9,13 +9,23 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
 import yaml
 
-from nightvoice.core.errors import Problem, RoutineError
+from nightvoice.core.errors import RoutineError, shown
 from nightvoice.core.planner import HANDS_FREE_WAIT, MIN_CUE_GAP
+from nightvoice.core.reader import (
+    BOOL,
+    INT,
+    KNOWN_TAGS,
+    SEQ,
+    Entries,
+    YamlReader,
+    as_written,
+    kind_of,
+    read_number,
+    show_value,
+)
 from nightvoice.core.routine import (
     FORMAT_VERSION,
     RATE_RANGE,
@@ -32,41 +42,8 @@ from nightvoice.core.routine import (
     UntilEased,
     Voice,
 )
+from nightvoice.core.suggest import did_you_mean
 from nightvoice.core.template import TemplateError, fields
-
-_YamlResolver = yaml.resolver.Resolver
-
-try:  # libyaml when present: the same node tree, parsed several times faster
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - pure-Python PyYAML builds
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
-_RESOLVED: dict[tuple[str, Any], str] = {}  # (plain scalar, implicit) -> tag; bounded below
-
-
-class _YamlLoader(_SafeLoader):
-    """The safe loader, remembering which tag each short scalar resolves to: PyYAML resolves
-    every node in Python (a regex per scalar), and the keys, numbers and words of routines
-    repeat from file to file (`list` reads hundreds). Only a scalar's kind, value and
-    implicitness decide its tag here (the safe loader has no path resolvers)."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not yaml.ScalarNode or len(value) > 40:
-            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-        key = (value, implicit)
-        tag = _RESOLVED.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            if len(_RESOLVED) < 10000:
-                _RESOLVED[key] = tag
-        return tag
-
-
-INT = "tag:yaml.org,2002:int"
-FLOAT = "tag:yaml.org,2002:float"
-BOOL = "tag:yaml.org,2002:bool"
-STR = "tag:yaml.org,2002:str"
-NULL = "tag:yaml.org,2002:null"
 
 TOP_KEYS = (
     "nightvoice",
@@ -102,16 +79,6 @@ KEY_HOMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("in `until_eased:`", EASED_KEYS),
 )
 
-TIMESTAMP = "tag:yaml.org,2002:timestamp"
-SEQ = "tag:yaml.org,2002:seq"
-MAP = "tag:yaml.org,2002:map"
-# Tags a routine may carry, written or implied; any other (`!!binary`, `!foo`...) is refused.
-KNOWN_TAGS = frozenset({INT, FLOAT, BOOL, STR, NULL, TIMESTAMP, SEQ, MAP})
-BOOL_WORDS = {
-    **dict.fromkeys(("yes", "y", "true", "on"), True),
-    **dict.fromkeys(("no", "n", "false", "off"), False),
-}
-
 # Limits (docs/routine-format.md, "Limits"): each keeps one file from taking the player, `show`,
 # `export` or `list` down with it, and each is far beyond what a real routine needs.
 MAX_PAUSE = 600.0  # one pause, seconds
@@ -130,18 +97,27 @@ IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 def parse_routine(data: bytes, source: str) -> Routine:
     """Validate routine text (bytes, as read from disk) named `source` in messages."""
-    reader = _Reader(source)
+    reader = _RoutineReader(source)
     text = reader.decode(data)
-    root = reader.compose(text) if text is not None else None
+    root = None
+    if text is not None and not text.strip():
+        reader.problem(
+            None,
+            "the file is empty; a routine needs at least `nightvoice: 1`, `title:` and "
+            "`steps:` (try `nightvoice new NAME` for a starter)",
+        )
+    elif text is not None:
+        root = reader.compose(text)
+        if root is None and not reader.problems:
+            reader.problem(
+                None,
+                "the file holds no YAML document (only comments?); a routine needs "
+                "`nightvoice: 1`, `title:` and `steps:`",
+            )
     routine = reader.routine(root) if root is not None else None
     if reader.problems or routine is None:
-        raise RoutineError(sorted(reader.problems, key=lambda p: (p.line, p.column)))
+        raise RoutineError(reader.sorted_problems())
     return routine
-
-
-def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 @dataclass
@@ -194,9 +170,9 @@ class _Cost:
 
 
 @dataclass
-class _Reader:
-    source: str
-    problems: list[Problem] = field(default_factory=list)
+class _RoutineReader(YamlReader):
+    """The YAML reader, plus what a routine must be."""
+
     steps_left: int = MAX_WRITTEN_STEPS  # YAML aliases can nest a list in itself or blow it up
     depth: int = 0
     costs: dict[int, _Cost] = field(default_factory=dict)  # id(model node) -> its cost
@@ -206,128 +182,26 @@ class _Reader:
     where: dict[int, yaml.Node] = field(default_factory=dict)  # id(model node) -> its key
     question_name: str | None = None  # the question's name, even when the question is wrong
 
-    # -- reporting -------------------------------------------------------------------------
-
-    def problem(self, node: yaml.Node | None, message: str) -> None:
-        line, column = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
-        self.problems.append(Problem(self.source, line, column, message))
-
-    # -- bytes, text and YAML ------------------------------------------------------------------
-
-    def decode(self, data: bytes) -> str | None:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            before = data[: error.start]
-            line = before.count(b"\n") + 1
-            column = len(before) - (before.rfind(b"\n") + 1) + 1
-            self.problems.append(
-                Problem(
-                    self.source,
-                    line,
-                    column,
-                    f"the file is not UTF-8 (byte 0x{data[error.start]:02x}); "
-                    "save it as UTF-8 in your editor",
-                )
-            )
-            return None
-        if not text.strip():
-            self.problems.append(
-                Problem(
-                    self.source,
-                    1,
-                    1,
-                    "the file is empty; a routine needs at least `nightvoice: 1`, "
-                    "`title:` and `steps:` (try `nightvoice new NAME` for a starter)",
-                )
-            )
-            return None
-        return text
-
-    def compose(self, text: str) -> yaml.Node | None:
-        loader = _YamlLoader(text)
-        try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            if "quoted scalar" in str(error.context) and error.context_mark is not None:
-                mark = error.context_mark  # where the quote that never closes was opened
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            what = _syntax_message(error, text.splitlines(), line, column)
-            self.problems.append(Problem(self.source, line, column, f"YAML syntax: {what}"))
-            return None
-        except yaml.YAMLError as error:  # errors without a mark, e.g. a bad character
-            self.problems.append(Problem(self.source, 1, 1, f"YAML syntax: {error}"))
-            return None
-        finally:
-            loader.dispose()
-        if node is None:
-            self.problems.append(
-                Problem(
-                    self.source,
-                    1,
-                    1,
-                    "the file holds no YAML document (only comments?); a routine needs "
-                    "`nightvoice: 1`, `title:` and `steps:`",
-                )
-            )
-        return node
-
-    # -- generic node checks -------------------------------------------------------------------
-
-    def mapping(
-        self, node: yaml.Node, allowed: tuple[str, ...], what: str
-    ) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
-        """A mapping's entries by key, with unknown and duplicate keys reported."""
-        if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{what} must be a mapping of `key: value` lines, not {_kind(node)}")
-            return None
-        if node.tag != MAP:
-            self.problem(node, _tag_problem(node, what))
-            return None
-        entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for key_node, value_node in node.value:
-            if (
-                not isinstance(key_node, yaml.ScalarNode)
-                or key_node.tag == "tag:yaml.org,2002:merge"
-            ):
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.problem(
-                        key_node,
-                        "YAML merge keys (`<<`) are not used in routines; write the keys out",
-                    )
-                else:
-                    self.problem(key_node, f"keys in {what} must be plain words")
-                continue
-            key = key_node.value
-            if key in entries:
-                first = entries[key][0].start_mark.line + 1
-                self.problem(key_node, f"`{key}` appears twice in {what} (first on line {first})")
-                continue
-            if key not in allowed:
-                self.problem(key_node, self.unknown_key(node, key, allowed, what))
-                continue
-            entries[key] = (key_node, value_node)
-        return entries
-
-    def unknown_key(self, node: yaml.Node, key: str, allowed: tuple[str, ...], what: str) -> str:
+    def unknown_key(
+        self, node: yaml.Node, key: str, allowed: tuple[str, ...], what: str, cut: str = ""
+    ) -> str:
         """Why `key` is wrong here: where it belongs, or the allowed key it was meant to be."""
-        shown = key.encode("unicode_escape").decode("ascii")[:40]
+        key_shown = shown(key, 40)
         homes = [home for home, keys in KEY_HOMES if key in keys]
         if homes:
-            return f"`{shown}` belongs {_or(homes)}, not in {what}"
+            return f"`{key_shown}` belongs {_or(homes)}, not in {what}"
         close = difflib.get_close_matches(key.lower(), allowed, n=1, cutoff=0.6)
         if close:
             self.guessed.setdefault(id(node), set()).add(close[0])
-            return f"unknown key `{shown}` in {what}; did you mean `{close[0]}`?"
+            return f"unknown key `{key_shown}` in {what}; did you mean `{close[0]}`?"
         for home, keys in KEY_HOMES:
             elsewhere = difflib.get_close_matches(key.lower(), keys, n=1, cutoff=0.75)
             if elsewhere:
                 return (
-                    f"unknown key `{shown}` in {what}; did you mean `{elsewhere[0]}`? "
+                    f"unknown key `{key_shown}` in {what}; did you mean `{elsewhere[0]}`? "
                     f"(it belongs {home})"
                 )
-        return f"unknown key `{shown}` in {what}; it takes {_pretty(list(allowed))}"
+        return f"unknown key `{key_shown}` in {what}; it takes {_pretty(list(allowed))}{cut}"
 
     def missing(self, parent: yaml.Node, key: str, message: str) -> None:
         """Report a missing key, unless a misspelt key was already taken for it (root cause)."""
@@ -342,43 +216,10 @@ class _Reader:
         *,
         limit: int = MAX_TEXT,
     ) -> str | None:
-        """A text as written; problems are noted, and a value is still returned where one can
-        be read, so one wrong text never causes follow-on messages."""
-        if not isinstance(node, yaml.ScalarNode):
-            self.problem(node, f"{what} must be text, not {_kind(node)}")
-            return None
-        if node.tag not in KNOWN_TAGS:
-            self.problem(node, _tag_problem(node, what))
-            return None
-        if not node.style and node.tag == BOOL and node.value.lower() in BOOL_WORDS:
-            self.problem(
-                node,
-                f"{what} is `{node.value}`, which YAML reads as true or false; "
-                f'write it in quotes: "{node.value}"',
-            )
-            return str(node.value)
-        if node.tag == NULL and node.value.strip():
-            self.problem(
-                node,
-                f"{what} is `{node.value}`, which YAML reads as nothing; "
-                f'write it in quotes: "{node.value}"',
-            )
-            return None
-        if node.tag in (BOOL, SEQ, MAP):  # an explicit `!!bool` or the like on text
-            self.problem(node, f"{what} must be text, not `{_show(node)}` (tagged {node.tag})")
-            return None
-        value: str = node.value.strip()
-        if not value:
-            self.problem(node, f"{what} is empty")
-            return None
-        control = _CONTROL.search(value)
-        if control is not None:
-            self.problem(
-                node,
-                f"{what} has a control character (U+{ord(control[0]):04X}) that would cut the "
-                "speech short; remove it",
-            )
-            return None
+        """A text as written, within the length limit, its `{variables}` the ones `scope` has."""
+        value = self.text_value(node, what)
+        if value is None or not isinstance(node, yaml.ScalarNode) or node.tag == BOOL:
+            return value  # a `yes` meant as text is noted, and read as the word
         if len(value) > limit:
             self.problem(
                 node,
@@ -414,76 +255,6 @@ class _Reader:
             if name == "other_side":
                 self.sides_used.append(node)
 
-    def number(
-        self,
-        node: yaml.Node,
-        what: str,
-        *,
-        low: float,
-        high: float,
-        low_inclusive: bool = False,
-        integer: bool = False,
-    ) -> float | None:
-        """A number as a person writes it (plain decimal); every other form is refused with
-        the way to write it, and the allowed range is always given."""
-        kind = "a whole number" if integer else "a number of seconds"
-        bound = f"at least {low:g}" if low_inclusive else f"more than {low:g}"
-        allowed = f"{kind}, {bound} and at most {high:g}"
-        if not isinstance(node, yaml.ScalarNode):
-            self.problem(node, f"{what} must be {allowed}, not {_kind(node)}")
-            return None
-        if node.tag not in KNOWN_TAGS:
-            self.problem(node, _tag_problem(node, what))
-            return None
-        written = _as_written(node)
-        value, fix = _read_number(node.value)
-        if node.tag not in (INT, FLOAT) or fix is not None or value is None:
-            if node.tag == NULL and node.value in ("", "~", "null", "Null", "NULL"):
-                self.problem(node, f"{what} has no value; write {allowed}")
-                return None
-            if node.tag == STR and value is not None and fix is None:
-                plain = _plain(value)
-                if node.style:
-                    how = "text in quotes"
-                elif _implicit_tag(node.value) == STR:
-                    how = "text to YAML (a number needs a dot before an exponent)"
-                else:
-                    how = "marked as text with `!!str`"
-                self.problem(node, f"{what} is {written}, which is {how}; write {plain}")
-                return None
-            if fix is None and node.tag == STR:
-                fix = _unit_hint(node.value)
-            if node.tag == BOOL:
-                how = "YAML reads it as" if node.value.lower() in BOOL_WORDS else "it is tagged"
-                self.problem(node, f"{what} must be {allowed}, not {written} ({how} true/false)")
-                return None
-            hint = f"; {fix}" if fix else ""
-            self.problem(node, f"{what} must be {allowed}, not {written}{hint}")
-            return None
-        if integer and value != int(value):
-            self.problem(node, f"{what} must be {allowed}, not {written}")
-            return None
-        too_low = value < low if low_inclusive else value <= low
-        if too_low or value > high:
-            self.problem(node, f"{what} must be {bound} and at most {high:g}, not {written}")
-            return None
-        return float(value)
-
-    def boolean(self, node: yaml.Node, what: str) -> bool | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
-            word = BOOL_WORDS.get(node.value.lower())
-            if word is not None:
-                return word
-        if isinstance(node, yaml.ScalarNode) and node.tag not in KNOWN_TAGS:
-            self.problem(node, _tag_problem(node, what))
-            return None
-        written = _as_written(node) if isinstance(node, yaml.ScalarNode) else _kind(node)
-        hint = ""
-        if isinstance(node, yaml.ScalarNode) and node.style and node.value.lower() in BOOL_WORDS:
-            hint = f"; write {node.value} without quotes"
-        self.problem(node, f"{what} must be true or false, not {written}{hint}")
-        return None
-
     # -- the routine ---------------------------------------------------------------------------
 
     def routine(self, root: yaml.Node) -> Routine | None:
@@ -491,7 +262,7 @@ class _Reader:
             self.problem(
                 root,
                 "a routine must be a mapping with `nightvoice: 1`, `title:` and `steps:` "
-                f"at the top level, not {_kind(root)}",
+                f"at the top level, not {kind_of(root)}",
             )
             return None
         entries = self.mapping(root, TOP_KEYS, "the routine")
@@ -561,9 +332,9 @@ class _Reader:
             )
             return False
         node = entry[1]
-        value, fix = _read_number(node.value) if isinstance(node, yaml.ScalarNode) else (None, None)
+        value, fix = read_number(node.value) if isinstance(node, yaml.ScalarNode) else (None, None)
         if not isinstance(node, yaml.ScalarNode) or node.tag != INT or value is None:
-            written = _as_written(node) if isinstance(node, yaml.ScalarNode) else _kind(node)
+            written = as_written(node) if isinstance(node, yaml.ScalarNode) else kind_of(node)
             self.problem(
                 node,
                 f"`nightvoice` is the format version: write {FORMAT_VERSION}, not {written}"
@@ -573,7 +344,7 @@ class _Reader:
         if value != FORMAT_VERSION:
             self.problem(
                 node,
-                f"unknown format version {_show(node)}; this nightvoice reads version "
+                f"unknown format version {show_value(node)}; this nightvoice reads version "
                 f"{FORMAT_VERSION} (a newer nightvoice may read this file)",
             )
             return False
@@ -582,7 +353,7 @@ class _Reader:
     def required_text(
         self,
         parent: yaml.Node,
-        entries: dict[str, tuple[yaml.Node, yaml.Node]],
+        entries: Entries,
         key: str,
         what: str,
         scope: _Scope | None = None,
@@ -594,7 +365,7 @@ class _Reader:
 
     def optional_text(
         self,
-        entries: dict[str, tuple[yaml.Node, yaml.Node]],
+        entries: Entries,
         key: str,
         scope: _Scope | None = None,
         limit: int = MAX_TEXT,
@@ -603,9 +374,7 @@ class _Reader:
             return None
         return self.text(entries[key][1], f"`{key}`", scope, limit=limit)
 
-    def optional_bool(
-        self, entries: dict[str, tuple[yaml.Node, yaml.Node]], key: str, *, default: bool
-    ) -> bool:
+    def optional_bool(self, entries: Entries, key: str, *, default: bool) -> bool:
         if key not in entries:
             return default
         value = self.boolean(entries[key][1], f"`{key}`")
@@ -613,7 +382,7 @@ class _Reader:
 
     def optional_number(
         self,
-        entries: dict[str, tuple[yaml.Node, yaml.Node]],
+        entries: Entries,
         key: str,
         what: str,
         *,
@@ -631,7 +400,7 @@ class _Reader:
         )
         return default if value is None else value
 
-    def voice_settings(self, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> Voice:
+    def voice_settings(self, entries: Entries) -> Voice:
         rate = volume = None
         if "rate" in entries:
             low, high = RATE_RANGE
@@ -646,7 +415,12 @@ class _Reader:
             rate = int(value) if value is not None else None
         if "volume" in entries:
             volume = self.number(
-                entries["volume"][1], "`volume`", low=0.0, high=1.0, low_inclusive=True
+                entries["volume"][1],
+                "`volume`",
+                low=0.0,
+                high=1.0,
+                low_inclusive=True,
+                seconds=False,
             )
         return Voice(
             language=self.optional_text(entries, "language"),
@@ -677,7 +451,7 @@ class _Reader:
             choices_ok = len(self.problems) == before
         default = self.required_text(node, entries, "default", "`ask` `default`")
         if default is not None and choices_ok and choices and default not in choices.values():
-            options = ", ".join(f"`{v}`" for v in choices.values())
+            options = ", ".join(f"`{shown(v, 40)}`" for v in choices.values())
             self.problem(entries["default"][1], f"`ask` `default` must be one of {options}")
             default = None
         timeout = self.optional_number(
@@ -721,11 +495,15 @@ class _Reader:
         before = len(self.problems)
         seen: dict[str, str] = {}  # value -> its key, for duplicates
         entries = 0
-        for key_node, value_node in node.value:
+        for at, (key_node, value_node) in enumerate(node.value):
             entries += 1
+            cut = self.cut_text(node, at) if len(getattr(key_node, "value", "")) != 1 else None
+            if cut is not None and cut.certain:  # `{l: left leg, the one with the cramp}`
+                self.problem(cut.node, cut.message)
+                continue
             if not isinstance(key_node, yaml.ScalarNode) or len(key_node.value) != 1:
                 scalar = isinstance(key_node, yaml.ScalarNode)
-                written = f", not {_as_written(key_node)}" if scalar else ""
+                written = f", not {as_written(key_node)}" if scalar else ""
                 self.problem(
                     key_node, f"each choice key must be a single character, like `l`{written}"
                 )
@@ -745,8 +523,8 @@ class _Reader:
             if value.lower() in seen:
                 self.problem(
                     value_node,
-                    f"choices `{seen[value.lower()]}` and `{key}` both answer `{value}`; "
-                    "give each choice its own value",
+                    f"choices `{seen[value.lower()]}` and `{key}` both answer "
+                    f"`{shown(value, 40)}`; give each choice its own value",
                 )
                 continue
             seen[value.lower()] = key
@@ -759,7 +537,7 @@ class _Reader:
 
     def steps(self, node: yaml.Node, scope: _Scope, what: str) -> tuple[Node, ...]:
         if not isinstance(node, yaml.SequenceNode) or node.tag != SEQ:
-            shown = _kind(node) if node.tag in KNOWN_TAGS else f"a `{node.tag}`-tagged value"
+            shown = kind_of(node) if node.tag in KNOWN_TAGS else f"a `{node.tag}`-tagged value"
             self.problem(node, f"{what} must be a list, one `- ` line per step, not {shown}")
             return ()
         if not node.value:
@@ -789,7 +567,7 @@ class _Reader:
         if not isinstance(node, yaml.MappingNode):
             self.problem(
                 node,
-                f"a step must be text to say or a mapping like `say: ...`, not {_kind(node)}",
+                f"a step must be text to say or a mapping like `say: ...`, not {kind_of(node)}",
             )
             return None
         keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
@@ -806,7 +584,8 @@ class _Reader:
             close = difflib.get_close_matches(key.lower(), CONTAINERS, n=1, cutoff=0.7)
             if close:  # a misspelt container: its `steps:` would be a follow-on message
                 self.problem(
-                    key_node, f"unknown key `{key[:40]}` in a step; did you mean `{close[0]}`?"
+                    key_node,
+                    f"unknown key `{shown(key, 40)}` in a step; did you mean `{close[0]}`?",
                 )
                 return None
         return self.leaf(node, scope)
@@ -844,7 +623,7 @@ class _Reader:
             excess = cost.excess()
             if excess and inner.excess() is None and not self.over_limit:
                 self.over_limit = True
-                shown = f"{kind}: {_show(head)}" if kind == "repeat" else kind
+                shown = f"{kind}: {show_value(head)}" if kind == "repeat" else kind
                 self.problem(key, f"this `{shown}` makes the routine {excess}")
         return built
 
@@ -860,7 +639,9 @@ class _Reader:
         if kind == "section":
             name = self.text(head, "`section` (its name)", scope)
             say = self.optional_text(entries, "say", scope)
-            steps = self.steps(entries["steps"][1], scope, f"the steps of section `{name}`")
+            steps = self.steps(
+                entries["steps"][1], scope, f"the steps of section `{shown(name or '', 40)}`"
+            )
             return Section(name=name, steps=steps, say=say) if name and steps else None
         if kind == "repeat":
             times = self.number(
@@ -920,7 +701,7 @@ class _Reader:
         step: Step,
         action: str,
         value: yaml.Node,
-        entries: dict[str, tuple[yaml.Node, yaml.Node]],
+        entries: Entries,
         scope: _Scope,
     ) -> Step:
         from dataclasses import replace
@@ -1070,55 +851,6 @@ class _Reader:
         return UntilEased(max_seconds=longest, every=every, check_in=check_in)
 
 
-_DECIMAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-_UNDERSCORED = re.compile(r"[-+]?\d[\d_]*(\.[\d_]*)?")
-_SEXAGESIMAL = re.compile(r"([-+]?)(\d+(?::[0-5]?\d)+)(\.\d*)?")
-_BASES = {"0x": 16, "0b": 2, "0o": 8}
-
-
-def _read_number(text: str) -> tuple[Decimal | None, str | None]:
-    """A plain decimal number exactly (any size: no float overflow), or how to write one.
-
-    YAML 1.1's other forms are refused rather than read silently: `1:45` (base 60, 105),
-    `010` (octal, 8), `0x1E`; the second value says how to write the number instead.
-    """
-    written = text.strip()
-    sign, digits = ("-", written[1:]) if written[:1] == "-" else ("", written.lstrip("+"))
-    if _UNDERSCORED.fullmatch(written) and "_" in written:
-        written = written.replace("_", "")
-    if _DECIMAL.fullmatch(written):
-        if re.fullmatch(r"[-+]?0\d+", written):
-            plain = int(written)
-            return None, (
-                f"YAML 1.1 reads a leading 0 as octal; write {plain} without the leading zero"
-            )
-        try:
-            return Decimal(written), None
-        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            return None, None
-    sexagesimal = _SEXAGESIMAL.fullmatch(written)
-    if sexagesimal and len(written) < 50:
-        seconds = 0.0
-        for part in sexagesimal[2].split(":"):
-            seconds = seconds * 60 + int(part)
-        seconds += float(sexagesimal[3] or 0)
-        shown = f"{sign}{seconds:g}"
-        return None, (
-            f"YAML 1.1 reads `{sexagesimal[0]}` as minutes:seconds ({shown}); write the "
-            f"seconds as one number: {shown}"
-        )
-    base = _BASES.get(digits[:2].lower())
-    if base is not None and len(digits) < 50:
-        try:
-            number = int(digits[2:].replace("_", ""), base)
-        except ValueError:
-            return None, None
-        return None, f"write it as a plain decimal number: {sign}{number}"
-    if written.lower().lstrip("+-") in (".inf", ".nan", "inf", "nan", "infinity"):
-        return None, "write a plain number"
-    return None, None
-
-
 def _speech_floor(text: str) -> float:
     """The least time `text` can take to say: at the fastest rate a routine may set, counting
     words only (low on purpose: the limit never refuses a routine that fits; one long "word"
@@ -1150,52 +882,6 @@ def _leaf_cost(step: Step) -> _Cost:
     return _Cost(1, cues, seconds)
 
 
-def _plain(value: Decimal) -> str:
-    """A decimal as a person writes it: 1000, 1.5 (never 1E+3)."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _implicit_tag(text: str) -> str:
-    """The tag YAML 1.1 gives this plain text on its own (str, int, float...)."""
-    tag: str = _YamlResolver().resolve(  # type: ignore[no-untyped-call]
-        yaml.ScalarNode, text, (True, False)
-    )
-    return tag
-
-
-_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60}
-_UNITS |= {"mins": 60, "minute": 60, "minutes": 60}
-
-
-def _unit_hint(text: str) -> str | None:
-    """How to write `30s`, `2 min` or `1,5` as the plain number of seconds it means."""
-    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z]*)\s*", text)
-    if not match or match[2].lower() not in (*_UNITS, ""):
-        return None
-    number = float(match[1].replace(",", "."))
-    seconds = number * _UNITS.get(match[2].lower(), 1)
-    if match[2]:
-        return f"write the number of seconds alone: {seconds:g}"
-    return f"write the decimal point as a dot: {seconds:g}"
-
-
-def _as_written(node: yaml.ScalarNode) -> str:
-    """The value as the user wrote it, quotes included, shortened: `"30"`, `1:45`."""
-    quote = {"'": "'", '"': '"'}.get(node.style or "", "")
-    return f"`{quote}{_show(node)}{quote}`"
-
-
-def _tag_problem(node: yaml.Node, what: str) -> str:
-    tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
-    return f"{what} has the YAML tag `{tag[:40]}`, which routines do not use; remove the tag"
-
-
-# A character that cuts or garbles speech: NUL and the other controls (Unicode category Cc)
-# but newline and tab, and lone surrogates (Cs); one search, not a lookup per character.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
 def _count(n: float) -> str:
     return f"{n:,.0f}" if n < 1e15 else "more than a million billion"
 
@@ -1211,85 +897,5 @@ def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _kind(node: yaml.Node) -> str:
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if node.tag == NULL:
-        return "nothing (null)"
-    return f"the value `{_show(node)}`"
-
-
-def _show(node: yaml.Node) -> str:
-    if isinstance(node, yaml.ScalarNode):
-        value: str = node.value.encode("unicode_escape").decode("ascii")
-        return value if len(value) <= 30 else value[:27] + "..."
-    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
-
-
 def _pretty(keys: list[str]) -> str:
     return ", ".join(f"`{k}`" for k in keys)
-
-
-def _syntax_message(error: yaml.MarkedYAMLError, lines: list[str], line: int, column: int) -> str:
-    """PyYAML's message in plain words, naming the line a bad indent was meant to continue."""
-    problem = error.problem or error.context or "not valid YAML"
-    context = error.context or ""
-    here = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "quoted scalar" in context and "end of stream" in problem:
-        return "this quote is never closed; add the closing quote at the end of the text"
-    if "undefined alias" in problem:
-        return "this alias (`*name`) has no anchor (`&name`) above it; define the anchor first"
-    if "nesting depth" in problem:
-        return "lists and mappings nest too deep here; a routine needs only a few levels"
-    if "expected a single document" in context:
-        return "the file holds more than one YAML document; a routine is one document"
-    if "\t" in here[: max(column, len(here) - len(here.lstrip(" \t")))] or "tab" in problem:
-        return "tabs are not allowed for indentation; use spaces"
-    indent_errors = ("expected <block end>", "did not find expected", "mapping values")
-    if not any(words in problem for words in indent_errors):
-        return problem
-    start = _content_column(here)
-    key = _KEY.match(here, start)
-    if "mapping values" in problem and key is not None and key.end() < column:
-        return (
-            'a `: ` inside a value; put the whole value in quotes, like say: "Note: stretch slowly"'
-        )
-    is_item = here.lstrip(" ").startswith("- ")
-    for number in range(line - 1, 0, -1):
-        above = lines[number - 1]
-        content = above.strip()
-        if not content or content.startswith("#"):
-            continue
-        if above.lstrip(" ").startswith("- ") != is_item and is_item:
-            continue
-        other = _dash_column(above) if is_item else _content_column(above)
-        mine = _dash_column(here) if is_item else start
-        if other == mine:
-            continue
-        shown = content if len(content) <= 40 else content[:37] + "..."
-        what = "list item" if is_item else "line"
-        return (
-            f"the indentation is off: this {what} starts at column {mine + 1}, but line "
-            f"{number} (`{shown}`), which it seems to continue, starts at column {other + 1}; "
-            "line them up with spaces"
-        )
-    return f"the indentation is off ({problem}); line up keys of one mapping with spaces"
-
-
-_KEY = re.compile(r"[^\s#:][^:]*:(\s|$)")
-
-
-def _content_column(text: str) -> int:
-    """Where a line's key or text starts, after its indentation and any `- ` list markers."""
-    at = len(text) - len(text.lstrip(" "))
-    while text[at : at + 2] == "- ":
-        at += 2
-        while text[at : at + 1] == " ":
-            at += 1
-    return at
-
-
-def _dash_column(text: str) -> int:
-    return len(text) - len(text.lstrip(" "))

@@ -8,7 +8,6 @@ Keys become navigation by exception, which unwinds whatever step was running.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, auto
 
@@ -28,13 +27,17 @@ from nightvoice.core.plan import (
 )
 from nightvoice.core.planner import STALE_CUE_SECONDS, check_in_times, compile_plan, hold_status
 from nightvoice.core.ports import (
+    PROBE,
     Clock,
+    Event,
     Inbox,
     KeyPressed,
     Listener,
     NoListener,
     RemoteCommand,
     Screen,
+    SoundBack,
+    SoundWatch,
     SpeechFailed,
     SpeechFinished,
     Voice,
@@ -79,6 +82,10 @@ class PlayerOptions:
     ramp_sentences: int = 3  # the night profile: volume rises over the first sentences
     ramp_start: float = 0.5  # ... starting at this share of the set volume
     reminder_every: float = 45.0  # a gentle spoken reminder while waiting for a key
+    # A moment without sound: the output is tried again this often, and given up on after
+    # this long without sound (docs/promises.md).
+    retry_every: float = 1.0
+    give_up_after: float = 30.0
 
 
 def night_volume(volume: float, said_before: int, options: PlayerOptions) -> float:
@@ -111,6 +118,7 @@ class _Wake(Enum):
     KEY = auto()  # a key that means "go on" while waiting for one
     INTERRUPTED = auto()  # the current utterance was cut and should be said again
     RESUMED = auto()  # a pause ended; `paused` says how long it lasted
+    RESTART = auto()  # the sound came back and this step's own words went unheard
 
 
 @dataclass(frozen=True)
@@ -140,13 +148,12 @@ class Player:
         volume: float,
         options: PlayerOptions | None = None,
         listener: Listener | None = None,
-        fallback: Callable[[str], tuple[Voice, Screen]] | None = None,
+        watch: SoundWatch | None = None,
         phrases: PhraseBook = ENGLISH,
     ) -> None:
-        """`fallback`, given the failure's message, returns a voice and screen to go on with
-        when the sound fails (text on screen at a terminal); without it the failure ends
-        the play as SpeechUnavailable. `phrases`: nightvoice's own words (statuses, the
-        help, feedback) in the routine's language."""
+        """`watch` is what happens around a moment without sound (`_speech_failed`); without
+        it a sound failure ends the play as SpeechUnavailable. `phrases`: nightvoice's own
+        words (statuses, the help, feedback) in the routine's language."""
         self.phrases = phrases
         self.clock = clock
         self.inbox = inbox
@@ -156,8 +163,17 @@ class Player:
         self.volume = volume
         self.options = options or PlayerOptions()
         self.listener: Listener = listener or NoListener()
-        self._fallback = fallback
-        self._fell_back = False
+        self._watch = watch
+        # A moment without sound: since when, when to try the output next, and whether it
+        # was given up on. Failures of utterances up to `_stale_up_to` are late reports from
+        # before the last loss.
+        self._lost_since: float | None = None
+        self._lost_because = ""
+        self._retry_at: float | None = None
+        self._gave_up = False
+        self._last_id = 0
+        self._stale_up_to = 0
+        self._step_unheard = False  # this step's own words were said without sound
         self._shown_step: tuple[int, int, str, str] | None = None
         self._utterance: int | None = None
         self._utterances_started = 0
@@ -207,7 +223,7 @@ class Player:
             wait_until = deadline
             if pending is not None:
                 wait_until = pending[1] + LONE_KEY_GAP
-            event = self.inbox.wait(wait_until)
+            event = self._next_event(wait_until)
             if event is None:
                 if pending is not None:
                     self._cut()
@@ -242,8 +258,12 @@ class Player:
                 if command is Command.NEXT and self._fresh(event):
                     self._cut()
                     return self._confirm(question, question.default)
-            elif self._note(event):
-                deadline = self.clock.now() + question.timeout
+            else:
+                noted = self._note(event)
+                if noted is _Wake.INTERRUPTED:
+                    self._start(question.say, question.language)  # cut by the sound: again
+                elif noted is not None:
+                    deadline = self.clock.now() + question.timeout
 
     def _confirm(self, question: Question, value: str, *, timed_out: bool = False) -> str | None:
         """Say the choice back, so a half-asleep listener knows what was taken; the value, or
@@ -285,6 +305,7 @@ class Player:
                     self.screen.show_step(*self._shown_step)
                     self.listener.step_started(step.number, len(steps), step.title)
                     self._status = ""
+                    self._step_unheard = False
                     went_on = self._run_step(step)
                     last = index + 1 == len(steps)
                     # A step that ended on a key press was the key for the next step too:
@@ -297,12 +318,17 @@ class Player:
                     index += 1
                 except _Navigate as navigation:
                     index = min(len(steps), max(0, index + navigation.delta))
+            if self._lost_since is not None:
+                # It ended before the sound came back: the waiting ends here (hands-free, that
+                # is SpeechUnavailable: a night played to nobody is no success).
+                self._give_up(self._lost_because)
             outcome.completed = True
         except _Quit:
             outcome.quit = True
         finally:
             self.voice.cut()
             self._utterance = None
+            self._step_unheard = False
             self.listener.ended()
         outcome.ended = self.clock.now()
         return outcome
@@ -318,6 +344,8 @@ class Player:
                 self._chime()
             elif isinstance(action, Say):
                 self._say(action.text, action.language)
+                if self._lost_since is not None:
+                    self._step_unheard = True  # only on screen: the step starts again with sound
             elif isinstance(action, Hold):
                 self._hold(action)
             elif isinstance(action, WaitForKey):
@@ -464,6 +492,11 @@ class Player:
             text, rate=self.rate, volume=self._volume_now(), language=language
         )
         self._utterances_started += 1
+        self._noted_id(self._utterance)
+
+    def _noted_id(self, utterance: int) -> None:
+        if self._lost_since is None and not self._gave_up:  # the real voice's own numbering
+            self._last_id = max(self._last_id, utterance)
 
     def _say(self, text: str, language: str | None = None) -> None:
         """Say `text` and return once all of it has been heard; interruptions say it again."""
@@ -482,6 +515,7 @@ class Player:
         self._finish_speaking()
         self._begin_sound()
         self._utterance = self.voice.chime(volume=self._volume_now())
+        self._noted_id(self._utterance)
         self._finish_speaking()
 
     def _finish_speaking(self) -> float:
@@ -513,7 +547,7 @@ class Player:
             tick = self._tick()
             if tick is not None and (wake is None or tick < wake):
                 wake = tick
-            event = self.inbox.wait(wake)
+            event = self._next_event(wake)
             if event is None:
                 if wake is not deadline and (deadline is None or self.clock.now() < deadline):
                     continue  # only the time left on screen changed
@@ -528,14 +562,34 @@ class Player:
                     return woken
                 continue
             noted = self._note(event)
+            if noted is _Wake.RESTART:
+                self._cut()
+                raise _Navigate(0)  # the step's own words went unheard: from its start, heard
             if noted is not None:
                 return _Woken(noted)
 
+    def _next_event(self, until: float | None) -> Event | None:
+        """The next event, or None once `until` comes; meanwhile a lost sound is tried again
+        on time (every wait goes through here, so probing never stops while it plays)."""
+        while True:
+            retry = self._retry_at
+            if retry is None or (until is not None and until <= retry):
+                return self.inbox.wait(until)
+            event = self.inbox.wait(retry)
+            if event is not None:
+                return event
+            self._retry_at = None  # until the probe's answer arrives
+            assert self._watch is not None
+            self._watch.probe()
+
     def _note(self, event: object) -> _Wake | None:
         """Track finished speech: SPOKEN when the current utterance just ended, INTERRUPTED
-        when it failed and the fallback voice should say it again."""
+        when it must be said again (by the voice that goes on), RESTART when the sound came
+        back and this step's own words went unheard."""
         if isinstance(event, SpeechFailed):
-            return self._speech_failed(event.message)
+            return self._speech_failed(event)
+        if isinstance(event, SoundBack):
+            return self._sound_back()
         if isinstance(event, SpeechFinished) and event.utterance == self._utterance:
             self._utterance = None
             now = self.clock.now()
@@ -546,21 +600,78 @@ class Player:
             return _Wake.SPOKEN
         return None
 
-    def _speech_failed(self, message: str) -> _Wake | None:
-        if self._fell_back:
-            return None  # a late report from the voice already replaced
-        if self._fallback is None:
+    # -- a moment without sound: the one place that decides what a sound failure means -----------
+
+    def _speech_failed(self, event: SpeechFailed) -> _Wake | None:
+        """The sound failed. A moment without sound is no failure of the night: the routine
+        goes on, keeping its time and place, with the watch's stand-in (the steps paced on
+        screen), and the output is tried again every `retry_every` until it plays (SoundBack)
+        or `give_up_after` has passed. A lasting failure is given up on at once."""
+        if self._gave_up:
+            return None  # late news from a voice already given up on
+        if event.utterance == PROBE:
+            if self._lost_since is not None:
+                self._lost_because = event.message
+                self._still_lost(event.message)
+            return None
+        if self._lost_since is not None or event.utterance <= self._stale_up_to:
+            return None  # a late report from the real voice, from before the sound was lost
+        if self._watch is None:
+            raise SpeechUnavailable(event.message)
+        if event.lasting:
+            self._give_up(event.message)
+        else:
+            now = self.clock.now()
+            self._lost_since = now
+            self._lost_because = event.message
+            self._retry_at = now + self.options.retry_every
+            self._stale_up_to = self._last_id
+            self.voice.cut()
+            self._go_on_with(self._watch.lost(event.message))
+        if self._utterance is None:
+            return None
+        self._utterance = None
+        return _Wake.INTERRUPTED  # said again, from its start, by the voice that goes on
+
+    def _still_lost(self, message: str) -> None:
+        assert self._lost_since is not None
+        now = self.clock.now()
+        if now - self._lost_since >= self.options.give_up_after:
+            self._give_up(message)
+        else:
+            self._retry_at = now + self.options.retry_every
+
+    def _give_up(self, message: str) -> None:
+        assert self._watch is not None
+        self._gave_up = True
+        self._lost_since = self._retry_at = None
+        replacement = self._watch.give_up(message)
+        if replacement is None:
             raise SpeechUnavailable(message)
-        self._fell_back = True
-        self.voice, self.screen = self._fallback(message)
-        if self._shown_step is not None:
-            self.screen.show_step(*self._shown_step)
-        if self._status:
-            self.screen.show_status(self._status)
+        self.voice.cut()
+        self._go_on_with(replacement)
+
+    def _sound_back(self) -> _Wake | None:
+        """The output plays again: the real voice goes on from where the routine is now."""
+        if self._lost_since is None or self._gave_up or self._watch is None:
+            return None
+        self._lost_since = self._retry_at = None
+        self.voice.cut()  # the stand-in's line on screen
+        self._go_on_with(self._watch.back())
+        if self._step_unheard:
+            return _Wake.RESTART
         if self._utterance is None:
             return None
         self._utterance = None
         return _Wake.INTERRUPTED
+
+    def _go_on_with(self, replacement: tuple[Voice, Screen]) -> None:
+        """Another voice and screen take over; the screen shows where the routine is."""
+        self.voice, self.screen = replacement
+        if self._shown_step is not None:
+            self.screen.show_step(*self._shown_step)
+        if self._status:
+            self.screen.show_status(self._status)
 
     def _key_time(self, event: KeyPressed) -> float:
         return self.clock.now() if event.at is None else event.at
@@ -678,6 +789,9 @@ class Player:
             self._stay_paused()
         finally:
             self.listener.resumed()
+        if self._step_unheard and self._lost_since is None and not self._gave_up:
+            self._cut()
+            raise _Navigate(0)  # sound came back while paused: the unheard step, heard
         # What it said before the pause ("Hold 30 s"...), or that it goes on: a plain screen
         # (a log) shows the end of every pause too.
         self._show_status(status or self.phrases.text(said.GOING_ON))
@@ -686,9 +800,9 @@ class Player:
     def _stay_paused(self) -> None:
         """Until Space, Play or any unmapped key; other commands work as ever."""
         while True:
-            event = self.inbox.wait(None)
+            event = self._next_event(None)
             if not isinstance(event, KeyPressed | RemoteCommand):
-                self._note(event)
+                self._note(event)  # nothing is being said while paused: only the voices change
                 continue
             command = _command_of(event)
             if self._repeated(event, command):

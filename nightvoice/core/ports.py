@@ -33,10 +33,25 @@ class SpeechFinished:
 
 @dataclass(frozen=True)
 class SpeechFailed:
-    """The output could not play (no device); the player stops and reports it."""
+    """The sound could not be played: what the player does about it is its `_speech_failed`.
 
-    utterance: int
+    Most failures are a moment without sound (a sound server restarting, headphones switched
+    off, a busy device): the player goes on, on screen, and tries again (`SoundWatch`).
+    `lasting` ones cannot get better by waiting (no `aplay`, no speech engine): the player
+    gives up on sound at once.
+    """
+
+    utterance: int  # the id `Voice.say` returned, or PROBE for a failed try of the output
     message: str
+    lasting: bool = False
+
+
+PROBE = -1  # SpeechFailed.utterance of a `SoundWatch.probe` that found the output still silent
+
+
+@dataclass(frozen=True)
+class SoundBack:
+    """The output plays again: a `SoundWatch.probe` after a sound failure succeeded."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +65,7 @@ class RemoteCommand:
     command: Command
 
 
-Event = KeyPressed | SpeechFinished | SpeechFailed | RemoteCommand
+Event = KeyPressed | SpeechFinished | SpeechFailed | RemoteCommand | SoundBack
 
 
 class Clock(Protocol):
@@ -94,6 +109,34 @@ class Speaker(Voice, Protocol):
 
     def close(self) -> None:
         """Silence it and let go of what it holds (its output, its threads)."""
+        ...
+
+
+class SoundWatch(Protocol):
+    """What happens around a moment without sound; the player decides when (its one place).
+
+    When the sound fails the player calls `lost` and goes on, keeping its time and place, with
+    the stand-in it returns; it calls `probe` about every second until the output plays again
+    (`back`) or until it gives up (`give_up`).
+    """
+
+    def lost(self, message: str) -> tuple[Voice, Screen]:
+        """The sound failed (`message` says why): say so in one line; return the stand-in
+        voice (the steps paced on screen) and the screen to go on with."""
+        ...
+
+    def probe(self) -> None:
+        """Try the output again, off the player's thread: post SoundBack on the inbox if it
+        plays, else SpeechFailed(PROBE, why)."""
+        ...
+
+    def back(self) -> tuple[Voice, Screen]:
+        """The output plays again: say so in one line; return the real voice and its screen."""
+        ...
+
+    def give_up(self, message: str) -> tuple[Voice, Screen] | None:
+        """No sound for too long, or a lasting failure: the stand-in for good (someone can
+        read the screen), or None to end the play with SpeechUnavailable."""
         ...
 
 

@@ -48,7 +48,7 @@ class AplaySound:
             from nightvoice.core.errors import SpeechUnavailable
 
             stderr = self._stderr.decode(errors="replace")
-            raise SpeechUnavailable(failure_message(self._device, stderr))
+            raise SpeechUnavailable(failure_message(self._device, stderr), lasting=False)
         return True
 
 

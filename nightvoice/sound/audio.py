@@ -98,14 +98,6 @@ class Pcm:
                 return (len(values) - 1 - i) / self.rate
         return self.seconds
 
-    def trimmed_start(self, keep_seconds: float = 0.01, threshold: int = 300) -> Pcm:
-        """Drop leading silence beyond `keep_seconds`: the first word starts sooner."""
-        lead = self.leading_silence_seconds(threshold)
-        drop = max(0, round((lead - keep_seconds) * self.rate))
-        if drop <= 0:
-            return self
-        return Pcm(self.samples[2 * drop :], self.rate)
-
     def with_lead_in(self, seconds: float, threshold: int = 300) -> Pcm:
         """Exactly `seconds` of silence before the first sound, trimming or padding.
 
@@ -142,24 +134,6 @@ _chime_cached = functools.lru_cache(maxsize=8)(_chime_pcm)
 def chime(rate: int = DEFAULT_RATE, *, seconds: float = 0.6, volume: float = 1.0) -> Pcm:
     """The soft step-change chime, generated in-process (no sound files to ship or lose)."""
     return _chime_cached(rate, seconds).scaled(volume)
-
-
-def wav_bytes(pcm: Pcm) -> bytes:
-    """The PCM as a whole 16-bit mono WAV file, in memory (to be written in one go)."""
-    import io
-
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as f:
-        f.setnchannels(1)
-        f.setsampwidth(2)
-        f.setframerate(pcm.rate)
-        f.writeframes(pcm.samples)
-    return buffer.getvalue()
-
-
-def write_wav(path: str | os.PathLike[str], pcm: Pcm) -> None:
-    with open(path, "wb") as f:
-        f.write(wav_bytes(pcm))
 
 
 def read_wav(path: str | os.PathLike[str]) -> Pcm:
@@ -249,6 +223,32 @@ def cannot_play(device: str | None, *, timeout: float = 3.0) -> str | None:
     `config set device` keeps is what a night will use. A server that does not answer within
     `timeout` counts as not playing.
     """
+    done = _try_output(device, timeout)
+    if done is None or isinstance(done, str):
+        return done
+    lines = [line.strip() for line in done.stderr.decode(errors="replace").splitlines()]
+    # aplay ends with its own summary ("audio open error: ..."); ALSA's noise comes first.
+    return next((line for line in reversed(lines) if line), f"aplay exited {done.returncode}")
+
+
+def output_problem(device: str | None, *, timeout: float = 3.0) -> str | None:
+    """Why `device` cannot play now as the player reports a sound failure (the real cause
+    first, then what to do), or None when it can: the test the player makes every second
+    while the sound is lost."""
+    done = _try_output(device, timeout)
+    if done is None:
+        return None
+    from nightvoice.sound.aplay import failure_message
+
+    stderr = done if isinstance(done, str) else done.stderr.decode(errors="replace")
+    return failure_message(device, stderr)
+
+
+def _try_output(
+    device: str | None, timeout: float
+) -> subprocess.CompletedProcess[bytes] | str | None:
+    """20 ms of silence played on `device`: None if it played, else aplay's result (or why it
+    could not even run)."""
     from nightvoice.sound.aplay import device_command
 
     argv, extra = device_command(device, DEFAULT_RATE)
@@ -267,11 +267,7 @@ def cannot_play(device: str | None, *, timeout: float = 3.0) -> str | None:
         return f"it did not answer within {timeout:g} s"
     except OSError as error:
         return error.strerror or str(error)
-    if done.returncode == 0:
-        return None
-    lines = [line.strip() for line in done.stderr.decode(errors="replace").splitlines()]
-    # aplay ends with its own summary ("audio open error: ..."); ALSA's noise comes first.
-    return next((line for line in reversed(lines) if line), f"aplay exited {done.returncode}")
+    return None if done.returncode == 0 else done
 
 
 def playable_devices() -> tuple[list[Device], list[Device]]:
@@ -338,6 +334,10 @@ def _spawn(device: str | None, rate: int) -> subprocess.Popen[bytes]:
         )
     except FileNotFoundError:
         raise SpeechUnavailable(NO_APLAY) from None
+    except OSError as error:  # no process could be made (too many, no memory): for a moment
+        raise SpeechUnavailable(
+            f"No sound: aplay could not start ({error.strerror or error}).", lasting=False
+        ) from None
     with _live_lock:
         _live.add(proc)
     return proc

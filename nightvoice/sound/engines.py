@@ -138,6 +138,35 @@ class Engines:
             voice = None  # espeak-ng's own voice for the language
         return self._espeak.synthesize(text, rate=rate, language=language, voice=voice)
 
+    def use(self, voice: str | None, started: subprocess.Popen[bytes] | None = None) -> Engines:
+        """Speak with `voice` from now on (the setting the engines were made for), its natural
+        voice's child loading now; `started`: that child, if the fast start began it."""
+        with self._lock:
+            old, self._started = self._started, started
+            self._voice = voice
+        if old is not None and old is not started:
+            discard(old)
+        self.prepare(voice)
+        return self
+
+    def cannot_use(self, key: str, value: object) -> str | None:
+        """Why a `voice` or `language` setting cannot be spoken here (None: it can). Playing
+        passes such a setting over (user/night.py); `check` and `config set` refuse it."""
+        text = str(value)
+        if key == "voice":
+            natural = natural_voice(text)
+            if natural is not None:
+                return missing(natural)
+            try:
+                self.catalog().resolve(text)  # espeak-ng's names, variants after `+`
+            except ConfigError as error:
+                return str(error)
+            return None
+        if key == "language":
+            check = getattr(self._espeak, "language_problem", None)
+            return check(text) if callable(check) else None  # pyttsx3's engines cannot say
+        return None
+
     def voices(self) -> list[VoiceInfo]:
         """espeak-ng's voices, then the natural ones that are installed."""
         natural = [info(v) for v in NATURAL_VOICES if missing(v) is None]
@@ -200,8 +229,4 @@ def make_synthesizer(
 ) -> Engines:
     """The engines, with the natural voice `voice` names (if any) already loading: in
     `started`, the child the fast start began for it (startup.EarlyStart.take_natural)."""
-    engines = Engines(
-        platform_synthesizer(), strict=strict, warn=warn, voice=voice, started=started
-    )
-    engines.prepare(voice)
-    return engines
+    return Engines(platform_synthesizer(), strict=strict, warn=warn).use(voice, started)

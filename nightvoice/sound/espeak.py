@@ -41,6 +41,12 @@ def _unavailable(message: str = NO_ENGINE) -> Exception:
     return SpeechUnavailable(message)
 
 
+def _shown(text: str) -> str:
+    from nightvoice.core.errors import shown
+
+    return shown(text)
+
+
 def _config_error(message: str) -> Exception:
     from nightvoice.core.errors import ConfigError
 
@@ -176,7 +182,7 @@ class EspeakEngine:
             target = self._voice_catalog(espeak).resolve(voice).target
             if espeak.SetVoiceByName(target.encode()) != espeak.EE_OK:
                 raise _config_error(
-                    f"espeak-ng could not load the voice {voice!r}; `nightvoice voices` "
+                    f"espeak-ng could not load the voice `{_shown(voice)}`; `nightvoice voices` "
                     "lists the installed voices."
                 )
         else:
@@ -185,7 +191,7 @@ class EspeakEngine:
             if espeak.SetVoiceByProperties(ctypes.byref(spec)) != espeak.EE_OK:
                 hint = self._voice_catalog(espeak).language_hint(language)
                 raise _config_error(
-                    f"There is no voice for the language {language!r}{hint} (`nightvoice "
+                    f"There is no voice for the language `{_shown(language)}`{hint} (`nightvoice "
                     "voices` lists the installed voices and their languages)"
                 )
         self._voice_key = key
@@ -251,6 +257,17 @@ class EspeakEngine:
     def warm_up(self, language: str = "en", voice: str | None = None) -> None:
         with self._lock:
             self._select_voice(self._engine(), language, voice)
+
+    def language_problem(self, language: str) -> str | None:
+        """Why there is no voice for `language` (None: there is; it is selected now)."""
+        from nightvoice.core.errors import ConfigError
+
+        with self._lock:
+            try:
+                self._select_voice(self._engine(), language, None)
+            except ConfigError as error:
+                return str(error)
+        return None
 
     def _info(self) -> tuple[str, str]:
         """espeak_Info: the library's version and its data folder ("" when it cannot say)."""

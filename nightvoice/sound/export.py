@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from nightvoice.base import reading, writing
-from nightvoice.core.errors import NightvoiceError
+from nightvoice.core.errors import NightvoiceError, shown
 from nightvoice.core.phrases import ENGLISH, TAKE_YOUR_TIME, PhraseBook
 from nightvoice.core.plan import Cue, Hold, HoldUntilEased, Line, Plan, Say, WaitForKey
 from nightvoice.core.planner import check_in_times, timeline, total_seconds
@@ -46,7 +46,7 @@ def check_wav_name(output: Path) -> None:
     suffix = output.suffix.lower()
     if suffix in AUDIO_SUFFIXES or (suffix and suffix != ".wav"):
         raise NightvoiceError(
-            f"{output}: export writes WAV only; name the file {output.stem}.wav "
+            f"{shown(str(output))}: export writes WAV only; name the file {output.stem}.wav "
             "(convert it afterwards, e.g. `ffmpeg -i x.wav x.mp3`)"
         )
 

@@ -244,7 +244,7 @@ class SpeakerVoice:
                 # Scaling happens chunk by chunk as aplay takes the sound: no delay to start.
                 playback = self._output.play(audible_part(pcm), gain=_clamp(volume))
             except NightvoiceError as exc:
-                self._post(SpeechFailed(utterance, str(exc)))
+                self._post(_failed(utterance, exc))
                 return utterance
             self._current = playback
             # Stalling is judged from when it started to play: a slow engine (a natural
@@ -285,7 +285,7 @@ class SpeakerVoice:
                 self._current = playback
                 asked = time.monotonic()
         except NightvoiceError as exc:
-            self._post(SpeechFailed(utterance, str(exc)))
+            self._post(_failed(utterance, exc))
             return
         self._report(utterance, playback, asked + pcm.seconds)
 
@@ -314,7 +314,7 @@ class SpeakerVoice:
                 self._post(SpeechFailed(utterance, STALLED.format(seconds=STALL_SECONDS)))
                 return
         except SpeechUnavailable as exc:
-            self._post(SpeechFailed(utterance, str(exc)))
+            self._post(_failed(utterance, exc))
             return
         if not timed or playback.stopped:
             self._post(SpeechFinished(utterance))
@@ -439,6 +439,12 @@ class _Rendering:
         self._stream.changed.set()
         if on_done is not None:
             on_done(self)
+
+
+def _failed(utterance: int, error: NightvoiceError) -> SpeechFailed:
+    """The failure as the player hears of it: a voice or engine that cannot speak is lasting
+    (waiting will not help); an output that failed to play says itself whether it is."""
+    return SpeechFailed(utterance, str(error), lasting=getattr(error, "lasting", True))
 
 
 def audible_part(pcm: Pcm) -> Pcm:

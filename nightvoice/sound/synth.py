@@ -84,6 +84,10 @@ class EspeakSynthesizer:
     def data_file(self) -> str | None:
         return engine().data_file()
 
+    def language_problem(self, language: str) -> str | None:
+        """Why espeak-ng has no voice for `language` (None: it has one)."""
+        return engine().language_problem(language)
+
     def engine_version(self) -> str:
         """Which engine build speaks: a new espeak-ng may sound different (a cache key)."""
         return engine().build()

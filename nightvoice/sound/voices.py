@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nightvoice.core.errors import ConfigError
+from nightvoice.core.errors import ConfigError, shown
 
 ESPEAK = "espeak-ng"
 
@@ -85,20 +85,21 @@ class VoiceCatalog:
         row = self._by_key().get(_key(base))
         if row is None:
             raise ConfigError(
-                f"there is no voice named {base.strip()!r}{_suggest(_key(base), self.names())} "
+                f"there is no voice named `{shown(base.strip())}`"
+                f"{_suggest(_key(base), self.names())} "
                 "(`nightvoice voices` lists the names to use)"
             )
         if not plus:
             return row
         if row.engine != ESPEAK:  # the variants are espeak-ng's own: no other voice has them
             raise ConfigError(
-                f"the voice {row.name!r} has no variants: `+{variant.strip()}` is for espeak-ng's "
-                f"voices; write {row.name!r} alone"
+                f"the voice `{row.name}` has no variants: `+{shown(variant.strip())}` is for "
+                f"espeak-ng's voices; write `{row.name}` alone"
             )
         wanted = _key(variant).replace(" ", "-")
         if wanted not in self.variants:
             raise ConfigError(
-                f"there is no voice variant {variant.strip()!r}"
+                f"there is no voice variant `{shown(variant.strip())}`"
                 f"{_suggest(wanted, sorted(self.variants))} (`nightvoice voices` lists them "
                 f"after the voices; write it as {row.name}+VARIANT)"
             )

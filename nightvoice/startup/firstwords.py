@@ -112,15 +112,19 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
     from nightvoice.sound.synth import voice_for
     from nightvoice.user.night import prepare
 
+    # The settings as the session chooses them, against the same engine.
+    synth = make_synthesizer(strict=True)
     try:
-        prepared = prepare(err=io.StringIO())
+        prepared = prepare(err=io.StringIO(), usable=synth.cannot_use)
     except NightvoiceError:
+        synth.close()
         return {True: None, False: None}  # a broken routine has no first words to keep
     try:
         # In the voice the night speaks in, the natural one too (strict: espeak-ng's sound is
         # never kept for a natural voice that cannot speak here).
-        synth = make_synthesizer(prepared.settings.voice, strict=True)
+        synth.use(prepared.settings.voice)
     except NightvoiceError:
+        synth.close()
         return None
     try:
         engine = synth.engine_version()

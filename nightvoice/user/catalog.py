@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from nightvoice.base import paths, reading, writing
-from nightvoice.core.errors import Problem, RoutineError, RoutineNotFound
+from nightvoice.core.errors import Problem, RoutineError, RoutineNotFound, shown
 
 if TYPE_CHECKING:
     from nightvoice.core.plan import Plan
@@ -102,7 +102,7 @@ def check_name(name: str) -> str:
     """A routine name is one plain word: it can never reach outside its folder."""
     if not NAME.match(name) or ".." in name:
         raise RoutineNotFound(
-            f"`{name}` is not a routine name: use letters, digits, `-` and `_` "
+            f"`{shown(name)}` is not a routine name: use letters, digits, `-` and `_` "
             "(or give a file path ending in .yaml)"
         )
     return name
@@ -115,7 +115,7 @@ def resolve(target: str | None) -> RoutineRef:
     looks_like_path = target.endswith(SUFFIXES) or "/" in target or "\\" in target
     if looks_like_path:
         if not os.path.lexists(as_path):  # anything else there: load_routine says what it is
-            raise RoutineNotFound(f"no routine file at {target}")
+            raise RoutineNotFound(f"no routine file at {shown(target)}")
         return RoutineRef(as_path.stem, as_path, "user")
     name = check_name(target)
     # Straight to the file: listing whole folders (hundreds of routines) costs the night's

@@ -1,6 +1,8 @@
 """Settings: built-in night defaults < the routine < the user's config file < flags.
 
-The config file is `config.yaml` in the user's config folder: plain `key: value` lines.
+The config file is `config.yaml` in the user's config folder: plain `key: value` lines, read
+by the same reader as a routine (`core/reader.py`), so a setting gets the same `file:line:col`
+messages and the same refusals (`rate: 1:45` is refused, not read as 105).
 `set_value` edits it line by line (comments and other keys stay as they are) and replaces the
 file atomically, so it is never half-written.
 """
@@ -11,14 +13,19 @@ import contextlib
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from nightvoice.base import paths, reading, writing
-from nightvoice.core.errors import ConfigError, Problem
+from nightvoice.core.errors import ConfigError, Problem, shown
 from nightvoice.core.plan import Settings
 from nightvoice.core.routine import RATE_RANGE, Routine, Voice
+
+if TYPE_CHECKING:
+    import yaml
+
+    from nightvoice.core.reader import YamlReader
 
 # The night profile: slow and low, so it soothes rather than startles.
 NIGHT_DEFAULTS: dict[str, Any] = {"language": "en", "voice": None, "rate": 130, "volume": 0.6}
@@ -81,7 +88,7 @@ def parse_value(key: str, text: str) -> Any:
         from nightvoice.core.suggest import did_you_mean
 
         raise ConfigError(
-            f"unknown setting `{key}`{did_you_mean(key, KEYS)} (known: {', '.join(KEYS)})"
+            f"unknown setting `{shown(key)}`{did_you_mean(key, KEYS)} (known: {', '.join(KEYS)})"
         )
     value: Any = text.strip()
     if key == "rate":
@@ -95,45 +102,55 @@ def parse_value(key: str, text: str) -> Any:
         value = True if lowered in TRUE_WORDS else False if lowered in FALSE_WORDS else value
     message = CHECKS[key](value)
     if message:
-        raise ConfigError(f"{message}, not {text!r}")
+        raise ConfigError(f"{message}, not `{shown(text)}`")
     return value
 
 
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _line_of(text: str, key: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if re.match(rf"{re.escape(key)}\s*:", line):
-            return number
-    return 1
+@dataclass
+class _File:
+    """config.yaml as read: its text, its top-level mapping (located nodes), and the reader
+    that read it, which collects the problems."""
+
+    text: str
+    root: yaml.MappingNode | None  # None for a file of only comments
+    reader: YamlReader
 
 
-def _read(path: Path) -> tuple[str, dict[Any, Any]] | None:
-    """The config file's text and its YAML mapping, unchecked; None when there is no file."""
+def _read(path: Path) -> _File | None:
+    """The config file read as YAML but not yet checked; None when there is no file.
+
+    ConfigError when it cannot be read at all (not a file, not UTF-8, not YAML, not a
+    mapping): then there is nothing to check or to edit line by line.
+    """
     try:
-        text = reading.read_input(path).decode("utf-8")
+        data = reading.read_input(path)
     except FileNotFoundError:
         return None
     except OSError as error:
         reason = error.strerror or str(error)
-        raise ConfigError(f"{path}:1:1: cannot read the config file: {reason}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}:1:1: cannot read the config file: {error}") from None
+        raise ConfigError(
+            f"{shown(str(path))}:1:1: cannot read the config file: {reason}"
+        ) from None
+    return _parse(str(path), data)
+
+
+def _parse(source: str, data: bytes) -> _File:
+    # YAML is imported only once there is a file: a night with no config.yaml never waits on it.
     import yaml
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = Problem(str(path), line, column, f"YAML syntax: {error.problem}")
-        raise ConfigError(str(problem)) from None
-    if data is None:
-        return text, {}
-    if not isinstance(data, dict):
-        raise ConfigError(str(Problem(str(path), 1, 1, "the config must be `key: value` lines")))
-    return text, data
+    from nightvoice.core.reader import MAP, YamlReader
+
+    reader = YamlReader(source)
+    text = reader.decode(data)
+    root = reader.compose(text) if text is not None else None
+    if root is not None and (not isinstance(root, yaml.MappingNode) or root.tag != MAP):
+        reader.mapping(root, None, "config.yaml")  # says what it is instead
+    if reader.problems:
+        raise ConfigError("\n".join(str(p) for p in reader.sorted_problems()))
+    return _File(text or "", root if isinstance(root, yaml.MappingNode) else None, reader)
 
 
 def load_config(path: Path | None = None) -> dict[str, Any]:
@@ -142,52 +159,148 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     read = _read(path)
     if read is None:
         return {}
-    return _checked(path, *read)
+    return _checked(read)
 
 
-def _checked(
-    path: Path, text: str, data: dict[Any, Any], skip: str | None = None
-) -> dict[str, Any]:
-    """`data` if every setting in it is right (ConfigError naming each one that is not);
-    `skip` is left out, being the one about to be replaced."""
-    problems = []
-    for key, value in data.items():
+@dataclass(frozen=True)
+class ConfigLayer:
+    """config.yaml as playing reads it: never refused whole. The settings that are right,
+    where each was written, and each one that is not (`file:line:col: why`), for the night's
+    one rule (user/night.py) to pass over; `others` are problems of no one setting (an unknown
+    key, a file that cannot be read at all)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
+    wrong: dict[str, str] = field(default_factory=dict)
+    others: tuple[str, ...] = ()
+
+
+def load_config_layer(path: Path | None = None) -> ConfigLayer:
+    """config.yaml for playing: every setting that is right is kept, each wrong one noted."""
+    path = path or paths.config_file()
+    try:
+        read = _read(path)
+    except ConfigError as error:  # not a file, not UTF-8, not YAML, not `key: value` lines
+        return ConfigLayer(others=tuple(str(error).splitlines()))
+    if read is None:
+        return ConfigLayer()
+    values, where, wrong, others = _settings_of(read)
+    return ConfigLayer(values, where, wrong, tuple(others))
+
+
+def _checked(read: _File, skip: str | None = None) -> dict[str, Any]:
+    """The settings, if every one is right (else ConfigError naming each that is not, at its
+    `file:line:col`); `skip` is left out, being the one about to be replaced."""
+    values, _, _, _ = _settings_of(read, skip)
+    if read.reader.problems:
+        raise ConfigError("\n".join(str(p) for p in read.reader.sorted_problems()))
+    return values
+
+
+def _settings_of(
+    read: _File, skip: str | None = None
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str], list[str]]:
+    """The settings that are right, where each was written (`file:line:col`), the located
+    problem of each setting that is not, and the problems of no one setting.
+
+    Values are read as strictly as a routine's (`rate: 1:45` is refused with the same hint);
+    a key with nothing after its `:` is not set.
+    """
+    import yaml
+
+    from nightvoice.core.reader import MERGE, NULL
+    from nightvoice.core.suggest import did_you_mean
+
+    reader, root = read.reader, read.root
+    if root is None:
+        return {}, {}, {}, []
+    values: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    wrong: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for at, (key_node, value_node) in enumerate(root.value):
+        key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
+        if key_node.tag == MERGE:
+            reader.problem(
+                key_node, "nightvoice does not read YAML merge keys (`<<`); write the keys out"
+            )
+            continue
+        if not key:
+            reader.problem(key_node, "keys in config.yaml are setting names, one per line")
+            continue
         if key == skip:
             continue
-        if key not in KEYS:
-            from nightvoice.core.suggest import did_you_mean
-
-            message = (
-                f"unknown setting `{key}`{did_you_mean(str(key), KEYS)} (known: {', '.join(KEYS)}; "
-                f"`nightvoice config unset {key}` removes it)"
+        name = shown(key, 40)
+        if key in first_line:
+            reader.problem(
+                key_node,
+                f"`{name}` appears twice in config.yaml (first on line {first_line[key]}); "
+                f"`nightvoice config unset {name}` removes both",
             )
-        else:
-            check = CHECKS[key](value) if value is not None else None
-            if check is None:
+            continue
+        first_line[key] = key_node.start_mark.line + 1
+        if key not in KEYS:
+            cut = reader.cut_text(root, at)
+            if cut is not None and cut.certain:  # `{voice: English, Scotland}`
+                reader.problem(cut.node, cut.message)
                 continue
-            message = f"{check} (`nightvoice config set {key} VALUE` checks and writes it)"
-        problems.append(str(Problem(str(path), _line_of(text, str(key)), 1, message)))
-    if problems:
-        raise ConfigError("\n".join(problems))
-    return {key: value for key, value in data.items() if value is not None and key != skip}
+            reader.problem(
+                key_node,
+                f"unknown setting `{name}`{did_you_mean(key, KEYS)} (known: {', '.join(KEYS)}; "
+                f"`nightvoice config unset {name}` removes it)"
+                + (f" ({cut.message})" if cut is not None else ""),
+            )
+            continue
+        if value_node.tag == NULL and value_node.value == "":
+            continue  # `rate:` with nothing after it: not set
+        before = len(reader.problems)
+        value = _setting(reader, key, value_node)
+        fix = f" (`nightvoice config set {key} VALUE` checks and writes it)"
+        for number in range(before, len(reader.problems)):
+            problem = reader.problems[number]
+            reader.problems[number] = replace(problem, message=problem.message + fix)
+        if len(reader.problems) > before:
+            wrong[key] = str(reader.problems[before])
+        elif value is not None:
+            values[key] = value
+            mark = value_node.start_mark
+            where[key] = f"{shown(reader.source)}:{mark.line + 1}:{mark.column + 1}"
+    noted = set(wrong.values())
+    others = [str(p) for p in reader.sorted_problems() if str(p) not in noted]
+    return values, where, wrong, others
+
+
+def _setting(reader: YamlReader, key: str, node: yaml.Node) -> Any:
+    """One setting's value read from its node, or None with the problem noted: the same
+    reading and the same words as the same key in a routine."""
+    if key == "rate":
+        low, high = RATE_RANGE
+        what = "`rate` (words per minute)"
+        rate = reader.number(node, what, low=low, high=high, low_inclusive=True, integer=True)
+        return None if rate is None else int(rate)
+    if key == "volume":
+        return reader.number(node, "`volume`", low=0.0, high=1.0, low_inclusive=True, seconds=False)
+    if key == "chime":
+        return reader.boolean(node, "`chime`")
+    text = reader.text_value(node, f"`{key}`")
+    if text is not None and "\n" in text:
+        reader.problem(node, f"`{key}` must be one line of text")
+        return None
+    return text
 
 
 def load_config_or_defaults(err: TextIO | None = None) -> dict[str, Any]:
-    """The config for playing: a broken or unreadable one is a one-line warning, and the night
-    defaults apply, so a typo in config.yaml can never stop the voice at 3 a.m.
+    """The config for `list`, `show`, `export` and `devices`: every setting that is right; each
+    one that is not is a one-line warning (and left out, so the routine's or the night default
+    applies), so a typo in config.yaml never stops a command. Playing goes through the night's
+    one rule instead (user/night.py), which also says what it used instead.
 
     (`nightvoice config` and `config set` use `load_config`, which reports every problem.)
     """
-    try:
-        return load_config()
-    except ConfigError as error:
-        first, *rest = str(error).splitlines() or [""]
-        more = f" (+{len(rest)} more)" if rest else ""
-        print(
-            f"nightvoice: warning: config ignored, using the defaults: {first}{more}",
-            file=err or sys.stderr,
-        )
-        return {}
+    layer = load_config_layer()
+    for problem in (*layer.wrong.values(), *layer.others):
+        print(f"nightvoice: warning: {problem} (left out)", file=err or sys.stderr)
+    return layer.values
 
 
 def resolve_settings(routine: Voice, config: dict[str, Any], flags: dict[str, Any]) -> Resolved:
@@ -239,7 +352,10 @@ def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
     try:
         catalog = make_synthesizer().catalog()
     except SpeechUnavailable:
-        return value, f"note: no speech engine to check the {key} {value!r} against; kept as given"
+        return value, (
+            f"note: no speech engine to check the {key} `{shown(str(value))}` against; "
+            "kept as given"
+        )
     if key == "voice":
         return catalog.resolve(str(value)).name, None
     wanted = str(value).lower().replace("_", "-")
@@ -247,7 +363,7 @@ def check_with_engine(key: str, value: Any) -> tuple[Any, str | None]:
     if wanted in languages or any(lang.startswith(wanted + "-") for lang in languages):
         return value, None
     raise ConfigError(
-        f"no voice speaks the language {value!r}{catalog.language_hint(str(value))} "
+        f"no voice speaks the language `{shown(str(value))}`{catalog.language_hint(str(value))} "
         "(`nightvoice voices` lists the voices and their languages)"
     )
 
@@ -271,7 +387,7 @@ def voice_problems(routine: Routine, path: str) -> tuple[list[str], list[str]]:
             problems.append(str(Problem(path, line, column, str(error))))
             continue
         if note:
-            notes.append(f"{path}: {note}")
+            notes.append(f"{shown(path)}: {note}")
     return problems, notes
 
 
@@ -282,7 +398,7 @@ def _check_device(device: str) -> str | None:
     from nightvoice.sound.audio import cannot_play, list_devices
 
     if not shutil.which("aplay"):
-        return f"note: no `aplay` here to check the device {device!r} against; kept as given"
+        return f"note: no `aplay` here to check the device `{shown(device)}` against; kept as given"
     reason = cannot_play(device)
     if reason is None:
         return None
@@ -290,7 +406,7 @@ def _check_device(device: str) -> str | None:
 
     names = [d.name for d in list_devices()]
     raise ConfigError(
-        f"the device {device!r} cannot play: {reason}{did_you_mean(device, names)} "
+        f"the device `{shown(device)}` cannot play: {reason}{did_you_mean(device, names)} "
         "(`nightvoice devices` lists the outputs that can; the setting is unchanged)"
     )
 
@@ -307,15 +423,10 @@ def _comment_of(line: str) -> str:
     A `#` after a space starts a comment only outside quotes: the first such place where the
     part before it is a whole YAML line is where the comment starts.
     """
-    import yaml
-
     body = line.rstrip("\r\n")
     for match in re.finditer(r"[ \t]+#", body):
-        try:
-            if isinstance(yaml.safe_load(body[: match.start()]), dict):
-                return body[match.start() :]
-        except yaml.YAMLError:
-            continue
+        if _as_written(body[: match.start()]):
+            return body[match.start() :]
     return ""
 
 
@@ -328,7 +439,8 @@ def _with_comment(line: str, comment: str) -> str:
 
 def _edited(text: str, key: str, line: str | None) -> str:
     """`text` with the top-level `key:` line (and any indented lines under it) replaced by
-    `line` (or removed when None); appended at the end if it was not there."""
+    `line` (or removed when None), and any later `key:` lines removed (a key written twice);
+    appended at the end if it was not there."""
     lines = text.splitlines(keepends=True)
     out: list[str] = []
     found = False
@@ -337,10 +449,11 @@ def _edited(text: str, key: str, line: str | None) -> str:
         if skipping and (current[:1] in (" ", "\t")):
             continue
         skipping = False
-        if not found and re.match(rf"{re.escape(key)}\s*:", current):
-            found = skipping = True
-            if line is not None:
+        if re.match(rf"{re.escape(key)}\s*:", current):
+            skipping = True
+            if line is not None and not found:
                 out.append(_with_comment(line, _comment_of(current)))
+            found = True
             continue
         out.append(current)
     if not found and line is not None:
@@ -369,12 +482,9 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Path:
 
 def _set_locked(path: Path, key: str, value: Any) -> None:
     read = _read(path)
-    # The setting being set may be the broken one: that is how its message says to fix it.
-    current = _checked(path, *read, skip=key) if read is not None else {}
-    text = read[0] if read is not None else NEW_FILE
-    wanted = dict(current)
-    wanted[key] = value
-    _rewrite(path, text, key, _line_for(key, value), wanted, drop_empty=True)
+    if read is not None:  # the setting being set may be the broken one: its message says so
+        _checked(read, skip=key)
+    _rewrite(path, read.text if read is not None else NEW_FILE, key, _line_for(key, value))
 
 
 def unset_value(key: str, path: Path | None = None) -> bool:
@@ -390,48 +500,48 @@ def unset_value(key: str, path: Path | None = None) -> bool:
 
 def _unset_locked(path: Path, key: str) -> bool:
     read = _read(path)
-    text, data = read if read is not None else ("", {})
-    if key not in data:
+    names = [str(k.value) for k, _ in read.root.value] if read is not None and read.root else []
+    if key not in names:
         if key in KEYS:
             return False
         from nightvoice.core.suggest import did_you_mean
 
-        names = [str(name) for name in data]
-        raise ConfigError(f"`{key}` is not in {path}{did_you_mean(key, names or KEYS)}")
-    _rewrite(path, text, key, None, {k: v for k, v in data.items() if k != key})
+        raise ConfigError(
+            f"`{shown(key)}` is not in {shown(str(path))}{did_you_mean(key, names or KEYS)}"
+        )
+    assert read is not None  # it has the key
+    _rewrite(path, read.text, key, None)
     return True
 
 
 NEW_FILE = "# nightvoice settings (`nightvoice config` shows them and where each comes from)\n"
 
 
-def _rewrite(
-    path: Path,
-    text: str,
-    key: str,
-    line: str | None,
-    wanted: dict[Any, Any],
-    *,
-    drop_empty: bool = False,
-) -> None:
-    """Write `text` with `key`'s line edited, if that gives exactly `wanted` (else refuse)."""
-    import yaml
-
+def _rewrite(path: Path, text: str, key: str, line: str | None) -> None:
+    """Write `text` with `key`'s line edited, if that changes nothing else (else refuse)."""
     new_text = _edited(text, key, line)
-    try:
-        parsed = yaml.safe_load(new_text) or {}
-    except yaml.YAMLError:
-        parsed = None
-    if isinstance(parsed, dict) and drop_empty:
-        parsed = {k: v for k, v in parsed.items() if v is not None}
-    if parsed != wanted:
-        # Line editing did not give the intended result (flow style, anchors, a key written
-        # twice...): rewriting the file from the settings would lose the user's comments and
-        # layout, so leave it to them.
+    before, after = _as_written(text), _as_written(new_text)
+    added = (_as_written(line) or []) if line is not None else []
+    wanted = None if before is None else [entry for entry in before if entry[0] != key] + added
+    if after is None or wanted is None or sorted(after) != sorted(wanted):
+        # Line editing did not give the intended result (flow style, anchors...): rewriting
+        # the file from the settings would lose the user's comments and layout, so leave it
+        # to them.
         change = f"set `{line.strip()}`" if line is not None else f"remove the `{key}` line"
         raise ConfigError(
-            f"{path}: cannot change `{key}` without rewriting the file's own layout "
-            f"(only plain `key: value` lines are edited); the file is unchanged: "
+            f"{shown(str(path))}: cannot change `{shown(key)}` without rewriting the file's "
+            "own layout (only plain `key: value` lines are edited); the file is unchanged: "
             f"edit it by hand and {change}"
         )
     writing.write_atomically(path, new_text.encode("utf-8"))
+
+
+def _as_written(text: str) -> list[tuple[str, str]] | None:
+    """Each top-level `key: value` of `text` as written (the value's own text), to see what
+    an edit changed; None unless it is a YAML mapping (or only comments)."""
+    try:
+        read = _parse("config.yaml", text.encode("utf-8"))
+    except ConfigError:
+        return None
+    pairs = read.root.value if read.root is not None else []
+    return [(str(k.value), read.text[v.start_mark.index : v.end_mark.index]) for k, v in pairs]

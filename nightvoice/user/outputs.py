@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nightvoice.base import writing
-from nightvoice.core.errors import NightvoiceError
+from nightvoice.core.errors import NightvoiceError, shown
 
 T = TypeVar("T")
 
@@ -27,17 +27,21 @@ def check_output(output: Path, *, force: bool, parents: bool) -> None:
         if os.path.lexists(folder) or not parents:
             what = "is not a folder" if os.path.lexists(folder) else "does not exist"
             hint = "" if os.path.lexists(folder) else "; create it or pass --parents"
-            raise NightvoiceError(f"cannot write {output}: {folder} {what}{hint}")
+            raise NightvoiceError(
+                f"cannot write {shown(str(output))}: {shown(str(folder))} {what}{hint}"
+            )
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise NightvoiceError(f"cannot create {folder}: {_reason(error, output)}") from None
+            raise NightvoiceError(
+                f"cannot create {shown(str(folder))}: {_reason(error, output)}"
+            ) from None
     try:
         writing.refuse_non_regular(output)
     except OSError as error:
-        raise NightvoiceError(f"cannot write {output}: {error.strerror}") from None
+        raise NightvoiceError(f"cannot write {shown(str(output))}: {error.strerror}") from None
     if not force and os.path.lexists(output):
-        raise NightvoiceError(f"{output} already exists; pass --force to replace it")
+        raise NightvoiceError(f"{shown(str(output))} already exists; pass --force to replace it")
 
 
 def write_output(output: Path, write: Callable[[Any], T] | bytes, *, force: bool) -> T | None:
@@ -58,8 +62,12 @@ def write_output(output: Path, write: Callable[[Any], T] | bytes, *, force: bool
             return write(out)
     except OSError as error:
         if isinstance(error, FileExistsError) and not force and os.path.lexists(output):
-            raise NightvoiceError(f"{output} already exists; pass --force to replace it") from None
-        raise NightvoiceError(f"cannot write {output}: {_reason(error, output)}") from None
+            raise NightvoiceError(
+                f"{shown(str(output))} already exists; pass --force to replace it"
+            ) from None
+        raise NightvoiceError(
+            f"cannot write {shown(str(output))}: {_reason(error, output)}"
+        ) from None
 
 
 def _reason(error: OSError, output: Path) -> str:
@@ -67,6 +75,6 @@ def _reason(error: OSError, output: Path) -> str:
     where = Path(error.filename) if isinstance(error.filename, str) else None
     if where is not None and where in output.parents:
         if isinstance(error, (FileExistsError, NotADirectoryError)):
-            return f"{where} is not a folder"
-        return f"{where}: {error.strerror}"
+            return f"{shown(str(where))} is not a folder"
+        return f"{shown(str(where))}: {error.strerror}"
     return error.strerror or str(error)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nightvoice.base import paths, reading, writing
-from nightvoice.core.errors import NightvoiceError
+from nightvoice.core.errors import NightvoiceError, shown
 
 UNIT = "nightvoice-remind"
 ROUTINE = "bedtime-stretches"
@@ -62,7 +62,9 @@ def parse_time(text: str) -> tuple[int, int]:
         hour, minute = int(match[1]), int(match[2])
         if hour < 24 and minute < 60:
             return hour, minute
-    raise RemindError(f"{text!r} is not a time: give it as HH:MM on a 24-hour clock, like 22:30")
+    raise RemindError(
+        f"`{shown(text)}` is not a time: give it as HH:MM on a 24-hour clock, like 22:30"
+    )
 
 
 def check_text(text: str) -> str:
@@ -74,7 +76,9 @@ def check_text(text: str) -> str:
         raise RemindError(f"--say text is {len(text)} characters; keep it under {MAX_TEXT}")
     bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp")), None)
     if bad is not None:
-        what = "a line break" if bad in "\n\r\u2028\u2029" else f"the control character {bad!r}"
+        what = (
+            "a line break" if bad in "\n\r\u2028\u2029" else f"the control character `{shown(bad)}`"
+        )
         raise RemindError(f"--say text must be one line of plain text; it has {what}")
     return text
 
@@ -107,7 +111,9 @@ def fire_environment(*, cron: bool) -> dict[str, str]:
 
 def _refuse_unquotable(word: str) -> None:
     if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in word):
-        raise RemindError(f"cannot schedule {word!r}: it has a line break or control character")
+        raise RemindError(
+            f"cannot schedule `{shown(word)}`: it has a line break or control character"
+        )
 
 
 def systemd_word(word: str) -> str:

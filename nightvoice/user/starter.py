@@ -91,7 +91,7 @@ steps:
         steps:
           - say: Rub your {side} calf gently, in slow circles.
             rest: 10
-            cues: {release: Good.}
+            cues: {release: "Good."}   # inside {...}, texts go in quotes
 
   # breathe: counted breathing; one breath is in + hold + out seconds.
   - section: Breathing

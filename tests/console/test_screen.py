@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import pty
@@ -182,10 +183,41 @@ def hung_up_terminal() -> Iterator[io.TextIOWrapper]:
 
 
 def test_a_closed_terminal_never_makes_the_screen_fail(hung_up_terminal: io.TextIOWrapper) -> None:
+    """A real hung-up terminal: every write to it fails, and no screen call raises."""
+    hung_up_terminal.write("x")
+    with pytest.raises(OSError, match="Input/output error"):  # it is gone: the calls below
+        hung_up_terminal.flush()  # meet the very failure a hang-up gives
     for screen in (NightScreen(hung_up_terminal), PlainScreen(hung_up_terminal)):
         screen.show_step(1, 2, "Sit up", "")
         screen.show_status("Hold 30 s")
+        screen.show_time_left(17)
+        screen.show_text("Sit up slowly.")
         screen.close()
+
+
+class HangsUp(Tty):
+    """A terminal that works until `gone`, then fails every write as a hung-up one does."""
+
+    gone = False
+
+    def write(self, text: str) -> int:
+        if self.gone:
+            raise OSError(errno.EIO, "Input/output error")
+        return super().write(text)
+
+
+@pytest.mark.parametrize("kind", [NightScreen, PlainScreen])
+def test_a_terminal_that_hangs_up_mid_routine_ends_the_output_not_the_player(kind: type) -> None:
+    stream = HangsUp()
+    screen = kind(stream)
+    screen.show_step(1, 2, "Sit up", "")
+    assert "Sit up" in stream.getvalue()  # drawn while the terminal was there
+    stream.gone = True
+    screen.show_step(2, 2, "Stand", "")  # each of these meets EIO, and returns
+    screen.show_status("Hold 30 s")
+    screen.show_text("Stand up slowly.")
+    screen.close()
+    assert "Stand" not in stream.getvalue()
 
 
 @pytest.mark.parametrize("columns", [30, 40, 60, 100])

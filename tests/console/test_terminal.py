@@ -147,12 +147,18 @@ def test_the_reader_posts_keys_and_restores_the_terminal_exactly(
 def test_closing_twice_and_closing_a_hung_up_terminal_never_fails(
     terminal: tuple[int, int],
 ) -> None:
+    """The terminal goes away under the reader: no key comes of it, its thread ends, and
+    closing (twice) raises nothing."""
     master, slave = terminal
-    reader = KeyReader(lambda event: None, slave)
+    got: list[Event] = []
+    reader = KeyReader(got.append, slave)
     reader.__enter__()
+    assert reader._thread.is_alive()
     os.close(master)  # the terminal goes away
     reader.close()
     reader.close()
+    assert not reader._thread.is_alive()
+    assert got == []  # a hang-up is no key press
 
 
 def test_sigterm_and_sighup_unwind_as_terminated() -> None:

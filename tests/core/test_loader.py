@@ -13,15 +13,11 @@ from nightvoice.core.loader import parse_routine
 from nightvoice.core.routine import EachSide, Repeat, Section, Step
 from nightvoice.user.catalog import load_routine
 
-# shared/ stands beside the checkout, for developers and for CI's clean clone alike.
-# (A worktree sits deeper: the nearest folder above with a shared/ corpus is the one.)
-CORPUS = next(
-    (
-        folder / "shared" / "corpus" / "yaml-test-suite"
-        for folder in Path(__file__).resolve().parents
-        if (folder / "shared" / "corpus" / "yaml-test-suite").is_dir()
-    ),
-    Path(__file__).resolve().parents[3] / "shared" / "corpus" / "yaml-test-suite",
+# The YAML test suite's documents (MIT), kept in the repository so a fresh clone tests alone.
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "yaml-test-suite"
+MISSING_CORPUS = (
+    f"the YAML test suite's documents are missing from {CORPUS}: "
+    "they are part of the repository (restore them with `git checkout -- tests/data`)"
 )
 LOCATED = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): \S.*")
 
@@ -120,7 +116,10 @@ def test_every_built_in_routine_loads(builtin_routines: list[Path]) -> None:
             "nightvoice: 1\ntitle: T\ntitle: U\nsteps: [x]\n",
             "r.yaml:3:1: `title` appears twice in the routine (first on line 2)",
         ),
-        ("nightvoice: 1\ntitle: [T\n", "r.yaml:3:1: YAML syntax"),
+        (
+            "nightvoice: 1\ntitle: [T\n",
+            "r.yaml:2:8: YAML syntax: the `[` opened at 2:8 is never closed",
+        ),
         (
             "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: 5\n    pause: 2\n",
             "r.yaml:6:5: a step can do only one of `hold`, `pause`",
@@ -140,6 +139,10 @@ def test_every_built_in_routine_loads(builtin_routines: list[Path]) -> None:
         (
             "nightvoice: 1\ntitle: T\nvolume: 3\nsteps: [x]\n",
             "r.yaml:3:9: `volume` must be at least 0 and at most 1, not `3`",
+        ),
+        (
+            "nightvoice: 1\ntitle: T\nvolume: loud\nsteps: [x]\n",
+            "r.yaml:3:9: `volume` must be a number, at least 0 and at most 1, not `loud`",
         ),
         (
             "nightvoice: 1\ntitle: T\nsteps:\n  - say: x\n    hold: 5\n    cues: {countdown: 5}\n",
@@ -198,14 +201,23 @@ def corpus_files() -> list[Path]:
     return sorted(p for p in CORPUS.glob("*/*.yaml"))
 
 
-def test_the_yaml_test_suite_corpus_is_present() -> None:
-    """The corpus test below must not pass vacuously."""
-    assert len(corpus_files()) > 300
+def test_the_yaml_test_suite_corpus_is_present_with_its_licence() -> None:
+    """The corpus tests below must not pass vacuously: every document is there, both kinds."""
+    assert CORPUS.is_dir(), MISSING_CORPUS
+    assert "MIT License" in (CORPUS / "LICENSE").read_text(encoding="utf-8")
+    assert len(list(CORPUS.glob("valid/*.yaml"))) >= 300, MISSING_CORPUS
+    assert len(list(CORPUS.glob("error/*.yaml"))) >= 90, MISSING_CORPUS
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_yaml_test_suite_document_gets_a_clean_located_error(path: Path) -> None:
+# Without the documents this is one failing case naming them, never an empty (skipped) table.
+@pytest.mark.parametrize(
+    "path",
+    corpus_files() or [pytest.param(None, id="corpus-missing")],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_every_yaml_test_suite_document_gets_a_clean_located_error(path: Path | None) -> None:
     """Invalid YAML, and valid YAML that is no routine: never a traceback, always located."""
+    assert path is not None, MISSING_CORPUS
     with pytest.raises(RoutineError) as caught:
         load_routine(path)
     for problem in caught.value.problems:
@@ -273,6 +285,7 @@ def test_an_odd_number_is_never_a_crash(written: str) -> None:
 
 def corpus_scalars() -> list[yaml.ScalarNode]:
     """Every distinct scalar of the valid corpus documents: each tag, style and number form."""
+    assert CORPUS.is_dir(), MISSING_CORPUS
     seen: dict[tuple[str, str, str | None], yaml.ScalarNode] = {}
     for path in sorted(CORPUS.glob("valid/*.yaml")):
         try:
@@ -362,34 +375,120 @@ def test_the_question_says_its_answer_back_with_only_its_own_variable() -> None:
     assert problems == ["r.yaml:8:12: `ask` `confirm` can only use `{side}`, not `{round}`"]
 
 
-SCALARS = [
-    "yes", "No", "on", "~", "null", "", "1", "-2", "0x1E", "0o17", "1_000", "1:45", "1.5",
-    ".5", "1e3", "1.0e3", ".inf", "-.Inf", ".nan", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
-    "=", "<<", "say", "Let go.", "'yes'", '"1"', "!!str 1", "!!int 1", "x" * 41,
+# -- what a new user met (issue 21): each family of message, as the loader and `check` give it --
+HEAD = "nightvoice: 1\ntitle: T\n"
+STEP = HEAD + "steps:\n  - say: Stretch.\n"
+CUT = "is cut in two at the comma"
+NEW_USER = [
+    # A plain text in `{...}` or `[...]` that a comma or `: ` cut in two: say to quote it.
+    (
+        STEP + "    until_eased: {max: 60, every: 10, check_in: Drücke Enter, wenn es nachlässt.}\n",
+        f"5:49: the text of `check_in` {CUT} (`wenn es nachlässt.` became a key of its own): "
+        'inside `{...}` a comma ends an entry; put the whole text in quotes: check_in: "Drücke '
+        'Enter, wenn es nachlässt."',
+    ),
+    (
+        STEP + "    hold: 20\n    cues: {halfway: true, release: Let go, slowly}\n",
+        f'6:36: the text of `release` {CUT} (`slowly` became a key of its own): inside `{{...}}` '
+        'a comma ends an entry; put the whole text in quotes: release: "Let go, slowly"',
+    ),
+    (
+        HEAD + "steps:\n  - breathe: {in: 4, out: 6, times: 3, words: {in: Breathe in, slowly}}\n",
+        f'4:52: the text of `in` {CUT} (`slowly` became a key of its own)',
+    ),
+    (HEAD + "steps:\n  - {say: Hello, world}\n", f'4:11: the text of `say` {CUT} (`world`'),
+    (
+        HEAD + "steps:\n  - {Sit up straight, hold: 5}\n",
+        "4:6: `Sit up straight` has no `: value`; inside `{...}` a comma ends an entry, so a "
+        "text with a comma in it goes in quotes",
+    ),
+    (
+        HEAD + "ask:\n  name: side\n  say: Which?\n  choices: {l: the left leg, the one that "
+        "hurts, r: right}\n  default: right\nsteps: [a]\n",
+        f'6:16: the text of `l` {CUT} (`the one that hurts` became a key of its own)',
+    ),
+    (
+        HEAD + "steps: [Note: go slowly, Breathe.]\n",
+        "3:9: `Note: go slowly` inside `[...]` reads as `key: value` because of its `: `; put "
+        'the whole text in quotes: "Note: go slowly"',
+    ),
+    (
+        HEAD + "steps:\n  - {say: Note: slowly}\n",
+        "4:15: YAML syntax: a `: ` inside the `{...}` opened at 4:5; put a text with `: ` in it "
+        'in quotes, like {say: "Note: slowly"}',
+    ),
+    (
+        STEP + "    hold: 20\n    cues: {release: Hold, then: let go}\n",
+        "6:27: unknown key `then` in `cues`; it takes `count`, `halfway`, `countdown`, "
+        "`release` (or, if the comma before it cut the text of `release`, put the whole text in "
+        'quotes: release: "Hold, then: let go")',
+    ),
+    (
+        STEP + "    until_eased: {max: 1,5}\n",
+        "5:24: `max: 1,5` is cut at the comma; write the decimal point as a dot: 1.5",
+    ),
+    (
+        STEP + "    until_eased: {max: 60 every: 10}\n",
+        "5:32: YAML syntax: a comma is missing before `every:` in the `{...}` opened at 5:18; "
+        "write `60, every:`",
+    ),
+    # A bracket or quote never closed (or closed wrongly): name it and where it was opened.
+    (
+        HEAD + "steps: [\n",
+        "3:8: YAML syntax: the `[` opened at 3:8 is never closed; add `]` after its last item",
+    ),
+    (
+        STEP + "    cues: {halfway: true\n    hold: 5\n",
+        "5:11: YAML syntax: the `{` opened at 5:11 is never closed; add `}` after its last entry",
+    ),
+    (
+        HEAD + "steps: [a, {say: b]\n",
+        "3:19: YAML syntax: the `{` opened at 3:12 is closed with `]`; close it with `}`",
+    ),
+    (
+        HEAD + "steps: [a, b]]\n",
+        "3:14: YAML syntax: this `]` closes nothing; remove it, or add the `[` it closes",
+    ),
+    (
+        "nightvoice: 1\ntitle: 'T\nsteps: [a]\n",
+        "2:8: YAML syntax: the `'` opened at 2:8 is never closed; add `'` at the end of the text",
+    ),
+    (
+        HEAD + "steps:\n  - say: 'Stretch\n  - say: 'Breathe.'\n",
+        "4:10: YAML syntax: the `'` opened at 4:10 is not closed on its line, so the text runs "
+        "on to the `'` on line 5; add `'` at the end of line 4",
+    ),
+    (
+        HEAD + "steps:\n  - say: 'Don't walk it off'\n",
+        "4:14: YAML syntax: this `'` ends the text in quotes opened at 4:10; for a `'` inside "
+        "the text, write it twice (`''`), or put the whole text in double quotes",
+    ),
+    (
+        HEAD + 'steps:\n  - say: "Say "now" softly"\n',
+        '4:15: YAML syntax: this `"` ends the text in quotes opened at 4:10; for a `"` inside '
+        'the text, write it as `\\"`, or put the whole text in single quotes',
+    ),
+    # What the user wrote, as typed; what cannot be printed, escaped (never sent raw).
+    (STEP + "    häld: 3\n", "5:5: unknown key `häld` in a step; did you mean `hold`?"),
+    (STEP + "    hold: zwölf\n", "5:11: `hold` must be a number of seconds, more than 0 and "
+     "at most 3600, not `zwölf`"),
+    ("nightvoice: zwei\ntitle: T\nsteps: [a]\n", "1:13: `nightvoice` is the format version: "
+     "write 1, not `zwei`"),
+    (STEP + '    "hold\\e[2J": 3\n', "5:5: unknown key `hold\\x1b[2J` in a step"),
+    (STEP + '    "ho\\nld": 3\n', "5:5: unknown key `ho\\nld` in a step"),
+    (STEP + '    hold: "\\e[2J"\n', '5:11: `hold` must be a number of seconds, more than 0 and '
+     'at most 3600, not `"\\x1b[2J"`'),
+    (STEP + '    hold: "\\u202e5"\n', '5:11: `hold` must be a number of seconds, more than 0 '
+     'and at most 3600, not `"\\u202e5"`'),
+    (STEP + "    hodl\x1b: 3\n", "5:9: the file has a control character U+001B here, which YAML "
+     "does not allow; remove it"),
 ]  # fmt: skip
 
 
-def test_remembered_scalar_tags_are_the_ones_pyyaml_gives() -> None:
-    """The loader remembers how short scalars resolve (for `list`'s hundreds of files): the
-    tags it gives, the first time and every time after, are PyYAML's own."""
-    from nightvoice.core.loader import _YamlLoader
-
-    def tags(loader: type[yaml.SafeLoader]) -> list[str]:
-        document = "".join(f"- {value}\n- {{k: {value}}}\n" for value in SCALARS)
-        node = yaml.compose(document, Loader=loader)
-        return [f"{n.tag}|{n.value if isinstance(n, yaml.ScalarNode) else ''}" for n in _walk(node)]
-
-    expected = tags(yaml.SafeLoader)
-    assert tags(_YamlLoader) == expected
-    assert tags(_YamlLoader) == expected  # now from what it remembered
-
-
-def _walk(node: yaml.Node) -> list[yaml.Node]:
-    found = [node]
-    if isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            found += _walk(child)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            found += _walk(key) + _walk(value)
-    return found
+@pytest.mark.parametrize(("text", "expected"), NEW_USER)
+def test_what_a_new_user_meets_is_one_message_saying_what_to_write(
+    text: str, expected: str
+) -> None:
+    """One message per mistake (no follow-ons), located, naming the cause and the fix."""
+    found = problems_of(text)
+    assert len(found) == 1 and found[0].startswith(f"r.yaml:{expected}"), found

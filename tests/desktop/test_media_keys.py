@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.audio_server import Recorder, first_loud, last_loud, pulse_server, recorder
+from tests.audio_server import (
+    Recorder,
+    correlation,
+    first_loud,
+    last_loud,
+    loud_stretches,
+    pulse_server,
+    recorder,
+)
 from tests.console.test_keys_pty import (
     ROUTINE,
     TRACEBACK,
@@ -31,6 +39,7 @@ from tests.console.test_keys_pty import (
     write_routine,
 )
 from tests.private_bus import MISSING_TOOLS, NAME, Bus, missing_tools, private_bus
+from tests.renders import assert_said_once, rendered_fresh
 
 pytestmark = pytest.mark.pty
 
@@ -91,29 +100,36 @@ def follow(bus: Bus) -> Iterator[Follow]:
 
 # -- real audio: pause silences, play goes on, next speaks the next step, stop ends --------------
 
-HEARD = """\
+LONG = (
+    "This is a long sentence that goes on and on, about the calf and the foot and the knee, "
+    "and about sitting up slowly and pulling the toes back toward the knee, and holding it."
+)
+REST = "Now rest."
+HEARD = f"""\
 nightvoice: 1
 title: Media keys
 chime: false
 rate: 130
 volume: 0.9
 steps:
-  - say: >-
-      This is a long sentence that goes on and on, about the calf and the foot and the knee,
-      and about sitting up slowly and pulling the toes back toward the knee, and holding it.
+  - say: {LONG}
     title: Long
-  - say: Now rest.
+  - say: {REST}
     title: Rest
     rest: 30
   - Never reached.
 """
 
 
+LATENCY = round(0.03 * 22050)  # what the recorder may still deliver of sound played before
+
+
 def silent_for(recorder: Recorder, seconds: float) -> None:
-    """The sink records only silence for `seconds` (a measurement window, not a wait)."""
+    """The sink records only silence for `seconds` (a measurement window, not a wait), after
+    the recorder's latency: its first chunks can still hold the last of a sound just cut."""
     mark = recorder.mark()
     time.sleep(seconds)
-    tail = recorder.samples(mark)
+    tail = recorder.samples(mark + LATENCY)
     assert len(tail) > 0
     assert last_loud(tail) is None, "the voice went on"
 
@@ -128,6 +144,7 @@ def test_playerctl_pauses_goes_on_moves_and_stops_as_heard(
 ) -> None:
     """The recorder's sound server is this process's PULSE_SERVER while it runs."""
     path = write_routine(tmp_path, HEARD, "heard.yaml")
+    rendered = rendered_fresh(LONG, REST, rate=130)
     start = recorder.mark()
     env = environment(tmp_path, DBUS_SESSION_BUS_ADDRESS=bus.address)
     s = session("play", str(path), env=env)
@@ -147,7 +164,13 @@ def test_playerctl_pauses_goes_on_moves_and_stops_as_heard(
 
     resumed = recorder.mark()
     bus.playerctl("play")
-    wait_for(lambda: first_loud(recorder.samples(resumed)) is not None, 3, "the voice again")
+    onset = recorder.wait_for_samples(resumed, 0.15, timeout=3)  # the voice again: the
+    # sentence from its start (its second time: 2/3 of the volume on the night's rising start)
+    source = rendered[LONG].scaled(0.9 * (0.5 + 0.5 / 3)).values()
+    begin = first_loud(source)
+    assert begin is not None
+    again = correlation(recorder.samples(onset)[:2205], source[begin : begin + 2205])
+    assert again > 0.9, again
     assert bus.playerctl("status") == "Playing"
 
     bus.playerctl("next")  # during the long sentence: cut, and the next step is said
@@ -155,11 +178,14 @@ def test_playerctl_pauses_goes_on_moves_and_stops_as_heard(
     moved = recorder.mark()
     follow.wait_for("Playing|Media keys: step 2 of 3 - Rest")
     wait_for(lambda: first_loud(recorder.samples(moved)) is not None, 3, "the next step")
-    # "Now rest." is short and then the rest is silent: the long sentence is not going on.
+    # "Now rest." whole and once, then the rest's silence: the long sentence is not going on.
     wait_for(lambda: leftover_aplays(tmp_path) == [], 3, "the short sentence to end")
+    recorder.wait_for_silence(moved, 0.2)
     heard = recorder.samples(moved)
-    said = (last_loud(heard) or 0) - (first_loud(heard) or 0)
-    assert 0 < said < 2.5 * 22050
+    # (the recorder may still hold a few ms of the cut sentence: the step's words are the
+    # first sound of their own, after the lead-in's silence)
+    words = next(start for start, end in loud_stretches(heard, gap=0.02) if end - start > 1102)
+    assert_said_once(heard[words:], rendered[REST].scaled(0.9 * 0.75))  # its third sentence
     silent_for(recorder, 0.3)
 
     bus.playerctl("stop")

@@ -161,13 +161,17 @@ def test_a_failing_natural_voice_falls_back_with_one_line(
 
 
 @pytest.mark.usefixtures("not_installed")
-def test_no_first_words_are_kept_for_a_natural_voice_that_is_not_installed() -> None:
-    """The head start never keeps espeak-ng's sound for a night that asks for joe."""
+def test_the_first_words_kept_for_a_natural_voice_that_is_not_installed_are_the_fallbacks() -> None:
+    """The night passes joe over (user/night.py) for the language's own espeak-ng voice, so
+    that is what the head start keeps: exactly what the session will say, never joe's name
+    on espeak-ng's sound."""
     from nightvoice.startup import firstwords
 
     paths.config_file().parent.mkdir(parents=True, exist_ok=True)
     paths.config_file().write_text("voice: joe\n", encoding="utf-8")
-    assert firstwords.render() is None
+    first = firstwords.render()
+    assert first is not None
+    assert {said.voice for said in first.values() if said is not None} == {None}
 
 
 @pytest.mark.parametrize("name", ["joe+f3", "JOE+klatt", "en_US-joe-medium+m2", "joe + f3"])

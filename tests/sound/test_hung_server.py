@@ -75,18 +75,33 @@ def test_export_does_not_wait_for_a_hung_sound_server(stopped: PulseServer, tmp_
 
 
 def test_play_says_at_once_that_nothing_is_heard(stopped: PulseServer, tmp_path: Path) -> None:
-    """Not 41 s of 'speaking' to nobody: the first sentence's own length plus STALL_SECONDS."""
+    """Not 41 s of 'speaking' to nobody: within the first sentence's own length plus
+    STALL_SECONDS one line says the sound is lost (and that it is being tried again), and the
+    program still ends cleanly when told to (its waiting is docs/promises.md's, ~30 s)."""
     routine = tmp_path / "short.yaml"
     routine.write_text("nightvoice: 1\ntitle: Short\nsteps:\n  - say: Hello.\n    hold: 30\n")
     started = time.monotonic()
-    done = nightvoice(
-        ["play", str(routine), "--hands-free", "--blank"], stopped, tmp_path / "home", timeout=20
+    proc = subprocess.Popen(
+        ["nightvoice", "play", str(routine), "--hands-free", "--blank"],
+        env={**stopped.env(), "NIGHTVOICE_HOME": str(tmp_path / "home")},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    took = time.monotonic() - started
-    assert done.returncode != 0
-    assert TRACEBACK not in done.stderr
-    assert "sound server" in done.stderr
-    assert took < 2 + STALL_SECONDS + 3
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        took = time.monotonic() - started
+        assert "sound server" in line and "trying again" in line, line
+        assert took < 2 + STALL_SECONDS + 3
+        proc.terminate()
+        assert proc.wait(timeout=10) == 128 + signal.SIGTERM
+        assert TRACEBACK not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert processes_with(f"PULSE_SERVER={stopped.server}") == []
 
 
@@ -98,7 +113,7 @@ def test_a_server_that_stalls_mid_sentence_does_not_cut_its_end(
 ) -> None:
     """SIGSTOP for a second in the middle of a sentence, then SIGCONT: the whole sentence is
     still heard, then the next one, none cut short by the stall."""
-    from tests.sound.test_real_playback import rendered_fresh
+    from tests.renders import rendered_fresh
 
     routine = tmp_path / "two.yaml"
     routine.write_text(
@@ -118,9 +133,8 @@ def test_a_server_that_stalls_mid_sentence_does_not_cut_its_end(
         recorder.wait_for_samples(mark, 1.0, timeout=15)  # a second into the sentence
         os.kill(pulse_server.pid, signal.SIGSTOP)
         try:
-            proc.wait(timeout=1.0)  # the stall: nothing may end meanwhile
-        except subprocess.TimeoutExpired:
-            pass
+            with pytest.raises(subprocess.TimeoutExpired):  # a second's stall: the player
+                proc.wait(timeout=1.0)  # waits it out instead of ending the routine
         finally:
             os.kill(pulse_server.pid, signal.SIGCONT)
         _, err = proc.communicate(timeout=30)

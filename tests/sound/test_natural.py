@@ -1,6 +1,6 @@
 """The natural voice for real: the Piper model, its child process, real aplay, a private sink.
 
-Skipped, with the reason, where the natural extra is not installed (`.ci/setup` installs it).
+Each test fails, naming `.ci/setup`, where the natural extra is not installed (CI installs it).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from nightvoice.core.ports import KeyPressed, SpeechFinished
 from nightvoice.sound.audio import AplayOutput, Pcm
 from nightvoice.sound.engines import Engines
 from nightvoice.sound.export import sentences
-from nightvoice.sound.naturalvoices import NATURAL_VOICES, missing
+from nightvoice.sound.naturalvoices import NATURAL_VOICES
 from nightvoice.sound.piper_client import PiperSynthesizer
 from nightvoice.sound.speaker import SpeakerVoice
 from nightvoice.sound.synth import platform_synthesizer as make_espeak
@@ -42,10 +42,7 @@ from tests.audio_server import (
 _ = (pulse_server, recorder)  # fixtures used by name below
 
 JOE = NATURAL_VOICES[0]
-NOT_INSTALLED = missing(JOE)
-pytestmark = pytest.mark.skipif(
-    NOT_INSTALLED is not None, reason=f"natural voice tests: {NOT_INSTALLED}"
-)
+pytestmark = pytest.mark.usefixtures("natural_voice")  # fails without it, never skips
 
 FIRST, RELEASE, LAST = "Pull your toes toward your knee.", "Release.", "Now rest your leg."
 HOLD = 2.0

@@ -7,9 +7,7 @@ running afterwards.
 
 from __future__ import annotations
 
-import marshal
 import subprocess
-import sys
 import time
 from array import array
 from pathlib import Path
@@ -28,6 +26,7 @@ from tests.audio_server import (
     pulse_server,
     recorder,
 )
+from tests.renders import rendered_fresh
 from tests.sink import processes_with
 
 _ = (pulse_server, recorder)  # fixtures used by name below
@@ -47,30 +46,6 @@ steps:
     cues: {{release: {RELEASE}}}
   - say: {LAST}
 """
-
-
-# espeak's render of a sentence shifts by some milliseconds with what the process rendered
-# before, so the sentences are rendered as `nightvoice play` renders them: in a fresh process,
-# in the order it says them (this process has rendered whatever earlier tests asked for).
-RENDER = """
-import marshal, sys
-from nightvoice.sound.synth import platform_synthesizer
-synth = platform_synthesizer()
-pcms = [synth.synthesize(t, rate=180, language="en", voice=None) for t in sys.argv[1:]]
-sys.stdout.buffer.write(marshal.dumps([(p.samples, p.rate) for p in pcms]))
-"""
-
-
-def rendered_fresh(*texts: str) -> dict[str, Pcm]:
-    """Each text as a fresh process renders them in this order, with the player's lead-in."""
-    done = subprocess.run(
-        [sys.executable, "-c", RENDER, *texts], capture_output=True, check=True, timeout=30
-    )
-    pcms = marshal.loads(done.stdout)
-    return {
-        text: Pcm(samples, rate).with_lead_in(LEAD_IN_SECONDS)
-        for text, (samples, rate) in zip(texts, pcms, strict=True)
-    }
 
 
 def loud_span(pcm: Pcm) -> tuple[int, int]:

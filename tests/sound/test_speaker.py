@@ -33,6 +33,7 @@ from tests.audio_server import (
     pulse_server,
     recorder,
 )
+from tests.renders import assert_said_once
 
 _ = (pulse_server, recorder)  # fixtures used by name below
 
@@ -168,19 +169,24 @@ def test_a_slow_engine_is_not_taken_for_a_stuck_sound_server(
 
     monkeypatch.setattr(speaker_module, "STALL_SECONDS", 0.1)
 
-    class SlowSynth(EspeakSynthesizer):
+    class SlowSynth(RecordingSynth):
         def synthesize(self, text: str, *, rate: int, language: str, voice: str | None) -> Pcm:
             threading.Event().wait(0.4)  # rendering takes longer than the sound's tail + 0.1 s
             return super().synthesize(text, rate=rate, language=language, voice=voice)
 
     inbox = QueueInbox()
-    speaker = SpeakerVoice(SlowSynth(), AplayOutput(), inbox.post, language="en", voice=None)
+    slow = SlowSynth()
+    speaker = SpeakerVoice(slow, AplayOutput(), inbox.post, language="en", voice=None)
     try:
+        mark = recorder.mark()
         utterance = speaker.say(SECOND, rate=RATE, volume=VOLUME)
         event = next_event(inbox)
     finally:
         speaker.close()
     assert isinstance(event, SpeechFinished) and event.utterance == utterance, event
+    recorder.wait_for_silence(mark, 0.2)
+    played = slow.rendered[SECOND].with_lead_in(LEAD_IN_SECONDS).scaled(VOLUME)
+    assert_said_once(recorder.samples(mark), played)  # it did play, whole, once
 
 
 @pytest.mark.real_audio

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import wave
+from array import array
 from pathlib import Path
 
 import pytest
 
 from nightvoice.core.errors import ConfigError
-from nightvoice.sound.audio import Pcm, read_wav, write_wav
+from nightvoice.sound.audio import Pcm, read_wav
 from nightvoice.sound.synth import EspeakSynthesizer, platform_synthesizer
 from tests.audio_server import rms
 
@@ -55,17 +57,33 @@ def test_empty_text_is_empty_pcm(synth: EspeakSynthesizer) -> None:
     assert say(synth, "   ").samples == b""
 
 
-def test_leading_silence_is_trimmed_to_what_we_keep(synth: EspeakSynthesizer) -> None:
+@pytest.mark.parametrize("keep", [0.005, 0.025, 0.2])
+def test_the_lead_in_is_exactly_what_we_keep_trimmed_or_padded(
+    synth: EspeakSynthesizer, keep: float
+) -> None:
     pcm = say(synth, SHORT)
     assert pcm.leading_silence_seconds() > 0.005
-    trimmed = pcm.trimmed_start(0.005)
-    assert trimmed.leading_silence_seconds() == pytest.approx(0.005, abs=1 / 22050)
-    assert trimmed.samples == pcm.samples[-len(trimmed.samples) :]
+    led = pcm.with_lead_in(keep)
+    assert led.leading_silence_seconds() == pytest.approx(keep, abs=1 / 22050)
+    sound = pcm.samples[2 * round(pcm.leading_silence_seconds() * pcm.rate) :]
+    assert led.samples.endswith(sound)  # nothing of the sound itself is lost or changed
 
 
-def test_wav_round_trip(synth: EspeakSynthesizer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("channels", [1, 2])
+def test_an_engines_wav_file_is_read_back_as_mono(
+    synth: EspeakSynthesizer, tmp_path: Path, channels: int
+) -> None:
+    """pyttsx3's platform engines write WAV files (mono or stereo): read_wav gives the PCM."""
     pcm = say(synth, SHORT)
-    write_wav(tmp_path / "s.wav", pcm)
+    frames = pcm.samples
+    if channels == 2:
+        values = pcm.values()
+        frames = array("h", (v for v in values for _ in range(2))).tobytes()
+    with wave.open(str(tmp_path / "s.wav"), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(pcm.rate)
+        out.writeframes(frames)
     assert read_wav(tmp_path / "s.wav") == pcm
 
 

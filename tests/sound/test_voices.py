@@ -43,9 +43,9 @@ def test_every_name_a_voice_is_known_by_resolves_to_its_one_short_name(
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("en-gb-scotlnd", "no voice named 'en-gb-scotlnd'; did you mean `en-gb-scotland`?"),
-        ("en+f33", "no voice variant 'f33'; did you mean `f3`?"),
-        ("en+nosuch", "no voice variant 'nosuch'"),
+        ("en-gb-scotlnd", "no voice named `en-gb-scotlnd`; did you mean `en-gb-scotland`?"),
+        ("en+f33", "no voice variant `f33`; did you mean `f3`?"),
+        ("en+nosuch", "no voice variant `nosuch`"),
     ],
 )
 def test_an_unknown_voice_or_variant_is_refused_with_a_suggestion(typed: str, message: str) -> None:

@@ -174,21 +174,34 @@ def test_the_speaker_adopts_a_matching_head_start_and_plays_nothing_twice(
         head.stop()
 
 
+def audible_seconds(values: array[int]) -> float:
+    return sum(end - start for start, end in loud_stretches(values, gap=0.05)) / RATE
+
+
 @pytest.mark.real_audio
 def test_a_head_start_that_is_not_the_first_sentence_is_cut_at_once(
     synth: EspeakSynthesizer, recorder: Recorder
 ) -> None:
+    """Heard: at most a moment of the head start's 2.5 s sentence, then the other one whole."""
+    other = "Something else."
+    mark = recorder.mark()
     head = HeadStart(played(synth))
     inbox = QueueInbox()
     speaker = SpeakerVoice(synth, AplayOutput(), inbox.post, head_start=head)
     try:
-        said = speaker.say("Something else.", rate=125, volume=0.3)
+        said = speaker.say(other, rate=125, volume=0.3)
         assert not speaker.head_start_adopted
         assert head.stopped
         assert head.done
         assert wait_event(inbox) == SpeechFinished(said)
     finally:
         speaker.close()
+    recorder.wait_for_silence(mark, 0.2)
+    own = audible_seconds(
+        synth.synthesize(other, rate=125, language="en", voice=None).scaled(0.3).values()
+    )
+    heard = audible_seconds(recorder.samples(mark))
+    assert own - 0.05 < heard < own + 0.2, (heard, own)  # not the 2.5 s of the first words
 
 
 def test_a_failed_save_leaves_nothing_behind(

@@ -88,3 +88,25 @@ def test_config_unset_removes_any_key_even_an_unknown_one(
     assert "was not set" in capsys.readouterr().out
     assert run(["config", "unset", "colour"]) == 2  # not there, and not a setting: a typo
     assert "`colour` is not in" in capsys.readouterr().err
+
+
+def test_a_yaml_1_1_surprise_in_config_is_a_one_line_warning_not_105_words_a_minute(
+    quick: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rate: 1:45` was read as 105 words a minute; now it warns, located, and plays at the
+    night rate, as a routine's `rate: 1:45` is refused."""
+    from nightvoice.user.config import load_config_or_defaults
+
+    config = paths.config_file()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("rate: 1:45  # slow\nvoice: no\n", encoding="utf-8")
+    assert run(["play", str(quick), "--text", "--hands-free"]) == 0
+    out, err = capsys.readouterr()
+    assert "Breathe." in out
+    rate, voice = sorted(err.splitlines())  # one line for each setting passed over
+    assert rate.startswith(f"nightvoice: {config}:1:7: `rate`")
+    assert "YAML 1.1 reads `1:45` as minutes:seconds (105)" in rate
+    assert rate.endswith("using 130 words a minute (the night default) instead")
+    assert voice.startswith(f"nightvoice: {config}:2:8: `voice`")
+    assert voice.endswith("speaking with the language's own voice (`en`) instead")
+    assert load_config_or_defaults() == {}

@@ -155,7 +155,7 @@ def test_new_force_over_a_non_regular_routine_is_one_line_not_a_hang(home: Path,
     make, reason = KINDS[kind]
     make(home / "scripts" / "mine.yaml")
     done = nightvoice(home, "new", "mine", "--force")
-    assert done.returncode != 0
+    assert done.returncode == 1
     assert "Traceback" not in done.stderr and reason in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 

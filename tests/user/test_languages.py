@@ -152,7 +152,7 @@ def test_translate_writes_a_starter_beside_the_routines_and_never_overwrites(
         ("../de", "`../de` is not a language code"),
         ("de\x1b[41m", "`de\\x1b[41m` is not a language code"),  # shown, never obeyed
         ("german", "did you mean `de` (german)?"),
-        ("xx", "no voice speaks the language 'xx'"),
+        ("xx", "no voice speaks the language `xx`"),
     ],
 )
 def test_translate_refuses_what_is_not_a_language(

@@ -15,7 +15,8 @@ import pytest
 from nightvoice.base import paths, playing
 from nightvoice.cli import run
 from nightvoice.user import remind
-from tests.audio_server import PulseServer, Recorder, loud_stretches, pulse_server, recorder
+from tests.audio_server import PulseServer, Recorder, pulse_server, recorder
+from tests.renders import assert_said_once, rendered_fresh
 
 _ = (pulse_server, recorder)  # fixtures used by name below
 
@@ -385,14 +386,20 @@ def run_for_real(argv: list[str], env: dict[str, str]) -> subprocess.CompletedPr
     )
 
 
+FAST = 300  # the user's rate: the reminder must speak with the user's settings
+
+
 def fast(home: Path) -> None:
     """The user's setting for a quick voice (which the reminder must respect)."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.yaml").write_text("rate: 300\n")
+    (home / "config.yaml").write_text(f"rate: {FAST}\n")
 
 
-def heard(rec: Recorder, start: int) -> list[tuple[int, int]]:
-    return loud_stretches(rec.samples(start))
+def said(rec: Recorder, start: int, text: str, volume: float) -> None:
+    """The recording from `start` holds `text` once, as espeak-ng says it at the user's rate
+    and `volume`: the very words, not just any sound."""
+    rec.wait_for_silence(start, 0.2)  # the recorder has the sound's end too
+    assert_said_once(rec.samples(start), rendered_fresh(text, rate=FAST)[text].scaled(volume))
 
 
 @pytest.mark.real_audio
@@ -407,7 +414,7 @@ def test_what_the_timer_runs_speaks_the_text_for_real(
     done = run_for_real(argv, environment)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == f"reminder: {text}\n"
-    assert heard(recorder, start)
+    said(recorder, start, text, volume=0.6)  # the night's default volume, no rising start
     assert not paths.log_file().exists()
 
 
@@ -430,7 +437,7 @@ def test_the_crontab_line_speaks_the_text_for_real(
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == f"reminder: {text}\n"
-    assert heard(recorder, start)
+    said(recorder, start, text, volume=0.6)
 
 
 @pytest.mark.real_audio
@@ -449,8 +456,8 @@ def test_the_routine_plays_with_the_users_settings_and_logs_nothing(
     start = recorder.mark()
     done = run_for_real(argv, environment)
     assert done.returncode == 0, done.stderr
-    assert heard(recorder, start)
-    assert "Did it help" not in done.stdout
+    said(recorder, start, "Stretch now.", volume=0.3)  # the user's copy: its first sentence,
+    assert "Did it help" not in done.stdout  # at half the night volume (the rising start)
     assert not paths.log_file().exists()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import os
 import struct
 import subprocess
@@ -19,12 +18,9 @@ from nightvoice.cli import run
 from nightvoice.user import episodes, report
 from nightvoice.user.episodes import Episode
 from tests.browser import MISSING, Browser, Page, find_chromium
+from tests.extras import require_report_extra
 
-HAVE_CHARTS = importlib.util.find_spec("matplotlib") is not None
-needs_charts = pytest.mark.skipif(
-    not HAVE_CHARTS,
-    reason="the report extra is not installed (pip install -e '.[report]'; CI installs it)",
-)
+needs_charts = pytest.mark.usefixtures("report_extra")  # fails without it, never skips
 BERLIN = datetime.timezone(datetime.timedelta(hours=1))
 HOSTILE = '<script>alert("x")</script> & \'quoted\' "</svg>" $x^2$ &amp;'
 
@@ -100,8 +96,7 @@ def test_an_empty_log_is_one_clear_line_and_writes_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """No episodes: one line saying so and where the log is, exit 1, no page."""
-    if not HAVE_CHARTS:
-        pytest.skip("the report extra is not installed, so the missing-extra message comes first")
+    require_report_extra()  # without it, the missing-extra message would come first
     assert run(["report"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no episodes logged yet" in err

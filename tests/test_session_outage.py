@@ -1,0 +1,159 @@
+"""A sound server that is late, or goes away and comes back, with the real program and a real
+sound server: the routine keeps its place, the output is tried again about every second, and
+as soon as it plays again the voice goes on from where the routine is, each sentence heard in
+order and none twice by accident (the cut one again, from its start)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sink import RATE, Recorder, Restarting, first_loud, last_loud, loud_stretches
+
+pytestmark = pytest.mark.real_audio
+
+# Told apart by their lengths (each about twice the one before), in either voice.
+SENTENCES = [
+    "Sit up now.",
+    "Pull your toes toward your knee, and hold.",
+    "Stand up slowly, hold on to something steady, and shake your legs, one at a time.",
+]
+ROUTINE = "nightvoice: 1\ntitle: Three steps\nchime: false\nsteps:\n" + "".join(
+    f"  - say: {sentence}\n    pause: 0.8\n" for sentence in SENTENCES
+)
+OUTAGE_SECONDS = 2.5
+
+
+@pytest.fixture
+def server() -> Iterator[Restarting]:
+    restarting = Restarting()
+    try:
+        yield restarting
+    finally:
+        restarting.close()
+
+
+def play(server: Restarting, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    routine = tmp_path / "four.yaml"
+    routine.write_text(ROUTINE, encoding="utf-8")
+    return subprocess.Popen(
+        ["nightvoice", "play", str(routine), "--hands-free", "--blank", *extra],
+        env={**server.env(), "NIGHTVOICE_HOME": str(tmp_path / "home")},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_sentence(recorder: Recorder, number: int, into: float, timeout: float = 60) -> None:
+    """Until the `number`th sentence (1-based) has been playing for `into` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        values = recorder.samples()
+        stretches = loud_stretches(values, gap=0.6)
+        if len(stretches) >= number and len(values) - stretches[number - 1][0] >= into * RATE:
+            return
+        time.sleep(0.01)
+    raise TimeoutError(f"sentence {number} was not heard")
+
+
+def audible_seconds(values: array[int]) -> float:
+    start, end = first_loud(values), last_loud(values)
+    return 0.0 if start is None or end is None else (end - start) / RATE
+
+
+def renderings(voice: list[str]) -> dict[str, float]:
+    """Each sentence's audible length as the program's engine says it at the night rate."""
+    from nightvoice.sound.engines import make_synthesizer
+
+    synth = make_synthesizer(voice[-1] if voice else None, strict=True)
+    try:
+        return {
+            text: audible_seconds(
+                synth.synthesize(
+                    text, rate=130, language="en", voice=voice[-1] if voice else None
+                ).values()
+            )
+            for text in SENTENCES
+        }
+    finally:
+        synth.close()
+
+
+def heard(recorder: Recorder, lengths: dict[str, float]) -> list[str]:
+    """Which sentence each stretch of sound is, by its length (within 12 %), or "?"."""
+    found = []
+    for start, end in loud_stretches(recorder.samples(), gap=0.6):
+        seconds = (end - start) / RATE
+        text = min(lengths, key=lambda t: abs(lengths[t] - seconds))
+        found.append(text if abs(lengths[text] - seconds) <= 0.12 * lengths[text] else "?")
+    return found
+
+
+def ended(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[int, list[str]]:
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, err.splitlines()
+
+
+VOICES = [
+    pytest.param([], id="espeak-ng"),
+    pytest.param(["--voice", "joe"], id="natural"),  # the natural extra: .ci/setup has it
+]
+
+
+@pytest.mark.parametrize("voice", VOICES)
+def test_a_server_that_restarts_mid_routine_is_waited_for_and_the_cut_step_said_again(
+    server: Restarting, tmp_path: Path, voice: list[str]
+) -> None:
+    lengths = renderings(voice)
+    before = server.start()
+    proc = play(server, tmp_path, *voice)
+    wait_for_sentence(before, 2, into=0.5)  # halfway through the second step's sentence
+    server.stop()  # a crash: its clients' connections go, and no server answers
+    time.sleep(OUTAGE_SECONDS)  # the outage itself: real time passing is the point here
+    after = server.start()
+    back = time.monotonic()
+    code, lines = ended(proc)
+    assert code == 0, lines
+    lost = [line for line in lines if "trying again" in line]
+    returned = [line for line in lines if "sound is back" in line]
+    assert len(lost) == 1 and len(returned) == 1, lines
+    assert "Traceback" not in "\n".join(lines)
+    # Speech before (the first sentence whole, then the second cut short) ...
+    assert heard(before, lengths)[:2] == [SENTENCES[0], "?"]
+    # ... nothing while the server was away, and as soon as it was back, the cut step again
+    # from its start, then the rest in order, each once.
+    assert heard(after, lengths) == SENTENCES[1:]
+    onset = first_loud(after.samples())
+    assert onset is not None
+    assert after.time_of(onset) - back < 2.0  # tried every second: back within about one
+
+
+def test_a_server_that_is_not_there_yet_at_the_start_is_waited_for(
+    server: Restarting, tmp_path: Path
+) -> None:
+    """The laptop lid opens and the desktop's sound comes a moment after the command: it does
+    not exit 3, it waits. The routine keeps its time meanwhile (the first step, 1.8 s, passes
+    on screen), and the step it is in when the sound comes is said from its start, then the
+    rest in order."""
+    lengths = renderings([])
+    proc = play(server, tmp_path)
+    time.sleep(OUTAGE_SECONDS)  # no server yet: the program must wait, not exit 3
+    assert proc.poll() is None, ended(proc)
+    recorder = server.start()
+    code, lines = ended(proc)
+    assert code == 0, lines
+    assert heard(recorder, lengths) == SENTENCES[1:]
+    assert [bool("trying again" in line) for line in lines].count(True) == 1, lines
+    assert [bool("sound is back" in line) for line in lines].count(True) == 1, lines

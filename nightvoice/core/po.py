@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from nightvoice.core.errors import Problem
+from nightvoice.core.errors import Problem, shown
 from nightvoice.core.phrases import ANSWER_KEYS, BY_KEY, PHRASES, TAKEN_KEYS, Phrase
 from nightvoice.core.template import TemplateError, fields
 
@@ -115,7 +115,7 @@ class _Reader:
                 self.problem(
                     number,
                     column,
-                    f"`{as_typed(word, 40)}` is not part of a PO catalog: a line is a "
+                    f"`{shown(word, 40)}` is not part of a PO catalog: a line is a "
                     '`msgctxt`, `msgid` or `msgstr` with its text in quotes, a `"..."` '
                     "continuing it, or a `#` comment",
                 )
@@ -190,7 +190,7 @@ class _Reader:
                     self.problem(
                         number,
                         position + 2,
-                        f'`{as_typed(trailing, 40)}` after the closing quote: write `\\"` '
+                        f'`{shown(trailing, 40)}` after the closing quote: write `\\"` '
                         "for a quote inside the text",
                     )
                 return
@@ -221,7 +221,7 @@ class _Reader:
         self.problem(
             number,
             position + 1,
-            f"`\\{as_typed(following)}` is not an escape PO knows: write `\\\\` for a "
+            f"`\\{shown(following)}` is not an escape PO knows: write `\\\\` for a "
             'backslash, `\\"` for a quote, `\\n` for a new line',
         )
         return following, 2 if following else 1
@@ -249,7 +249,7 @@ def read_catalog(data: bytes, source: str) -> Catalog:
                 Problem(
                     source,
                     *where,
-                    f"`{as_typed(entry.msgid.value, 60)}` is translated twice (first at line "
+                    f"`{shown(entry.msgid.value, 60)}` is translated twice (first at line "
                     f"{seen[entry.key]}): keep one of them",
                 )
             )
@@ -322,7 +322,7 @@ def _check_header(entry: Entry, catalog: Catalog) -> None:
                 catalog.source,
                 line,
                 column,
-                f"the catalog says `{as_typed(found.group(0))}`, but nightvoice reads UTF-8 "
+                f"the catalog says `{shown(found.group(0))}`, but nightvoice reads UTF-8 "
                 "only: save it as UTF-8 and write `charset=UTF-8`",
             )
         )
@@ -339,13 +339,13 @@ def _unknown(entry: Entry) -> str:
         wanted = same[0].context
         where = f'`msgctxt "{wanted}"`' if wanted else "no `msgctxt`"
         return (
-            f"`{as_typed(msgid, 60)}` is a phrase of nightvoice's, but with {where}, not "
-            f"`{as_typed(context, 40) or 'none'}`: write the `msgctxt` as the template has it"
+            f"`{shown(msgid, 60)}` is a phrase of nightvoice's, but with {where}, not "
+            f"`{shown(context, 40) or 'none'}`: write the `msgctxt` as the template has it"
         )
     close = close_names(msgid, [p.english for p in PHRASES], most=1)
-    hint = f'; did you mean "{as_typed(close[0], 60)}"?' if close else ""
+    hint = f'; did you mean "{shown(close[0], 60)}"?' if close else ""
     return (
-        f"`{as_typed(msgid, 60)}` is not something nightvoice says (from an older version, or "
+        f"`{shown(msgid, 60)}` is not something nightvoice says (from an older version, or "
         f"changed){hint} Each `msgid` is the English exactly as in the template "
         "(`nightvoice translate LANG` writes the current ones): correct it or remove the entry"
     )
@@ -359,7 +359,7 @@ def _check_translation(phrase: Phrase, msgstr: Text, source: str) -> Problem | N
         return Problem(
             source,
             *msgstr.where(control),
-            f"the translation has the control character `{as_typed(value[control])}`: "
+            f"the translation has the control character `{shown(value[control])}`: "
             "remove it (it would cut the speech short or garble the screen)",
         )
     if len(value) > MAX_TRANSLATION:
@@ -375,8 +375,7 @@ def _check_translation(phrase: Phrase, msgstr: Text, source: str) -> Problem | N
                 source,
                 msgstr.line,
                 msgstr.column,
-                f"an answer key is one letter or digit (a key to press), not "
-                f"`{as_typed(value, 20)}`",
+                f"an answer key is one letter or digit (a key to press), not `{shown(value, 20)}`",
             )
         taken = TAKEN_KEYS.get(value.lower())
         if taken:
@@ -404,7 +403,7 @@ def _check_translation(phrase: Phrase, msgstr: Text, source: str) -> Problem | N
             return Problem(
                 source,
                 *msgstr.where(index),
-                f"`{{{as_typed(name, 40)}}}` is not a placeholder nightvoice fills in: {how}",
+                f"`{{{shown(name, 40)}}}` is not a placeholder nightvoice fills in: {how}",
             )
     for name in wanted:
         if name not in used:
@@ -450,15 +449,6 @@ def _is_control(char: str) -> bool:
     """A character that has no place in speech or on the night line (a new line or a tab is
     only a space there, so those are fine)."""
     return char not in "\n\t" and not char.isprintable() and not char.isspace()
-
-
-def as_typed(text: str, limit: int = 0) -> str:
-    """A person's text as they typed it (`nachlässt`, not `nachl\\xe4sst`): only what cannot be
-    printed is escaped, so a file can never move the cursor or recolour the terminal."""
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    if limit and len(shown) > limit:
-        return shown[: limit - 3] + "..."
-    return shown
 
 
 # --- writing ----------------------------------------------------------------------------------

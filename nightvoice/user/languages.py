@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nightvoice.base import paths, reading
-from nightvoice.core.errors import NightvoiceError, Problem
+from nightvoice.core.errors import NightvoiceError, Problem, shown
 from nightvoice.core.phrases import (
     ENGLISH,
     PHRASES,
@@ -57,7 +57,7 @@ def normalised(language: str) -> str:
     tag = language.strip().lower().replace("_", "-")
     if not _TAG.fullmatch(tag):
         raise LanguageError(
-            f"`{_as_typed(language)}` is not a language code: write it as a routine's "
+            f"`{shown(language)}` is not a language code: write it as a routine's "
             "`language:` takes it, such as de, fr, pt-br (`nightvoice voices` lists them)"
             f"{_hint(language)}"
         )
@@ -210,12 +210,12 @@ def english_note(settings: Settings) -> str | None:
             f"`nightvoice translate {fallbacks(language)[-1]}` writes a catalog to translate "
             "(`nightvoice help languages` explains)"
         )
-    shown = ", ".join(f'"{_short(p.english)}"' for p in left[:6])
+    listed = ", ".join(f'"{_short(p.english)}"' for p in left[:6])
     more = f" and {len(left) - 6} more" if len(left) > 6 else ""
     where = found.files[0]
     return (
         f"note: {len(left)} of {len(PHRASES)} phrases have no `{language}` translation and "
-        f"will be said in English by an English voice: {shown}{more}; translate them (their "
+        f"will be said in English by an English voice: {listed}{more}; translate them (their "
         f"`msgstr`) in {where}"
         + (f" (a copy of your own: `nightvoice translate {language}`)" if not _user(where) else "")
     )
@@ -230,17 +230,17 @@ def check_file(path: Path) -> tuple[list[str], list[str], str]:
     book = PhraseBook(catalog.translations)
     left = [p for p in book.untranslated() if p not in catalog.fuzzy]
     if catalog.fuzzy:
-        shown = ", ".join(f'"{_short(p.english)}"' for p in catalog.fuzzy)
+        listed = ", ".join(f'"{_short(p.english)}"' for p in catalog.fuzzy)
         notes.append(
             f"{path}: note: marked fuzzy, so said in English until reviewed (remove "
-            f"`#, fuzzy` above each once it is right): {shown}"
+            f"`#, fuzzy` above each once it is right): {listed}"
         )
     if left:
-        shown = ", ".join(f'"{_short(p.english)}"' for p in left[:6])
+        listed = ", ".join(f'"{_short(p.english)}"' for p in left[:6])
         more = f" and {len(left) - 6} more" if len(left) > 6 else ""
         notes.append(
             f"{path}: note: {len(left)} of {len(PHRASES)} phrases are not translated and will "
-            f"be said in English by an English voice: {shown}{more}; write each translation "
+            f"be said in English by an English voice: {listed}{more}; write each translation "
             'in the `msgstr ""` under it'
         )
     done = len(PHRASES) - len(left) - len(catalog.fuzzy)
@@ -253,14 +253,8 @@ def _user(path: Path) -> bool:
 
 
 def _short(text: str, limit: int = 40) -> str:
-    text = _as_typed(text)
+    text = shown(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _as_typed(text: str) -> str:
-    from nightvoice.core.po import as_typed
-
-    return as_typed(text)
 
 
 def main() -> None:

@@ -198,7 +198,7 @@ def english_note(settings: Settings) -> str | None:
     found = find(settings)
     if found.book.voice_speaks_english:
         return None
-    language = found.language
+    language = shown(found.language)  # the routine's own text: shown as typed
     left = found.book.untranslated()
     if not left:
         return None

@@ -48,7 +48,7 @@ volume: 1.0
 chime: false
 steps:
   - say: {OWN}
-    breathe: {{in: 1.5, out: 1.5, times: 1}}
+    breathe: {{in: 1, out: 1, times: 1}}
 """
 # The night profile's first three sounds rise from half the volume.
 GAINS = (0.5, 0.5 + 0.5 / 3, 0.5 + 1.0 / 3)

@@ -160,7 +160,7 @@ def test_new_force_over_a_non_regular_routine_is_one_line_not_a_hang(home: Path,
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+@pytest.mark.parametrize("kind", ["fifo", "huge"])  # one that would hang, one read and refused
 def test_a_non_regular_or_huge_catalog_is_one_located_line_and_never_stops_the_voice(
     home: Path, kind: str
 ) -> None:

@@ -4,7 +4,7 @@ written (the template, and a starter for one language).
 PO is what translators and their tools (Poedit, Weblate, msgmerge) read and write. Only its
 plain parts carry meaning here: `msgctxt`, `msgid`, `msgstr`, the `#, fuzzy` flag, and the
 header's charset (UTF-8 only). Comments and obsolete (`#~`) entries are skipped, as gettext
-does. The reader is our own (about 200 lines, no dependency): it locates every problem as
+does. The reader is our own (this module, no dependency): it locates every problem as
 `file:line:column` and reports them all at once, which a PO library that stops at the first
 syntax error cannot, and it costs a routine in English nothing at all.
 

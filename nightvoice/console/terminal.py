@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import selectors
 import signal
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
@@ -303,6 +305,31 @@ def _held_signals() -> list[int]:
     return [signal.SIGINT, *_stop_signals()]
 
 
+def _forget_interrupted_thread_starts() -> None:
+    """A signal that raises while the main thread is inside `Thread.start` (every sound starts
+    a small thread) makes `start` forget the thread, and the thread, starting a moment later,
+    finds itself forgotten: CPython reports that as "Exception ignored in thread started by"
+    with a traceback, on the way out. Nothing is lost (the program is ending, as the signal
+    asked), so only that one report is dropped; every other goes to the hook before."""
+    if getattr(sys.unraisablehook, "nightvoice", False):
+        return
+    before = sys.unraisablehook
+
+    def hook(report: Any) -> None:
+        error = report.exc_value
+        frames = traceback.extract_tb(report.exc_traceback) if report.exc_traceback else []
+        if not (
+            isinstance(error, KeyError)
+            and isinstance(error.args[0] if error.args else None, threading.Thread)
+            and frames
+            and frames[-1].name == "_bootstrap_inner"
+        ):
+            before(report)
+
+    hook.nightvoice = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
 @contextmanager
 def exits_cleanly() -> Iterator[Signals]:
     """Turn SIGTERM and SIGHUP (terminal closed) into an exception that unwinds cleanly."""
@@ -311,6 +338,7 @@ def exits_cleanly() -> Iterator[Signals]:
         raise Terminated(signum)
 
     previous = {}
+    _forget_interrupted_thread_starts()
     if threading.current_thread() is threading.main_thread():
         for signum in _stop_signals():
             previous[signum] = signal.signal(signum, raise_terminated)

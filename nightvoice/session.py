@@ -2,7 +2,8 @@
 
 This is the edge where the pure core meets the machine; the CLI only parses options and calls
 `play_routine` or `say`. What the fast start began (startup/: the playing lock, the first words,
-a natural voice loading) arrives as an EarlyStart and is adopted here.
+a natural voice loading) arrives as an EarlyStart and is adopted here. Standby (standby/) plays
+through the same `play_prepared`, with edges it keeps between runs.
 """
 
 from __future__ import annotations
@@ -26,17 +27,19 @@ from nightvoice.core.ports import (
     PROBE,
     Display,
     Event,
+    Listener,
+    NoListener,
     SoundBack,
     Speaker,
     SpeechFailed,
 )
-from nightvoice.user.night import prepare
+from nightvoice.user.night import Prepared, prepare
 
 if TYPE_CHECKING:
     from nightvoice.desktop.frontend import MprisFrontend
     from nightvoice.sound.ahead import RenderAhead
     from nightvoice.sound.engines import Engines
-    from nightvoice.sound.speaker import TextVoice
+    from nightvoice.sound.speaker import AlreadyPlaying, TextVoice
     from nightvoice.startup import EarlyStart
     from nightvoice.user.episodes import Episode
 
@@ -62,14 +65,14 @@ def play_exit_code(request: PlayRequest, early: EarlyStart | None = None) -> int
 def play_routine(
     request: PlayRequest, out: TextIO | None = None, early: EarlyStart | None = None
 ) -> Outcome:
+    """Play at a terminal (or hands-free): the keys, the screen, the media keys and the engines
+    are this run's own, made here and undone at the end."""
     out = out or sys.stdout
     # The engine first: the settings a night plays with are the ones it can speak.
     engines = None if request.text_only else _engines()
     usable = engines.cannot_use if engines is not None else None
     prepared = prepare(request.target, request.flags, request.device, usable=usable)
-    settings, device = prepared.settings, prepared.device
     inbox = QueueInbox()
-    clock = MonotonicClock()
     interactive = not request.hands_free and keys_available()
     if request.step_mode and not interactive:
         print("nightvoice: no terminal for keys; playing hands-free", file=sys.stderr)
@@ -89,80 +92,121 @@ def play_routine(
         media_keys = _media_keys(inbox, prepared.routine.title)
         try:
             cleanup.callback(media_keys.close)  # closed last: the terminal comes back first
-            screen: Display = choose_screen(out, blank=request.blank, phrases=prepared.phrases)
-            cleanup.callback(lambda: screen.close())  # noqa: PLW0108 - the screen it is by then
+            if engines is not None:
+                cleanup.callback(engines.close)  # a natural voice's child ends with the run
+            edges = Edges(
+                inbox=inbox,
+                listener=media_keys,
+                screen=choose_screen(out, blank=request.blank, phrases=prepared.phrases),
+                interactive=interactive,
+                at_terminal=interactive,
+                out=out,
+                early=early,
+                engines=engines,
+            )
+            cleanup.callback(lambda: edges.screen.close())  # noqa: PLW0108 - the one by then
             if interactive:
                 cleanup.enter_context(KeyReader(inbox.post, sys.stdin.fileno()))
-
-            def on_screen(cause: str | None) -> tuple[Speaker, Display]:
-                """The paced text on screen: asked for with --text, or when sound fails at a
-                terminal (never silent: even --blank then shows the steps)."""
-                nonlocal screen
-                from nightvoice.sound.speaker import TextVoice
-
-                if cause is not None:
-                    if isinstance(screen, BlankScreen):
-                        screen = choose_screen(out, blank=False, phrases=prepared.phrases)
-                    screen.note(f"nightvoice: {cause}; showing the steps on screen instead")
-                text = TextVoice(inbox.post, screen, first_id=FALLBACK_IDS)
-                cleanup.callback(text.close)
-                return text, screen
-
-            watch: Outage | None = None
-            voice: Speaker
-            if request.text_only:
-                voice, screen = on_screen(None)
-            else:
-                try:
-                    assert engines is not None
-                    voice = _speaker(settings, device, inbox, cleanup, early=early, engines=engines)
-                except SpeechUnavailable as error:
-                    if not interactive:
-                        raise  # hands-free: nobody to read the screen; exit code 3
-                    voice, screen = on_screen(error.cause)
-                else:
-                    watch = Outage(voice, screen, inbox.post, device, out, interactive=interactive)
-                    cleanup.callback(watch.close)
-            options = PlayerOptions(interactive=interactive, step_mode=request.step_mode)
-            player = Player(
-                phrases=prepared.phrases,
-                clock=clock,
-                inbox=inbox,
-                voice=voice,
-                screen=screen,
-                rate=settings.rate,
-                volume=settings.volume,
-                options=options,
-                listener=media_keys,
-                watch=watch,
-            )
-            answers: dict[str, str] = {}
-            chime = prepared.config.get("chime")
-            plan = plan_after_question(
-                player, prepared.routine, settings, chime=chime, answers=answers
-            )
-            if plan is None:
-                return Outcome(quit=True)
-            from nightvoice.sound.export import sentences
-
-            voice.expect(sentences(plan), settings.rate)  # rendered ahead of need
-            outcome = player.play(plan)
-            after_routine(
-                plan,
-                prepared.ref.name,
-                outcome,
-                player,
-                interactive=interactive,
-                side=answers.get("side", ""),
-                err=later,
-            )
-            return outcome
+            return play_prepared(prepared, request, edges, cleanup, later)
         finally:
             with signals.held():
                 cleanup.close()
             sys.stderr.write(later.getvalue())
             if request.verbose and media_keys.problem:
                 print(f"nightvoice: media keys are off: {media_keys.problem}", file=sys.stderr)
+
+
+@dataclass
+class Edges:
+    """What one run plays through besides its routine: the inputs and outputs its caller owns.
+
+    The terminal session makes them for one run (play_routine); standby keeps them for as long
+    as it waits, with its engines loaded and its first words already playing.
+    """
+
+    inbox: QueueInbox  # where keys, media-key calls and finished sounds arrive
+    listener: Listener  # the media-key frontend, told what the player does
+    # The screen; a failed sound at a terminal replaces it (the caller closes the last one).
+    screen: Display
+    interactive: bool  # presses can arrive: waits wait for one, the question is asked
+    at_terminal: bool  # someone reads the screen: an outage is said and paced there
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    early: EarlyStart | None = None  # what the fast start began (the bare command)
+    engines: Engines | None = None  # the engines to speak with (the caller closes them)
+    head_start: AlreadyPlaying | None = None  # the first words, playing already (standby)
+
+
+def play_prepared(
+    prepared: Prepared,
+    request: PlayRequest,
+    edges: Edges,
+    cleanup: ExitStack,
+    later: TextIO,
+) -> Outcome:
+    """One run of a prepared routine: its voice and screen, the question, the player, "did it
+    help?". Everything it starts is undone by `cleanup` (which the caller closes)."""
+    settings, device, inbox, out = prepared.settings, prepared.device, edges.inbox, edges.out
+
+    def on_screen(cause: str | None) -> tuple[Speaker, Display]:
+        """The paced text on screen: asked for with --text, or when sound fails at a
+        terminal (never silent: even --blank then shows the steps)."""
+        from nightvoice.sound.speaker import TextVoice
+
+        if cause is not None:
+            if isinstance(edges.screen, BlankScreen):
+                edges.screen = choose_screen(out, blank=False, phrases=prepared.phrases)
+            edges.screen.note(f"nightvoice: {cause}; showing the steps on screen instead")
+        text = TextVoice(inbox.post, edges.screen, first_id=FALLBACK_IDS)
+        cleanup.callback(text.close)
+        return text, edges.screen
+
+    watch: Outage | None = None
+    voice: Speaker
+    screen = edges.screen
+    if request.text_only:
+        voice, screen = on_screen(None)
+    else:
+        try:
+            voice = _speaker(settings, device, inbox, cleanup, edges)
+        except SpeechUnavailable as error:
+            if not edges.at_terminal:
+                raise  # hands-free: nobody to read the screen; exit code 3
+            voice, screen = on_screen(error.cause)
+        else:
+            watch = Outage(voice, screen, inbox.post, device, out, interactive=edges.at_terminal)
+            cleanup.callback(watch.close)
+    options = PlayerOptions(interactive=edges.interactive, step_mode=request.step_mode)
+    player = Player(
+        phrases=prepared.phrases,
+        clock=MonotonicClock(),
+        inbox=inbox,
+        voice=voice,
+        screen=screen,
+        rate=settings.rate,
+        volume=settings.volume,
+        options=options,
+        listener=edges.listener,
+        watch=watch,
+    )
+    answers: dict[str, str] = {}
+    chime = prepared.config.get("chime")
+    plan = plan_after_question(player, prepared.routine, settings, chime=chime, answers=answers)
+    if plan is None:
+        return Outcome(quit=True)
+    from nightvoice.sound.export import sentences
+
+    voice.expect(sentences(plan), settings.rate)  # rendered ahead of need
+    outcome = player.play(plan)
+    after_routine(
+        plan,
+        prepared.ref.name,
+        outcome,
+        player,
+        interactive=edges.interactive,
+        side=answers.get("side", ""),
+        err=later,
+    )
+    return outcome
 
 
 def after_routine(
@@ -224,8 +268,18 @@ def say(
     device = chosen["device"]
     inbox = QueueInbox()
     with ExitStack() as cleanup:
-        speaker = _speaker(settings, device, inbox, cleanup, early=early, engines=engines)
+        cleanup.callback(engines.close)
         screen = BlankScreen()
+        edges = Edges(
+            inbox,
+            NoListener(),
+            screen,
+            interactive=False,
+            at_terminal=False,
+            early=early,
+            engines=engines,
+        )
+        speaker = _speaker(settings, device, inbox, cleanup, edges)
         watch = Outage(speaker, screen, inbox.post, device, sys.stdout, interactive=False)
         cleanup.callback(watch.close)
         player = Player(
@@ -375,30 +429,33 @@ def _speaker(
     device: str | None,
     inbox: QueueInbox,
     cleanup: ExitStack,
-    *,
-    early: EarlyStart | None,
-    engines: Engines,
+    edges: Edges,
 ) -> Speaker:
-    """The real voice: the engines speaking `settings.voice` (adopting a natural voice's
-    child the fast start began) and our own output (adopting the first words already
-    playing), closed by `cleanup`."""
+    """The real voice: the edges' engines speaking `settings.voice` (adopting a natural
+    voice's child the fast start began) and our own output (adopting the first words already
+    playing: the fast start's, or standby's), closed by `cleanup`. The engines are the
+    caller's to close."""
     from nightvoice.sound.audio import AplayOutput
     from nightvoice.sound.naturalvoices import natural_voice
     from nightvoice.sound.speaker import SpeakerVoice
 
+    early, engines = edges.early, edges.engines
+    assert engines is not None, "a voice needs its engines"
     output = AplayOutput(device)
     cleanup.callback(output.close)
     started = early.take_natural(natural_voice(settings.voice)) if early is not None else None
     synthesizer = engines.use(settings.voice, started)  # a natural voice starts loading now
-    cleanup.callback(synthesizer.close)
     output.prewarm()
+    head_start = edges.head_start
+    if head_start is None and early is not None:
+        head_start = early.take_head_start()
     voice = SpeakerVoice(
         synthesizer,
         output,
         inbox.post,
         language=settings.language,
         voice=settings.voice,
-        head_start=early.take_head_start() if early is not None else None,
+        head_start=head_start,
         ahead=_render_ahead(synthesizer, settings),
     )
     cleanup.callback(voice.close)

@@ -8,6 +8,13 @@ happen on its own thread, which does its work only once the player has begun (it
 event), so loading jeepney and connecting never delay the start. Any failure (no bus, the name
 refused, the bus gone, jeepney missing) only ends the frontend, leaving the keys; `problem`
 says why, for `--verbose`.
+
+`nightvoice standby` keeps one frontend for as long as it waits (`standby=True`): it connects at
+once, shows the player as ready (mpris.PlayerState.ready) between routines, and when the bus goes
+away (a desktop session restarting) it connects again every RETRY_SECONDS until the bus is back.
+It asks for its name allowing replacement, and a playing session's frontend asks to replace: so
+while a terminal `nightvoice` plays, the media keys reach that one, and the name comes back to
+the standby (the bus keeps it queued) when it ends.
 """
 
 from __future__ import annotations
@@ -29,7 +36,11 @@ if TYPE_CHECKING:
 AUTH_SECONDS = 1.0  # a bus that accepts the connection but never answers is given up
 NAME_SECONDS = 2.0  # ... and so is one that never answers the name request
 CLOSE_SECONDS = 0.2  # the longest `close` waits: q quits at once even with a hung bus
+RETRY_SECONDS = 1.0  # standby: how often it tries the bus again while the bus is away
 _HELLO, _NAME = "hello", "name"
+# RequestName's reply: the primary owner now or already; queued behind the owner; taken.
+_OWNER, _QUEUED, _ALREADY = 1, 2, 4
+BUS = "org.freedesktop.DBus"
 
 
 def session_bus_address(environ: Mapping[str, str]) -> str | None:
@@ -51,6 +62,9 @@ def _escape_address_value(value: str) -> str:
     return "".join(chr(byte) if byte in plain else f"%{byte:02x}" for byte in os.fsencode(value))
 
 
+NO_JEEPNEY = "the jeepney library is not installed (pip install jeepney)"
+
+
 class _GiveUp(Exception):
     """The frontend cannot run; the message says why (for --verbose)."""
 
@@ -64,17 +78,24 @@ class MprisFrontend:
         routine_title: str,
         *,
         environ: Mapping[str, str] | None = None,
+        standby: bool = False,
     ) -> None:
         self._post = post
         self._environ = os.environ if environ is None else environ
+        self._standby = standby
         self._lock = threading.Lock()
-        self._fields: dict[str, Any] = {"routine": routine_title}  # a PlayerState's fields
-        self._begun = threading.Event()  # the player's first event, or close
+        # A PlayerState's fields; a standby starts out waiting to be pressed.
+        self._fields: dict[str, Any] = {"routine": routine_title, "ready": standby}
+        self._begun = threading.Event()  # the player's first event (a standby: at once), or close
+        if standby:
+            self._begun.set()
+        self._retry = threading.Event()  # a standby's wait before it tries the bus again
         self._announced: PlayerState | None = None  # what the bus was last told
         self._conn: Any = None  # set while serving, so events can wake the thread
         self._closing = False
-        self.name: str | None = None  # the bus name it owns, once it owns one
+        self.name: str | None = None  # the bus name it owns, while it owns one
         self.problem: str | None = None
+        self.registered = threading.Event()  # it owns its name, or is queued for it
         self._thread = threading.Thread(target=self._run, name="nightvoice-mpris", daemon=True)
 
     def start(self) -> MprisFrontend:
@@ -86,6 +107,7 @@ class MprisFrontend:
         with self._lock:
             self._closing = True
         self._begun.set()
+        self._retry.set()
         self._wake()
         if self._thread.is_alive():
             self._thread.join(timeout=CLOSE_SECONDS)
@@ -95,6 +117,21 @@ class MprisFrontend:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- a standby's own states, on its main thread -----------------------------------------------
+
+    def begin(self, routine_title: str) -> None:
+        """A standby starts playing `routine_title`: Playing, no step yet."""
+        self._set({"routine": routine_title})
+
+    def ready(self, routine_title: str) -> None:
+        """A standby waits to be pressed again: Stopped, "Ready: `routine_title`"."""
+        self._set({"routine": routine_title, "ready": True})
+
+    def _set(self, fields: dict[str, Any]) -> None:
+        with self._lock:
+            self._fields = fields
+        self._wake()
 
     # -- the player's events (core.ports.Listener), on the player's thread -----------------------
 
@@ -136,24 +173,39 @@ class MprisFrontend:
     # -- the bus, on the frontend's thread ------------------------------------------------------
 
     def _run(self) -> None:
+        self._begun.wait()
+        with self._lock:
+            if self._closing or self._fields.get("ended"):
+                return  # over before it began: never appear on the bus
+        while True:
+            try:
+                self._connect_and_serve()
+                return  # the routine ended, or closing
+            except _GiveUp as stop:
+                self.problem = str(stop)
+            except Exception as error:  # the bus went away, or anything else: keys alone
+                if not self._is_closing():
+                    self.problem = f"the session bus connection failed ({error!r})"
+            if self._is_closing():
+                return
+            if not self._standby or self.problem == NO_JEEPNEY:
+                return
+            # A standby waits for the bus to come back (a desktop session restarting).
+            self._retry.wait(RETRY_SECONDS)
+
+    def _is_closing(self) -> bool:
+        with self._lock:
+            return self._closing
+
+    def _connect_and_serve(self) -> None:
         conn = None
         try:
-            self._begun.wait()
-            with self._lock:
-                if self._closing or self._fields.get("ended"):
-                    return  # over before it began: never appear on the bus
             conn = self._connect()
             self._serve(conn)
-        except _GiveUp as stop:
-            self.problem = str(stop)
-        except Exception as error:  # the bus went away, or anything else: keys alone
-            with self._lock:
-                closing = self._closing
-            if not closing:
-                self.problem = f"the session bus connection failed ({error!r})"
         finally:
             with self._lock:
                 self._conn = None
+            self.name = None
             if conn is not None:
                 conn.close()  # leaving the bus releases the name
 
@@ -165,7 +217,7 @@ class MprisFrontend:
             from jeepney.io.blocking import prep_socket
             from jeepney.io.threading import DBusConnection
         except ImportError:
-            raise _GiveUp("the jeepney library is not installed (pip install jeepney)") from None
+            raise _GiveUp(NO_JEEPNEY) from None
         from jeepney.bus import get_bus
 
         try:
@@ -175,7 +227,8 @@ class MprisFrontend:
         return DBusConnection(sock)
 
     def _serve(self, conn: Any) -> None:
-        """Ask for the name, then answer calls and announce changes until the routine ends."""
+        """Ask for the name, then answer calls and announce changes until the routine ends
+        (a standby: until it is closed)."""
         from jeepney import HeaderFields, MessageType
         from jeepney.bus_messages import DBusNameFlags, message_bus
         from jeepney.io.threading import ReceiveStopped
@@ -190,15 +243,21 @@ class MprisFrontend:
         self._announced = PlayerState(routine="")  # nothing yet: the first announcement is all
         pending: dict[int, str] = {}
         names = [BUS_NAME, instance_name(os.getpid())]
+        if self._standby:
+            # Queued behind a playing session's frontend, which replaces it while it plays.
+            flags = DBusNameFlags.allow_replacement
+            names = names[:1]
+        else:
+            flags = DBusNameFlags.do_not_queue | DBusNameFlags.replace_existing
         call_bus(message_bus.Hello(), _HELLO)
-        call_bus(message_bus.RequestName(names[0], DBusNameFlags.do_not_queue), _NAME)
+        call_bus(message_bus.RequestName(names[0], flags), _NAME)
         deadline = time.monotonic() + NAME_SECONDS
         with self._lock:
             if self._closing:
                 return
             self._conn = conn
         while True:
-            timeout = None if self.name else max(0.0, deadline - time.monotonic())
+            timeout = None if self.registered.is_set() else max(0.0, deadline - time.monotonic())
             try:
                 message = conn.receive(timeout=timeout)
             except ReceiveStopped:
@@ -211,6 +270,9 @@ class MprisFrontend:
             kind = message.header.message_type
             if kind is MessageType.method_call:
                 self._answer(conn, message)
+            elif kind is MessageType.signal:
+                if self._name_changed(message, BUS_NAME) and self._announce(conn):
+                    return
             elif kind in (MessageType.method_return, MessageType.error):
                 serial = message.header.fields.get(HeaderFields.reply_serial, -1)
                 if pending.pop(serial, None) != _NAME:
@@ -218,15 +280,39 @@ class MprisFrontend:
                 if kind is MessageType.error:
                     why = message.body[0] if message.body else "refused"
                     raise _GiveUp(f"the session bus refused the name {names[0]}: {why}")
-                if message.body[0] in (1, 4):  # the primary owner (now, or already)
+                if message.body[0] in (_OWNER, _ALREADY):
                     self.name = names[0]
+                    self.problem = None
+                    self.registered.set()
                     if self._announce(conn):
                         return
+                elif message.body[0] == _QUEUED:  # a standby behind a playing session
+                    self.problem = None
+                    self.registered.set()
                 elif len(names) > 1:  # taken: another nightvoice plays; be an instance
                     names.pop(0)
-                    call_bus(message_bus.RequestName(names[0], DBusNameFlags.do_not_queue), _NAME)
+                    call_bus(message_bus.RequestName(names[0], flags), _NAME)
                 else:
                     raise _GiveUp(f"the bus names {BUS_NAME} and {names[0]} are taken")
+
+    def _name_changed(self, message: Any, name: str) -> bool:
+        """NameAcquired / NameLost from the bus (a standby queued behind a playing session):
+        True when the name came (back), so everything is announced afresh."""
+        from jeepney import HeaderFields
+
+        from nightvoice.desktop.mpris import PlayerState
+
+        fields = message.header.fields
+        if fields.get(HeaderFields.sender) != BUS or tuple(message.body[:1]) != (name,):
+            return False
+        member = fields.get(HeaderFields.member)
+        if member == "NameLost":
+            self.name = None
+        elif member == "NameAcquired" and self.name != name:
+            self.name = name
+            self._announced = PlayerState(routine="")
+            return True
+        return False
 
     def _answer(self, conn: Any, message: Any) -> None:
         from jeepney import HeaderFields, MessageFlag
@@ -255,13 +341,15 @@ class MprisFrontend:
             conn.send(new_method_return(message, reply.signature, reply.body))
 
     def _announce(self, conn: Any) -> bool:
-        """Send PropertiesChanged for what changed since last time; True once it has ended."""
+        """Send PropertiesChanged for what changed since last time; True once it is over (the
+        routine ended, or it is closing; a standby goes on until closed)."""
         from jeepney.wrappers import DBusAddress, new_signal
 
         from nightvoice.desktop.mpris import (
             OBJECT_PATH,
             PLAYER,
             PROPERTIES,
+            ROOT,
             PlayerState,
             changes,
         )
@@ -270,9 +358,11 @@ class MprisFrontend:
         self._announced = state
         with self._lock:
             closing = self._closing
-        changed = changes(before, state)
-        if changed and self.name:
+        if self.name:
             emitter = DBusAddress(OBJECT_PATH, interface=PROPERTIES)
-            body: tuple[str, dict[str, Any], list[str]] = (PLAYER, changed, [])
-            conn.send(new_signal(emitter, "PropertiesChanged", "sa{sv}as", body))
-        return closing or state.ended
+            for interface in (PLAYER, ROOT):
+                changed = changes(before, state, interface)
+                if changed:
+                    body: tuple[str, dict[str, Any], list[str]] = (interface, changed, [])
+                    conn.send(new_signal(emitter, "PropertiesChanged", "sa{sv}as", body))
+        return closing or (state.ended and not self._standby)

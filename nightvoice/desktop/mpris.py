@@ -7,6 +7,9 @@ tested without a bus.
 A wait for the person (a key-wait step, a hold until it eases, the start question) shows as
 Paused: a one-button headset (or a desktop's play/pause key) then sends Play or PlayPause, and
 both go on, so every routine can be finished with that one button.
+
+`nightvoice standby` is the same player while it waits to be pressed: Stopped, "Ready: Calf
+cramp relief", and only Play and PlayPause do anything (they start the routine).
 """
 
 from __future__ import annotations
@@ -73,10 +76,11 @@ class PlayerState:
     paused: bool = False
     waiting: bool = False
     ended: bool = False
+    ready: bool = False  # standby, waiting to be pressed: Play starts the routine
 
 
 def playback_status(state: PlayerState) -> str:
-    if state.ended:
+    if state.ended or state.ready:
         return "Stopped"
     if state.paused or state.waiting:
         return "Paused"
@@ -86,7 +90,9 @@ def playback_status(state: PlayerState) -> str:
 def metadata(state: PlayerState) -> dict[str, Variant]:
     """`xesam:title` says where the routine is: "Calf cramp: step 3 of 10 - Stand up"."""
     routine = dbus_text(state.routine) or "nightvoice"
-    if state.number:
+    if state.ready:
+        title, track = dbus_text(f"Ready: {routine}"), "/nightvoice/ready"
+    elif state.number:
         title = f"{routine}: step {state.number} of {state.total}"
         step = dbus_text(state.step)
         if step:
@@ -100,22 +106,25 @@ def metadata(state: PlayerState) -> dict[str, Variant]:
         "xesam:album": ("s", routine),
         "xesam:artist": ("as", [IDENTITY]),
     }
-    if state.number:
+    if state.number and not state.ready:
         found["xesam:trackNumber"] = ("i", state.number)
     return found
 
 
-ROOT_PROPERTIES: dict[str, Variant] = {
-    "CanQuit": ("b", True),
-    "CanRaise": ("b", False),
-    "HasTrackList": ("b", False),
-    "Identity": ("s", IDENTITY),
-    "SupportedUriSchemes": ("as", []),
-    "SupportedMimeTypes": ("as", []),
-}
+def root_properties(state: PlayerState) -> dict[str, Variant]:
+    """Quit stops a routine; a waiting standby is a service, not quit from a media widget."""
+    return {
+        "CanQuit": ("b", not state.ready),
+        "CanRaise": ("b", False),
+        "HasTrackList": ("b", False),
+        "Identity": ("s", IDENTITY),
+        "SupportedUriSchemes": ("as", []),
+        "SupportedMimeTypes": ("as", []),
+    }
 
 
 def player_properties(state: PlayerState) -> dict[str, Variant]:
+    can_move = not state.ready  # a waiting standby has no step to pause or move from
     return {
         "PlaybackStatus": ("s", playback_status(state)),
         "Metadata": ("a{sv}", metadata(state)),
@@ -124,10 +133,10 @@ def player_properties(state: PlayerState) -> dict[str, Variant]:
         "MaximumRate": ("d", 1.0),
         "Volume": ("d", 1.0),  # the voice's volume has its own keys (9/0)
         "Position": ("x", 0),
-        "CanGoNext": ("b", True),
-        "CanGoPrevious": ("b", True),
+        "CanGoNext": ("b", can_move),
+        "CanGoPrevious": ("b", can_move),
         "CanPlay": ("b", True),
-        "CanPause": ("b", True),
+        "CanPause": ("b", can_move),
         "CanSeek": ("b", False),
         "CanControl": ("b", True),
     }
@@ -136,7 +145,7 @@ def player_properties(state: PlayerState) -> dict[str, Variant]:
 def properties(interface: str, state: PlayerState) -> dict[str, Variant] | None:
     """All properties of one interface; None for an interface nightvoice does not have."""
     if interface == ROOT:
-        return dict(ROOT_PROPERTIES)
+        return root_properties(state)
     if interface == PLAYER:
         return player_properties(state)
     return None
@@ -146,10 +155,10 @@ def properties(interface: str, state: PlayerState) -> dict[str, Variant] | None:
 WRITABLE = frozenset({(PLAYER, "Rate"), (PLAYER, "Volume")})
 
 
-def changes(before: PlayerState, after: PlayerState) -> dict[str, Variant]:
-    """The Player properties that differ: the body of one PropertiesChanged signal."""
-    old, new = player_properties(before), player_properties(after)
-    return {name: value for name, value in new.items() if old[name] != value}
+def changes(before: PlayerState, after: PlayerState, interface: str = PLAYER) -> dict[str, Variant]:
+    """The properties of `interface` that differ: the body of one PropertiesChanged signal."""
+    old, new = properties(interface, before) or {}, properties(interface, after) or {}
+    return {name: value for name, value in new.items() if old.get(name) != value}
 
 
 INTROSPECTION = """\
@@ -219,6 +228,14 @@ INTROSPECTION = """\
   </interface>
 </node>
 """
+
+
+# What a call does while standby waits (`PlayerState.ready`): Play and PlayPause (the one button)
+# start the routine, as PLAY; nothing else may make it speak.
+READY_METHODS: dict[tuple[str, str], Command] = {
+    (PLAYER, "Play"): Command.PLAY,
+    (PLAYER, "PlayPause"): Command.PLAY,
+}
 
 
 # -- answering calls ---------------------------------------------------------------------------
@@ -301,6 +318,8 @@ def answer(call: Call, state: PlayerState) -> Reply:
         return Reply("s", (INTROSPECTION,))
     if key == (PLAYER, "OpenUri"):
         return _error(NOT_SUPPORTED, "nightvoice plays routines, not URIs")
+    if state.ready:
+        return Reply(command=READY_METHODS.get(key))
     return Reply(command=METHODS.get(key))
 
 

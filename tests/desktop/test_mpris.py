@@ -69,6 +69,7 @@ def test_a_method_call_without_an_interface_is_found_by_its_name() -> None:
         (PlayerState("r", number=1, total=2, waiting=True), "Paused"),  # the button goes on
         (PlayerState("r", number=1, total=2, ended=True), "Stopped"),
         (PlayerState("r"), "Playing"),
+        (PlayerState("r", ready=True), "Stopped"),  # standby, waiting to be pressed
     ],
 )
 def test_playback_status(state: PlayerState, status: str) -> None:
@@ -189,6 +190,52 @@ def test_a_step_change_announces_the_metadata_and_a_pause_the_status() -> None:
     assert changes(STEP3, STEP3) == {}
 
 
+# -- standby: ready to be pressed ---------------------------------------------------------------
+
+READY = PlayerState("Calf cramp relief", ready=True)
+
+
+@pytest.mark.parametrize(
+    ("method", "command"),
+    [
+        ((PLAYER, "Play"), Command.PLAY),
+        ((PLAYER, "PlayPause"), Command.PLAY),  # the one button starts it too
+        ((PLAYER, "Pause"), None),
+        ((PLAYER, "Next"), None),
+        ((PLAYER, "Previous"), None),
+        ((PLAYER, "Stop"), None),
+        ((ROOT, "Quit"), None),  # a service, not quit from a media widget
+    ],
+)
+def test_a_waiting_standby_starts_on_play_or_play_pause_only(
+    method: tuple[str, str], command: Command | None
+) -> None:
+    reply = answer(Call(OBJECT_PATH, *method), READY)
+    assert (reply.error, reply.command) == (None, command)
+
+
+def test_a_waiting_standby_shows_ready_stopped_and_can_only_play() -> None:
+    assert metadata(READY)["xesam:title"] == ("s", "Ready: Calf cramp relief")
+    assert "xesam:trackNumber" not in metadata(READY)
+    assert get(PLAYER, "PlaybackStatus", READY) == ("s", "Stopped")
+    assert get(PLAYER, "CanPlay", READY) == ("b", True)
+    for flag in ("CanPause", "CanGoNext", "CanGoPrevious"):
+        assert get(PLAYER, flag, READY) == ("b", False), flag
+    assert get(ROOT, "CanQuit", READY) == ("b", False)
+    hostile = metadata(PlayerState("x" * 5000 + "\n\x00", ready=True))["xesam:title"][1]
+    assert hostile.startswith("Ready: x") and len(hostile) <= mpris.TITLE_LIMIT
+
+
+def test_starting_and_ready_again_announce_status_title_and_quit() -> None:
+    playing = PlayerState("Calf cramp relief")
+    started = changes(READY, playing)
+    assert started["PlaybackStatus"] == ("s", "Playing")
+    assert started["CanPause"] == ("b", True)
+    assert "Metadata" in started
+    assert changes(READY, playing, ROOT) == {"CanQuit": ("b", True)}
+    assert changes(STEP3, READY)["PlaybackStatus"] == ("s", "Stopped")
+
+
 # -- the frontend's choices before it touches a bus ---------------------------------------------
 
 
@@ -259,6 +306,25 @@ def test_a_routine_over_before_the_frontend_began_never_connects() -> None:
     with frontend:
         frontend._thread.join(timeout=5)
     assert frontend.problem is None  # it never tried to connect
+
+
+def test_a_standby_frontend_connects_at_once_and_tries_again_while_the_bus_is_away(
+    tmp_path: Path,
+) -> None:
+    """No player event needed; a bus that is not there yet is tried every RETRY_SECONDS."""
+    posted: list[Event] = []
+    address = f"unix:path={tmp_path}/bus"
+    frontend = MprisFrontend(
+        posted.append, "Calf cramp", environ={"DBUS_SESSION_BUS_ADDRESS": address}, standby=True
+    )
+    with frontend:
+        deadline = time.monotonic() + 5
+        while frontend.problem is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert frontend.problem is not None and frontend.problem.startswith("cannot connect")
+        assert frontend._thread.is_alive()  # waiting to try again, not given up
+    assert not frontend._thread.is_alive()  # close ends the wait at once
+    assert posted == []
 
 
 def test_without_jeepney_it_says_so_for_verbose(monkeypatch: pytest.MonkeyPatch) -> None:

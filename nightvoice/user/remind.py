@@ -8,32 +8,28 @@ help?" and logs no episode, and which stays quiet while a routine is playing (ba
 
 What is set is kept in `remind.json` in the config folder, so `nightvoice remind` can show it
 whichever scheduler runs it. The user's TEXT is data on a command line read by systemd or by
-cron and sh: each word is quoted for exactly that reader (see `systemd_word`, `cron_word`), and
-text that no quoting can carry safely (a newline, a control character) is refused.
+cron and sh: each word is quoted for exactly that reader (units.py, which standby's service uses
+too), and text that no quoting can carry safely (a newline, a control character) is refused.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import os
 import re
-import shlex
 import shutil
-import subprocess
-import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from nightvoice.base import paths, reading, writing
 from nightvoice.core.errors import NightvoiceError, shown
+from nightvoice.user import units
 
 UNIT = "nightvoice-remind"
 ROUTINE = "bedtime-stretches"
 MAX_TEXT = 300  # a short spoken reminder, not a routine (cron lines are limited too)
 STATE = "remind.json"
-CRON_COMMAND_MAX = 999  # Debian's cron (Vixie cron) reads at most this much of a command
 CRON_COMMENT = "# nightvoice bedtime reminder (`nightvoice remind --off` to stop)"
 
 
@@ -88,63 +84,10 @@ def check_text(text: str) -> str:
 
 def fire_argv(say: str | None) -> list[str]:
     """The scheduled command: this Python running nightvoice, so the same install is used."""
-    return [
-        sys.executable,
-        "-m",
-        "nightvoice",
-        "remind",
-        "--fire",
-        *(["--say", say] if say else []),
-    ]
-
-
-def fire_environment(*, cron: bool) -> dict[str, str]:
-    """What the scheduled command needs from this environment to find the user's things.
-
-    NIGHTVOICE_HOME (the user's folder override) and PULSE_SERVER (a sound server not at its
-    usual place) when set; for cron also XDG_RUNTIME_DIR, where the sound server's socket is
-    (cron jobs run without it; a systemd user service has it).
-    """
-    names = ["NIGHTVOICE_HOME", "PULSE_SERVER", *(["XDG_RUNTIME_DIR"] if cron else [])]
-    return {name: os.environ[name] for name in names if os.environ.get(name)}
-
-
-def _refuse_unquotable(word: str) -> None:
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in word):
-        raise RemindError(
-            f"cannot schedule `{shown(word)}`: it has a line break or control character"
-        )
-
-
-def systemd_word(word: str) -> str:
-    """One word for `ExecStart=`: double-quoted; `\\` and `"` escaped for systemd's unquoting,
-    `%` doubled (specifiers) and `$` doubled (variable expansion), so it arrives as written."""
-    _refuse_unquotable(word)
-    escaped = word.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("%", "%%").replace("$", "$$") + '"'
-
-
-def systemd_assignment(name: str, value: str) -> str:
-    """One `Environment=` assignment, quoted (no `$` expansion there; specifiers yes)."""
-    _refuse_unquotable(value)
-    escaped = f"{name}={value}".replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("%", "%%") + '"'
-
-
-def cron_word(word: str) -> str:
-    """One shell word for a crontab line.
-
-    sh quoting (single quotes) keeps the word whole; then cron's own rule: an unescaped `%`
-    ends the command (the rest becomes its standard input), and `\\%` stands for `%`. Each
-    `%` is therefore put outside the quotes as `\\%`, never right after a backslash of the
-    word itself (cron would take that backslash as the escape).
-    """
-    _refuse_unquotable(word)
-    return "\\%".join(shlex.quote(piece) for piece in word.split("%"))
+    return units.program_argv("remind", "--fire", *(["--say", say] if say else []))
 
 
 def service_text(reminder: Reminder) -> str:
-    environment = fire_environment(cron=False)
     lines = [
         "# Written by `nightvoice remind`; `nightvoice remind --off` removes it.",
         "[Unit]",
@@ -152,8 +95,7 @@ def service_text(reminder: Reminder) -> str:
         "",
         "[Service]",
         "Type=oneshot",
-        *(f"Environment={systemd_assignment(k, v)}" for k, v in environment.items()),
-        "ExecStart=" + " ".join(systemd_word(word) for word in fire_argv(reminder.say)),
+        *units.service_lines(fire_argv(reminder.say), units.environment(cron=False)),
         "",
     ]
     return "\n".join(lines)
@@ -180,14 +122,12 @@ def timer_text(reminder: Reminder) -> str:
 
 
 def cron_line(reminder: Reminder) -> str:
-    environment = fire_environment(cron=True)
-    words = [f"{name}={cron_word(value)}" for name, value in environment.items()]
-    words += [cron_word(word) for word in fire_argv(reminder.say)]
-    command = " ".join(words)
-    if len(command) > CRON_COMMAND_MAX:
+    command = units.cron_command(fire_argv(reminder.say), units.environment(cron=True))
+    if len(command) > units.CRON_COMMAND_MAX:
         raise RemindError(
             f"the crontab command would be {len(command)} characters, and cron reads at most "
-            f"{CRON_COMMAND_MAX}: shorten the --say text (quoting `%` and `'` makes it longer)"
+            f"{units.CRON_COMMAND_MAX}: shorten the --say text (quoting `%` and `'` makes it "
+            "longer)"
         )
     return f"{reminder.minute} {reminder.hour} * * * {command}"
 
@@ -195,14 +135,8 @@ def cron_line(reminder: Reminder) -> str:
 # --- where it lives --------------------------------------------------------------------------
 
 
-def units_dir() -> Path:
-    """systemd's user unit folder ($XDG_CONFIG_HOME/systemd/user), no root needed."""
-    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(config) / "systemd" / "user"
-
-
 def unit_files() -> tuple[Path, Path]:
-    folder = units_dir()
+    folder = units.units_dir()
     return folder / f"{UNIT}.service", folder / f"{UNIT}.timer"
 
 
@@ -230,40 +164,9 @@ def _save(reminder: Reminder) -> None:
 
 
 def write_units(reminder: Reminder) -> tuple[Path, Path]:
-    service, timer = unit_files()
-    writing.write_atomically(service, service_text(reminder).encode("utf-8"))
-    writing.write_atomically(timer, timer_text(reminder).encode("utf-8"))
+    service = units.write_unit(f"{UNIT}.service", service_text(reminder))
+    timer = units.write_unit(f"{UNIT}.timer", timer_text(reminder))
     return service, timer
-
-
-def systemd_user_available() -> bool:
-    """A systemd user manager answers here (not in a container, over ssh without one...)."""
-    if not sys.platform.startswith("linux") or shutil.which("systemctl") is None:
-        return False
-    if not Path("/run/systemd/system").is_dir():  # systemd is not the init system
-        return False
-    try:
-        done = subprocess.run(
-            ["systemctl", "--user", "show-environment"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
-def _systemctl(*args: str) -> None:
-    try:
-        done = subprocess.run(
-            ["systemctl", "--user", *args], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise NightvoiceError(f"systemctl --user {' '.join(args)} failed: {error}") from None
-    if done.returncode != 0:
-        why = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
-        raise NightvoiceError(f"systemctl --user {' '.join(args)} failed: {why}")
 
 
 # --- setting, showing, removing --------------------------------------------------------------
@@ -272,11 +175,11 @@ def _systemctl(*args: str) -> None:
 def set_reminder(hour: int, minute: int, say: str | None) -> list[str]:
     """Install the reminder (replacing any earlier one); the lines to tell the user."""
     text = check_text(say) if say is not None else None
-    if systemd_user_available():
+    if units.systemd_user_available():
         reminder = Reminder(hour, minute, text, "systemd")
         _, timer = write_units(reminder)
-        _systemctl("daemon-reload")
-        _systemctl("enable", "--now", f"{UNIT}.timer")
+        units.systemctl("daemon-reload")
+        units.systemctl("enable", "--now", f"{UNIT}.timer")
         _save(reminder)
         return [
             f"Bedtime reminder set for {reminder.at} every day: it {reminder.what()}.",
@@ -357,12 +260,12 @@ def remove() -> list[str]:
         reminder = None
     service, timer = unit_files()
     had_units = service.exists() or timer.exists()
-    if had_units and systemd_user_available():
-        _systemctl("disable", "--now", f"{UNIT}.timer")
+    if had_units and units.systemd_user_available():
+        units.systemctl("disable", "--now", f"{UNIT}.timer")
     for path in (timer, service):
         path.unlink(missing_ok=True)
-    if had_units and systemd_user_available():
-        _systemctl("daemon-reload")
+    if had_units and units.systemd_user_available():
+        units.systemctl("daemon-reload")
     state_file().unlink(missing_ok=True)
     if reminder is None and not had_units:
         return ["No bedtime reminder was set."]

@@ -14,23 +14,13 @@ import pytest
 
 from nightvoice.base import paths, playing
 from nightvoice.cli import run
-from nightvoice.user import remind
+from nightvoice.user import remind, units
 from tests.audio_server import PulseServer, Recorder, pulse_server, recorder
 from tests.renders import assert_said_once, rendered_fresh
+from tests.user.test_units import HOSTILE, cron_command, printed, printer, read_service
 
-_ = (pulse_server, recorder)  # fixtures used by name below
+_ = (pulse_server, recorder, printer)  # fixtures used by name below
 
-# What each reader treats specially: systemd (% specifiers, $ variables, quotes, backslashes,
-# `;` between commands), sh (quotes, $, backslashes, globs, ;, &, |, #), cron (%), HTML-ish.
-HOSTILE = [
-    "Time for your stretches & a glass of water.",
-    'Say "100%" of it, it\'s $HOME and ${HOME} and `id` \\ back\\slash',
-    "%n %% %h %i %Q %",
-    "\\%, \\\\% and \\\\\\% and a trailing backslash \\",
-    "; rm -rf / ; echo | cat & # not a comment <b>bold</b> *.py ~",
-    "'single' \"double\" ''\"\"",
-    "naïve café, schön, 夜 🌙",
-]
 SPOKEN = 'Drink 100% "now" $HOME \\% it\'s'  # short: spoken for real, at the fastest rate
 FOLDER = 'nv home %h $USER "q" \\ it\'s'  # the user's folder override, with the same trouble
 
@@ -52,123 +42,16 @@ def odd_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def no_systemd(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(remind, "systemd_user_available", lambda: False)
+    monkeypatch.setattr(units, "systemd_user_available", lambda: False)
 
 
 @pytest.fixture
 def fake_systemd(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     """A systemd user session that records what systemctl was asked to do."""
     calls: list[tuple[str, ...]] = []
-    monkeypatch.setattr(remind, "systemd_user_available", lambda: True)
-    monkeypatch.setattr(remind, "_systemctl", lambda *args: calls.append(args))
+    monkeypatch.setattr(units, "systemd_user_available", lambda: True)
+    monkeypatch.setattr(units, "systemctl", lambda *args: calls.append(args))
     return calls
-
-
-# --- reading the lines back as systemd, cron and sh read them ---------------------------------
-
-C_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "s": " "}
-
-
-def systemd_specifiers(value: str) -> str:
-    """systemd's specifier pass over a whole setting: `%%` is `%`; any other is not ours."""
-
-    def one(match: re.Match[str]) -> str:
-        if match[1] != "%":
-            raise AssertionError(f"an unescaped specifier %{match[1]} in {value!r}")
-        return "%"
-
-    return re.sub(r"%(.?)", one, value, flags=re.S)
-
-
-def systemd_words(value: str) -> list[str]:
-    """Split and unquote as systemd's extract_first_word (UNQUOTE | CUNESCAPE) does."""
-    words: list[str] = []
-    i, n = 0, len(value)
-    while i < n:
-        if value[i] in " \t":
-            i += 1
-            continue
-        word, quote = "", None
-        while i < n and (quote or value[i] not in " \t"):
-            c = value[i]
-            if c == "\\":
-                word += C_ESCAPES[value[i + 1]]  # KeyError: an escape systemd reads otherwise
-                i += 2
-                continue
-            if quote and c == quote:
-                quote = None
-            elif not quote and c in "\"'":
-                quote = c
-            else:
-                word += c
-            i += 1
-        assert quote is None, f"unbalanced quotes in {value!r}"
-        words.append(word)
-    return words
-
-
-def systemd_variables(word: str) -> str:
-    """ExecStart's `$` pass: `$$` is `$`; a `$NAME` would be expanded, and must not occur."""
-    assert re.search(r"(?<!\$)(\$\$)*\$(?!\$)", word) is None, f"a bare $ in {word!r}"
-    return word.replace("$$", "$")
-
-
-def unit_settings(text: str) -> dict[str, list[str]]:
-    settings: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        if "=" in line and not line.startswith(("#", "[")):
-            key, value = line.split("=", 1)
-            settings.setdefault(key, []).append(value)
-    return settings
-
-
-def read_service(text: str) -> tuple[list[str], dict[str, str]]:
-    """The argv and environment systemd would run the service with."""
-    settings = unit_settings(text)
-    (exec_start,) = settings["ExecStart"]
-    argv = [systemd_variables(w) for w in systemd_words(systemd_specifiers(exec_start))]
-    environment = {}
-    for assignment in settings.get("Environment", []):
-        for word in systemd_words(systemd_specifiers(assignment)):
-            name, value = word.split("=", 1)
-            environment[name] = value
-    return argv, environment
-
-
-def cron_command(line: str) -> str:
-    """The command cron hands to sh: `\\%` becomes `%`; an unescaped `%` would end it."""
-    command = line.split(None, 5)[5]
-    out, escaped = [], False
-    for c in command:
-        if escaped:
-            if c == "%":
-                out[-1] = "%"  # the backslash goes, the % stays
-            else:
-                out.append(c)
-            escaped = False
-            continue
-        assert c != "%", f"an unescaped % in {line!r}: cron would cut the command there"
-        escaped = c == "\\"
-        out.append(c)
-    return "".join(out)
-
-
-@pytest.fixture
-def printer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Stands in for Python in the scheduled command: prints NIGHTVOICE_HOME and its arguments.
-
-    Its own path has a space, a `%` and a quote, as a user's install folder might."""
-    script = tmp_path / "bin 100% it's" / "python"
-    script.parent.mkdir()
-    script.write_text('#!/bin/sh\nprintf "%s\\0" "$NIGHTVOICE_HOME" "$@"\n')
-    script.chmod(0o755)
-    monkeypatch.setattr(sys, "executable", str(script))
-    return script
-
-
-def printed(output: bytes) -> tuple[str, list[str]]:
-    home, *words = output.decode().split("\0")[:-1]
-    return home, words
 
 
 FIRE = ["-m", "nightvoice", "remind", "--fire", "--say"]
@@ -240,7 +123,7 @@ def test_text_no_quoting_can_carry_is_refused_and_nothing_is_written(
     assert run(["remind", "22:30", "--say", text]) == 2
     err = capsys.readouterr().err
     assert err.startswith("nightvoice: --say text must be one line") and err.count("\n") == 1
-    assert not remind.state_file().exists() and not remind.units_dir().exists()
+    assert not remind.state_file().exists() and not units.units_dir().exists()
     assert fake_systemd == []
 
 
@@ -314,7 +197,7 @@ def test_without_systemd_it_says_so_and_prints_the_crontab_line(
     )
     (line,) = [row for row in out.splitlines() if row.startswith("45 6 * * * ")]
     assert "Up 50'\\%' slower" in line
-    assert not remind.units_dir().exists()
+    assert not units.units_dir().exists()
     assert run(["remind"]) == 0
     assert line in capsys.readouterr().out
     assert run(["remind", "--off"]) == 0

@@ -15,6 +15,7 @@ from nightvoice.base.reading import file_stamps
 from nightvoice.startup import headstart
 
 if TYPE_CHECKING:
+    from nightvoice.sound.export import SpeechCache
     from nightvoice.user.night import Prepared
 
 # The rest is imported where it is used: as a background process this first lowers its own
@@ -105,11 +106,8 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
 
     from nightvoice.base import paths
     from nightvoice.core.errors import NightvoiceError
-    from nightvoice.sound.audio import Pcm
     from nightvoice.sound.engines import make_synthesizer
     from nightvoice.sound.export import CACHE_FOLDER, SpeechCache
-    from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
-    from nightvoice.sound.synth import voice_for
     from nightvoice.user.night import prepare
 
     # The settings as the session chooses them, against the same engine.
@@ -127,35 +125,50 @@ def render() -> dict[bool, headstart.Utterance | None] | None:
         synth.close()
         return None
     try:
-        engine = synth.engine_version()
-        settings = prepared.settings
-        cache = SpeechCache(synth, paths.cache_dir() / CACHE_FOLDER, engine)
-        first: dict[bool, headstart.Utterance | None] = {}
-        for interactive in (True, False):
-            said = first_say(prepared, interactive=interactive)
-            if said is None:
-                first[interactive] = None
-                continue
-            language, voice = voice_for(said.language, settings.language, settings.voice)
-            pcm: Pcm = cache.synthesize(said.text, rate=said.rate, language=language, voice=voice)
-            gain = volume_gain(said.volume)
-            pcm = pcm.with_lead_in(LEAD_IN_SECONDS).scaled(gain)
-            first[interactive] = headstart.Utterance(
-                text=said.text,
-                rate=said.rate,
-                volume=gain,
-                language=language,
-                voice=voice,
-                engine=engine,
-                device=prepared.device,
-                samples=pcm.samples,
-                sample_rate=pcm.rate,
-            )
+        cache = SpeechCache(synth, paths.cache_dir() / CACHE_FOLDER, synth.engine_version())
+        return {mode: rendered(prepared, cache, interactive=mode) for mode in (True, False)}
     except NightvoiceError:
         return None
     finally:
         synth.close()  # the natural voice's child, if it was started
-    return first
+
+
+def rendered(
+    prepared: Prepared,
+    cache: SpeechCache,
+    *,
+    interactive: bool,
+    lead_in: float | None = None,
+) -> headstart.Utterance | None:
+    """What the session says first for this kind of run, rendered through `cache` exactly as
+    the speaker plays it (its language and voice, lead-in and volume applied); None if it says
+    nothing at once.
+
+    Standby (standby/resident.py) keeps its first words ready the same way, with a shorter
+    `lead_in` of its own.
+    """
+    from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
+    from nightvoice.sound.synth import voice_for
+
+    said = first_say(prepared, interactive=interactive)
+    if said is None:
+        return None
+    settings = prepared.settings
+    language, voice = voice_for(said.language, settings.language, settings.voice)
+    pcm = cache.synthesize(said.text, rate=said.rate, language=language, voice=voice)
+    gain = volume_gain(said.volume)
+    pcm = pcm.with_lead_in(LEAD_IN_SECONDS if lead_in is None else lead_in).scaled(gain)
+    return headstart.Utterance(
+        text=said.text,
+        rate=said.rate,
+        volume=gain,
+        language=language,
+        voice=voice,
+        engine=cache.engine,
+        device=prepared.device,
+        samples=pcm.samples,
+        sample_rate=pcm.rate,
+    )
 
 
 def refresh() -> None:

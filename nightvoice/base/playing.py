@@ -122,6 +122,20 @@ def _holder(fd: int) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def player() -> int | None:
+    """The PID of the process playing now (as written in the lock), or None when nobody plays."""
+    if not someone_playing():
+        return None
+    try:
+        fd = os.open(lock_file(), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return _holder(fd)
+    finally:
+        os.close(fd)
+
+
 def someone_playing() -> bool:
     """True while any nightvoice process (another, or this one) holds the lock."""
     try:

@@ -60,6 +60,16 @@ def test_a_newer_one_stops_the_one_playing_and_takes_the_lock(holder: object) ->
     assert not playing.someone_playing()  # released with the block
 
 
+def test_player_is_the_pid_playing_now(holder: object) -> None:
+    """`standby --status` tells its own run from another's by it."""
+    assert playing.player() is None
+    child = holder("ignores")  # type: ignore[operator]
+    assert playing.player() == child.pid
+    child.kill()
+    child.wait()
+    assert playing.player() is None
+
+
 def test_a_holder_that_never_lets_go_is_ignored_after_a_while(
     holder: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:

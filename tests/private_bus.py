@@ -50,6 +50,7 @@ def missing_tools() -> list[str]:
 class Bus:
     address: str
     process: subprocess.Popen[bytes]
+    socket: Path | None = None  # where it listens (a plain session bus)
 
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, "DBUS_SESSION_BUS_ADDRESS": self.address, **extra}
@@ -122,6 +123,15 @@ class Bus:
         self.process.kill()
         self.process.wait(timeout=5)
 
+    def restart(self) -> None:
+        """A new bus at the same address (a desktop session come back); the old one is gone."""
+        assert self.socket is not None, "only a plain session bus can be restarted"
+        if self.process.poll() is None:
+            self.kill()
+        self.socket.unlink(missing_ok=True)
+        # Its address has a new guid; a client that kept the old one (jeepney ignores it).
+        self.process, self.address = _daemon(["--session", f"--address=unix:path={self.socket}"])
+
 
 @contextlib.contextmanager
 def private_bus(*, refusing: bool = False) -> Iterator[Bus]:
@@ -131,22 +141,31 @@ def private_bus(*, refusing: bool = False) -> Iterator[Bus]:
         raise RuntimeError(MISSING_TOOLS.format(missing=", ".join(missing)))
     directory = Path(tempfile.mkdtemp(prefix="nv-bus-"))
     socket = directory / "bus"
-    args = ["dbus-daemon", "--nofork", "--print-address"]
     if refusing:
         config = directory / "session.conf"
         config.write_text(REFUSING_CONFIG.format(socket=socket), encoding="utf-8")
-        args.append(f"--config-file={config}")
+        options = [f"--config-file={config}"]
     else:
-        args += ["--session", f"--address=unix:path={socket}"]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        options = ["--session", f"--address=unix:path={socket}"]
+    process, address = _daemon(options)
+    bus = Bus(address, process, None if refusing else socket)
     try:
-        assert process.stdout is not None
-        address = process.stdout.readline().decode().strip()  # printed once it listens
-        if not address:
-            raise RuntimeError(f"dbus-daemon did not start: {args}")
-        yield Bus(address, process)
+        yield bus
     finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=5)
+        if bus.process.poll() is None:
+            bus.process.terminate()
+            bus.process.wait(timeout=5)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _daemon(options: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+    """A dbus-daemon with `options`, once it listens, and its address."""
+    args = ["dbus-daemon", "--nofork", "--print-address", *options]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    address = process.stdout.readline().decode().strip()  # printed once it listens
+    if not address:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"dbus-daemon did not start: {args}")
+    return process, address

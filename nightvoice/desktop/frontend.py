@@ -96,6 +96,7 @@ class MprisFrontend:
         self.name: str | None = None  # the bus name it owns, while it owns one
         self.problem: str | None = None
         self.registered = threading.Event()  # it owns its name, or is queued for it
+        self.tried = threading.Event()  # its first try ended: registered, or it failed
         self._thread = threading.Thread(target=self._run, name="nightvoice-mpris", daemon=True)
 
     def start(self) -> MprisFrontend:
@@ -186,6 +187,7 @@ class MprisFrontend:
             except Exception as error:  # the bus went away, or anything else: keys alone
                 if not self._is_closing():
                     self.problem = f"the session bus connection failed ({error!r})"
+            self.tried.set()
             if self._is_closing():
                 return
             if not self._standby or self.problem == NO_JEEPNEY:
@@ -284,11 +286,13 @@ class MprisFrontend:
                     self.name = names[0]
                     self.problem = None
                     self.registered.set()
+                    self.tried.set()
                     if self._announce(conn):
                         return
                 elif message.body[0] == _QUEUED:  # a standby behind a playing session
                     self.problem = None
                     self.registered.set()
+                    self.tried.set()
                 elif len(names) > 1:  # taken: another nightvoice plays; be an instance
                     names.pop(0)
                     call_bus(message_bus.RequestName(names[0], flags), _NAME)

@@ -81,9 +81,14 @@ class Follow:
                 self.lines.append(line.rstrip("\n"))
                 self._changed.notify_all()
 
-    def wait_for(self, line: str, timeout: float = 5.0) -> None:
+    def wait_for(self, line: str, timeout: float = 5.0, *, partial: bool = False) -> None:
+        """Until the bus said `line` (with `partial`, a line holding it)."""
+
+        def said() -> bool:
+            return any(line in each for each in self.lines) if partial else line in self.lines
+
         with self._changed:
-            if not self._changed.wait_for(lambda: line in self.lines, timeout=timeout):
+            if not self._changed.wait_for(said, timeout=timeout):
                 raise AssertionError(f"the bus never said {line!r}: {self.lines}")
 
     def close(self) -> None:

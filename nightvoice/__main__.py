@@ -47,7 +47,8 @@ def _run() -> int:
             code = run(early=early)
     finally:
         early.close()
-    startup.after_command()
+    if args[:1] != ["standby"]:  # a standby's end (SIGTERM) starts nothing in the background
+        startup.after_command()
     return code
 
 

@@ -761,6 +761,77 @@ def _fire_reminder(ctx: click.Context, text: str | None) -> int:
     return play_exit_code(PlayRequest(target=ROUTINE, hands_free=True))
 
 
+@cli.command(short_help="Wait, idle, for one press (a media key, a button) to play.")
+@click.option("--routine", metavar="NAME|FILE", help="The routine a press plays (the default one).")
+@click.option(
+    "--button",
+    metavar="DEVICE",
+    help="A bedside input device, e.g. /dev/input/by-id/usb-...-event-kbd.",
+)
+@click.option("--grab", is_flag=True, help="Keep the button's keys from every other program.")
+@click.option("--install", is_flag=True, help="Install it as a user service (these options).")
+@click.option("--off", is_flag=True, help="Remove the user service.")
+@click.option("--status", is_flag=True, help="Say what runs: the standby and the service.")
+@voice_options()
+def standby(**options: Any) -> int:
+    """Wait, idle, until one press plays the night routine: a media key (also on a locked
+    screen), a headset's button, `playerctl play`, or a key of a bedside --button device.
+
+    While it plays, those keys work as they do for any routine; then it is ready again. It
+    needs a session bus or a --button (or both). --install makes it a user service that starts
+    with your session; --off removes it; --status says what runs. See docs/standby.md.
+    """
+    from nightvoice.standby import service
+
+    install, off, status = (options.pop(name) for name in ("install", "off", "status"))
+    routine, button, grab = (options.pop(name) for name in ("routine", "button", "grab"))
+    if sum((install, off, status)) > 1:
+        raise click.UsageError("give one of --install, --off and --status")
+    given = _standby_options(routine, button, grab, options)
+    if off or status:
+        if given:
+            raise click.UsageError(f"--{'off' if off else 'status'} takes no other options")
+        lines = service.remove() if off else service.status()
+    elif install:
+        from nightvoice.user.night import prepare
+
+        prepare(routine, {}, None)  # a routine that cannot play is said now, not at 3 a.m.
+        lines = service.install(given)
+    else:
+        from nightvoice.session import PlayRequest
+        from nightvoice.standby import resident
+
+        flags = {k: v for k, v in options.items() if k != "device" and v is not None}
+        request = PlayRequest(target=routine, device=options["device"], flags=flags)
+        return resident.run(request, button=button, grab=grab)
+    for line in lines:
+        click.echo(line)
+    return 0
+
+
+def _standby_options(
+    routine: str | None, button: str | None, grab: bool, voice: dict[str, Any]
+) -> list[str]:
+    """The options as a service runs them: paths made absolute (it starts in another folder)."""
+    from nightvoice.user.catalog import SUFFIXES
+
+    options: list[str] = []
+    if routine is not None:
+        is_path = routine.endswith(SUFFIXES) or "/" in routine or "\\" in routine
+        options += ["--routine", os.path.abspath(routine) if is_path else routine]
+    if button is not None:
+        from nightvoice.console.button import check_device
+
+        check_device(button)  # never a regular file read as presses, over and over
+        options += ["--button", os.path.abspath(button)]
+    if grab:
+        options.append("--grab")
+    for name, value in voice.items():
+        if value is not None:
+            options += [f"--{name}", str(value)]
+    return options
+
+
 # The guides installed with the package (docs/ in a source checkout): topic -> file, summary.
 GUIDES = {
     "format": ("routine-format.md", "writing a routine: every key, its limits, how timing works"),

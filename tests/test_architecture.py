@@ -12,16 +12,20 @@ PACKAGE = Path(__file__).resolve().parents[1] / "nightvoice"
 
 # What the pure core may never import: the machine lives at the edges.
 FORBIDDEN_IN_CORE = {"click", "pyttsx3", "termios", "tty", "subprocess", "time", "jeepney"}
-# The stack, bottom first: a part imports only parts on a lower floor (and itself). The modules
-# at the top (cli, session...) are one part each, on the top floor, and may use each other.
+# The stack, bottom first: a part imports only parts on a lower floor (and itself). session.py
+# and boundary.py (one run; errors to exit codes) are a floor of their own: standby/ plays
+# through the session, so it sits above it. The modules at the top (cli, __main__) are one part
+# each, on the top floor, and may use each other.
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("nightvoice", "nightvoice.base", "nightvoice.core"),  # `nightvoice`: its __version__
     ("nightvoice.sound", "nightvoice.console", "nightvoice.desktop"),
     ("nightvoice.user",),
     ("nightvoice.startup",),
+    ("nightvoice.session", "nightvoice.boundary"),
+    ("nightvoice.standby",),
 )
 PACKAGES = tuple(part for floor in FLOORS for part in floor if part != "nightvoice")
-TOP_LEVEL = ("nightvoice.cli", "nightvoice.session", "nightvoice.boundary", "nightvoice.__main__")
+TOP_LEVEL = ("nightvoice.cli", "nightvoice.__main__")
 
 
 def module_name(path: Path) -> str:
@@ -112,7 +116,8 @@ def test_the_bottom_imports_nothing_else_of_nightvoice(name: str) -> None:
 @pytest.mark.parametrize("part", sorted(PARTS))
 def test_each_part_imports_only_parts_below_it(part: str) -> None:
     """The stack: base and core, then sound/console/desktop, then user, then startup, then the
-    commands at the top. An arrow that runs up (user/ imported by sound/) fails here."""
+    session, then standby, then the commands at the top. An arrow that runs up (user/ imported
+    by sound/, the session importing standby) fails here."""
     upward = {other for other in PARTS[part] if floor_of(other) >= floor_of(part)}
     if floor_of(part) == len(FLOORS):  # the top-level modules may use each other
         upward = {other for other in upward if floor_of(other) > floor_of(part)}

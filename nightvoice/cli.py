@@ -754,7 +754,7 @@ def _fire_reminder(ctx: click.Context, text: str | None) -> int:
         from nightvoice.session import say as say_once
 
         click.echo(f"reminder: {text}")
-        return say_once(text, {})
+        return say_once(text, {}, playing=True)  # a press of standby stops it, newer over older
     from nightvoice.session import PlayRequest, play_exit_code
 
     # Hands-free: no question, so no "did it help?" and no episode; settings from the config.

@@ -246,11 +246,15 @@ def say(
     flags: dict[str, Any],
     device: str | None = None,
     early: EarlyStart | None = None,
+    *,
+    playing: bool = False,
 ) -> int:
     """Say `text` once with the configured voice (flags win), and wait until it is heard.
 
     It is a one-sentence routine played hands-free, so a moment without sound is waited for
-    as at night, and a sound that does not come back is exit code 3 with the cause.
+    as at night, and a sound that does not come back is exit code 3 with the cause. With
+    `playing` (the reminder's line) it holds the playing lock as a routine does, so a newer one
+    (a standby's press) stops it instead of talking over it.
     """
     from nightvoice.core.plan import PlanStep, Say
     from nightvoice.user.config import load_config_layer
@@ -269,6 +273,11 @@ def say(
     inbox = QueueInbox()
     with ExitStack() as cleanup:
         cleanup.callback(engines.close)
+        if playing:
+            from nightvoice.base import playing as lock
+
+            cleanup.enter_context(exits_cleanly())  # SIGUSR1: stopped, its sound silenced
+            cleanup.enter_context(lock.take_over())
         screen = BlankScreen()
         edges = Edges(
             inbox,

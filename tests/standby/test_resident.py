@@ -545,6 +545,36 @@ def test_a_terminal_nightvoice_stops_a_playing_standby_which_is_ready_again_afte
     assert s.end() == 0
 
 
+def test_a_press_while_the_bedtime_reminder_speaks_stops_it_first(night: Night) -> None:
+    """Newer stops older: the reminder's line is silenced before the routine starts."""
+    bus, recorder = night.bus, night.recorder
+    s = night.standby()
+    bus.wait_for_player()
+    start = recorder.mark()
+    line = "Time for your bedtime stretches, and a glass of water. " * 4
+    reminder = subprocess.Popen(
+        ["nightvoice", "remind", "--fire", "--say", line.strip()],
+        env=night.env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        recorder.wait_for_samples(start, 0.3)  # it speaks
+        bus.playerctl("play")
+        _, err = reminder.communicate(timeout=10)
+    finally:
+        reminder.kill()
+        reminder.wait()
+    assert reminder.returncode == 0
+    assert err == "nightvoice: stopped: another nightvoice started playing\n"
+    s.wait_for("playing calf-cramp")
+    bus.playerctl("stop")
+    s.wait_for("ready again")
+    assert s.end() == 0
+
+
 # -- two presses at once, signals, and no sound server at the press ------------------------------
 
 
@@ -645,9 +675,7 @@ def test_a_routine_changed_while_it_waits_plays_as_it_is_now_and_a_broken_one_is
     routine.write_text(HOLDS.replace("title: Terminal", "title: Before"))
     s = night.standby("--routine", str(routine))
     night.follow.wait_for("Stopped|Ready: Before")
-    routine.write_text(
-        HOLDS.replace("title: Terminal", "title: After")
-    )  # edited by day
+    routine.write_text(HOLDS.replace("title: Terminal", "title: After"))  # edited by day
     bus.playerctl("play")
     night.follow.wait_for("Playing|After: step 1 of 1 - One")
     bus.playerctl("stop")

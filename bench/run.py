@@ -1396,10 +1396,251 @@ def _plan_of(routine: Any) -> Any:
     return compile_plan(routine, resolve_settings(routine.voice, {}, {}).settings)
 
 
+# --- 8. standby: a press to first sound, and what waiting costs --------------------------------
+
+STANDBY_IDLE_SECONDS = 60.0  # "0.0 % CPU over a minute of waiting"
+STANDBY_CYCLES = 200
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def children_of(pid: int) -> list[int]:
+    """Every child process of `pid` (of any of its threads)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+class StandbyPlayer:
+    """`nightvoice standby` on a private bus, pressed with bus calls made from this process
+    (no client program to start: the press is timed from just before the call is sent)."""
+
+    def __init__(self, e: Ear, home: Path) -> None:
+        from jeepney import DBusAddress
+        from jeepney.io.blocking import open_dbus_connection
+
+        from tests.private_bus import NAME, PATH, private_bus
+
+        self._bus_context = private_bus()
+        self.bus = self._bus_context.__enter__()
+        self.conn = open_dbus_connection(self.bus.address)
+        self.player = DBusAddress(PATH, bus_name=NAME, interface="org.mpris.MediaPlayer2.Player")
+        self.properties = DBusAddress(
+            PATH, bus_name=NAME, interface="org.freedesktop.DBus.Properties"
+        )
+        env = e.env(home, DBUS_SESSION_BUS_ADDRESS=self.bus.address)
+        self.process = subprocess.Popen(
+            [program(), "standby"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.bus.wait_for_player(timeout=30)
+        self.wait_ready()
+
+    def call(self, method: str) -> None:
+        from jeepney import new_method_call
+
+        self.conn.send_and_get_reply(new_method_call(self.player, method), timeout=5)
+
+    def title(self) -> str:
+        from jeepney import new_method_call
+
+        get = new_method_call(self.properties, "Get", "ss", (self.player.interface, "Metadata"))
+        reply = self.conn.send_and_get_reply(get, timeout=5)
+        return str(reply.body[0][1].get("xesam:title", ("s", ""))[1])
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Until it shows "Ready: ..." again (asked every 5 ms: only between measurements)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.title().startswith("Ready:"):
+                return True
+            time.sleep(0.005)
+        return False
+
+    def wait_playing(self, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.title().startswith("Ready:"):
+                return True
+            time.sleep(0.005)
+        return False
+
+    def close(self) -> None:
+        kill_group(self.process, signal.SIGTERM)
+        self.conn.close()
+        self._bus_context.__exit__(None, None, None)
+
+
+def standby(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str]]:
+    """Press (an MPRIS Play call) to first sound, beside plain `nightvoice` at night, the
+    pyttsx3 one-liner and `espeak-ng | aplay` measured in the same step; then CPU over a minute
+    of waiting, resident memory, and what STANDBY_CYCLES presses and stops leave behind."""
+    notes: list[str] = []
+    nv, py = program(), sys.executable
+    one_liner = f"import pyttsx3; e=pyttsx3.init(); e.say({SENTENCE!r}); e.runAndWait()"
+    night_home, bedside = work / "standby-night-home", work / "standby-bedside"
+    bedside.mkdir()
+    time_to_first_sound(e, [nv, "play", "bedtime-stretches"], e.env(night_home), cwd=bedside)
+    if not wait_for_first_words(night_home):
+        notes.append("standby: no first words were rendered for plain nightvoice's anchor")
+    anchors = {name: Runs() for name in ("night", "pyttsx3", "espeak_aplay")}
+    cases: list[tuple[str, list[str], dict[str, str], bool]] = [
+        ("night", [nv], e.env(night_home), False),
+        ("pyttsx3", [py, "-c", one_liner], e.env(work), False),
+        ("espeak_aplay", [f"espeak-ng --stdout {SENTENCE!r} | aplay -q"], e.env(work), True),
+    ]
+    for _ in range(runs):
+        for name, argv, env, shell in cases:
+            ms = time_to_first_sound(e, argv, env, shell=shell, cwd=bedside)
+            if ms is None:
+                anchors[name].fail("nothing was heard within 5 s")
+            else:
+                anchors[name].add(ms)
+    wait_for_renders(night_home)
+
+    pressed, idle_cpu, idle_rss, grown = Runs(), Runs(), Runs(), Runs()
+    fds_left, children_left = Runs(), Runs()
+    player = StandbyPlayer(e, work / "standby-home")
+    try:
+        pid = player.process.pid
+        for _ in range(runs):
+            e.wait_quiet()
+            mark = e.recorder.mark()
+            started = time.monotonic()
+            player.call("Play")
+            heard = e.first_sound_after(mark)
+            if heard is None:
+                pressed.fail("nothing was heard within 5 s of the press")
+            else:
+                pressed.add((heard - started) * 1000)
+            player.call("Stop")
+            if not player.wait_ready():
+                pressed.fail("not ready again within 10 s of Stop")
+        e.wait_quiet()
+        # A minute of waiting: the CPU it used, and what it holds.
+        before, begun = cpu_ticks(pid), time.monotonic()
+        time.sleep(STANDBY_IDLE_SECONDS)
+        idle_cpu.add(cpu_percent(before, cpu_ticks(pid), time.monotonic() - begun))
+        waiting = rss_mb(pid)
+        if waiting is not None:
+            idle_rss.add(waiting)
+        fds, children = open_fds(pid), children_of(pid)
+        if children:
+            notes.append(f"standby had {len(children)} child process(es) while waiting")
+        # Presses and stops, each waited for: what is left after them.
+        cycled = 0
+        for cycle in range(STANDBY_CYCLES):
+            player.call("Play")
+            if not player.wait_playing():
+                grown.fail(f"cycle {cycle}: it did not start")
+                break
+            player.call("Stop")
+            if not player.wait_ready():
+                grown.fail(f"cycle {cycle}: not ready again")
+                break
+            cycled += 1
+        e.wait_quiet()
+        after = rss_mb(pid)
+        if after is not None and waiting is not None and cycled == STANDBY_CYCLES:
+            grown.add(after - waiting)
+            fds_left.add(float(open_fds(pid) - fds))
+            children_left.add(float(len(children_of(pid)) - len(children)))
+    finally:
+        player.close()
+    said = ", ".join(
+        f"{label} {format_value(anchors[name].median, 'ms')}"
+        for name, label in (
+            ("night", "plain nightvoice"),
+            ("pyttsx3", "pyttsx3"),
+            ("espeak_aplay", "espeak-ng|aplay"),
+        )
+    )
+    cycles = f"after {STANDBY_CYCLES} presses and stops"
+    return [
+        figure(
+            "standby_press_to_first_sound_ms",
+            "standby: a press (MPRIS Play call) to first sound",
+            pressed,
+            "ms",
+            target="<= 30 ms",
+            limit=30,
+            anchors=said,
+        ),
+        figure(
+            "standby_idle_cpu_percent",
+            f"standby: CPU while waiting ({STANDBY_IDLE_SECONDS:.0f} s)",
+            idle_cpu,
+            "%",
+            target="0.0 %",
+            limit=0.049,  # shown as 0.0 %: less than one tick in this minute
+        ),
+        figure(
+            "standby_idle_rss_mb",
+            "standby: resident memory while waiting (espeak-ng)",
+            idle_rss,
+            "MB",
+            target="<= 35 MB",
+            limit=35,
+        ),
+        figure(
+            "standby_cycles_rss_growth_mb",
+            f"standby: memory grown {cycles}",
+            grown,
+            "MB",
+            target="<= 2 MB",
+            limit=2,
+        ),
+        figure(
+            "standby_cycles_fds_left",
+            f"standby: file descriptors left {cycles}",
+            fds_left,
+            "",
+            target="0",
+            limit=0,
+        ),
+        figure(
+            "standby_cycles_children_left",
+            f"standby: child processes left {cycles}",
+            children_left,
+            "",
+            target="0",
+            limit=0,
+        ),
+    ], notes
+
+
 # --- main -----------------------------------------------------------------------------------
 
 
-STEPS = ("first sound", "holds", "keys", "media keys", "cpu", "export", "list", "natural voice")
+STEPS = (
+    "first sound",
+    "holds",
+    "keys",
+    "media keys",
+    "cpu",
+    "export",
+    "list",
+    "natural voice",
+    "standby",
+)
 
 
 def step_failed(name: str, error: BaseException) -> Figure:
@@ -1442,6 +1683,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "export": lambda: export_speed(work, runs),
             "list": lambda: list_time(work, runs),
             "natural voice": lambda: natural_voice(e, runs, work),
+            "standby": lambda: standby(e, runs, work),
         }
         for name, step in steps.items():
             if args.only and name not in args.only:

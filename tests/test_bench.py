@@ -360,3 +360,24 @@ def test_find_sound_gives_where_a_known_sound_starts(
     at, match = found
     assert at == round(0.7 * RATE) + bench.first_loud(following)
     assert match > 0.99
+
+
+def test_what_a_process_holds_is_read_from_proc(bench: ModuleType) -> None:
+    """The standby figures: resident memory, open descriptors and children of a process."""
+    import os
+    import subprocess
+
+    me = os.getpid()
+    assert bench.rss_mb(me) is not None and bench.rss_mb(me) > 1
+    fds = bench.open_fds(me)
+    read, write = os.pipe()
+    assert bench.open_fds(me) == fds + 2
+    os.close(read)
+    os.close(write)
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        assert child.pid in bench.children_of(me)
+    finally:
+        child.kill()
+        child.wait()
+    assert child.pid not in bench.children_of(me)

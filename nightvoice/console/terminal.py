@@ -286,10 +286,12 @@ class Signals:
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-        if self.pending == signal.SIGINT:
+        # Raised once: a process that goes on (standby, between presses) holds again later.
+        pending, self.pending = self.pending, None
+        if pending == signal.SIGINT:
             raise KeyboardInterrupt
-        if self.pending is not None:
-            raise Terminated(self.pending)
+        if pending is not None:
+            raise Terminated(pending)
 
 
 def _stop_signals() -> list[int]:

@@ -185,6 +185,18 @@ def test_signals_during_clean_up_wait_until_it_is_done() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_a_signal_noted_during_clean_up_is_raised_once() -> None:
+    """A process that goes on after a clean-up (standby, between presses) holds signals again
+    later: the one already raised is not raised a second time."""
+    with exits_cleanly() as signals:
+        with pytest.raises(Terminated) as stop, signals.held():
+            os.kill(os.getpid(), signal.SIGUSR1)  # a newer nightvoice, while cleaning up
+        assert stop.value.signum == signal.SIGUSR1
+        with signals.held():
+            pass  # the next clean-up: nothing to raise
+        assert signals.pending is None
+
+
 def test_no_keys_without_a_foreground_terminal_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     with open(os.devnull) as devnull:
         monkeypatch.setattr("sys.stdin", devnull)

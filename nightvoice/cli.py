@@ -779,7 +779,8 @@ def standby(**options: Any) -> int:
 
     While it plays, those keys work as they do for any routine; then it is ready again. It
     needs a session bus or a --button (or both). --install makes it a user service that starts
-    with your session; --off removes it; --status says what runs. See docs/standby.md.
+    with your session; --off removes it; --status says what runs. `nightvoice help bedside`
+    prints the guide (how presses reach it, a bedside box with a button).
     """
     from nightvoice.standby import service
 
@@ -838,6 +839,7 @@ GUIDES = {
     "keys": ("keys.md", "the keys while it plays, and every way it ends (exit codes)"),
     "audio": ("audio.md", "choosing the sound output; PulseAudio, PipeWire, ALSA"),
     "languages": ("languages.md", "nightvoice's own words in your language: writing a catalog"),
+    "bedside": ("standby.md", "one press: standby, media keys, a bedside button box"),
 }
 
 
@@ -856,7 +858,8 @@ def guide_text(topic: str) -> str:
 @click.pass_context
 def help_command(ctx: click.Context, topic: tuple[str, ...]) -> int:
     """Show help on a COMMAND (`nightvoice help config set`), or print a guide installed with
-    nightvoice: `format` (writing routines), `keys` (keys and exit codes), `audio` (outputs).
+    nightvoice: `format` (writing routines), `keys` (keys and exit codes), `audio` (outputs),
+    `languages` (catalogs), `bedside` (standby: one press, a bedside button box).
     """
     from nightvoice.core.errors import shown
     from nightvoice.core.suggest import did_you_mean

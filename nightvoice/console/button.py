@@ -131,7 +131,7 @@ def check_device(path: str) -> None:
         return
     raise ButtonError(
         f"{path} is not an input device: give one under /dev/input/by-id/ "
-        "(`ls /dev/input/by-id/` lists them; docs/standby.md has more)"
+        "(`ls /dev/input/by-id/` lists them; `nightvoice help bedside` has more)"
     )
 
 
@@ -284,6 +284,6 @@ def _why_not(path: str, error: OSError) -> str:
     if error.errno == errno.EACCES:
         return (
             f"cannot read {path}: permission denied; add yourself to the `input` group "
-            "(`sudo adduser $USER input`, then log in again) or see docs/standby.md"
+            "(`sudo adduser $USER input`, then log in again) or see `nightvoice help bedside`"
         )
     return f"cannot read {path}: {error.strerror}"

@@ -219,7 +219,7 @@ class Standby:
             raise StandbyError(
                 "standby: nothing could start it: no session bus (DBUS_SESSION_BUS_ADDRESS and "
                 "XDG_RUNTIME_DIR unset) and no bedside button (--button DEVICE); see "
-                "docs/standby.md"
+                "`nightvoice help bedside`"
             )
         if session_bus_address(os.environ) is not None:
             self.frontend = MprisFrontend(self.switchboard.post, title, standby=True).start()
@@ -227,7 +227,7 @@ class Standby:
                 why = self.frontend.problem or "the session bus did not answer"
                 raise StandbyError(
                     f"standby: nothing could start it: {why}, and no bedside button "
-                    "(--button DEVICE); see docs/standby.md"
+                    "(--button DEVICE); see `nightvoice help bedside`"
                 )
 
     @staticmethod

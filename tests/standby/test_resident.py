@@ -14,7 +14,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +22,12 @@ import pytest
 
 from nightvoice.core.keys import Command
 from nightvoice.core.ports import KeyPressed, RemoteCommand
-from nightvoice.standby import resident
 from nightvoice.standby.resident import SETTLE_SECONDS, Switchboard, starts
+from nightvoice.startup.headstart import BUILT_IN_FIRST
 from tests.audio_server import (
     PulseServer,
     Recorder,
-    correlation,
     last_loud,
-    loud_stretches,
     pulse_server,
     recorder,
 )
@@ -38,6 +35,7 @@ from tests.console.test_button import BTN_0, KEY_ENTER, KEY_Q, KEY_Y, press
 from tests.console.test_keys_pty import TRACEBACK, environment, leftover_aplays, wait_for
 from tests.desktop.test_media_keys import Follow, bus, follow, silent_for
 from tests.private_bus import Bus
+from tests.renders import assert_said_once, rendered_fresh
 from tests.sink import _start_pulse, _stop, processes_with
 
 pytestmark = pytest.mark.pty
@@ -193,20 +191,6 @@ def test_the_starting_press_repeated_at_once_is_dropped_and_other_keys_are_not()
 # -- real audio: Play is heard from its first word; Stop silences; ready again ----------------
 
 
-def first_words() -> array[int]:
-    """The samples standby plays first for the default routine, as it renders them."""
-    from nightvoice.sound.engines import make_synthesizer
-    from nightvoice.sound.export import SpeechCache
-    from nightvoice.startup.firstwords import rendered
-    from nightvoice.user.night import prepare
-
-    synth = make_synthesizer(None)
-    cache = SpeechCache(synth, None, synth.engine_version())
-    said = rendered(prepare(), cache, interactive=True, lead_in=resident.PRESS_LEAD_IN_SECONDS)
-    assert said is not None
-    return array("h", said.samples)
-
-
 @pytest.mark.real_audio
 def test_play_is_heard_from_its_first_word_and_stop_makes_it_ready_again(night: Night) -> None:
     from nightvoice.sound.audio import Pcm
@@ -238,13 +222,11 @@ def test_play_is_heard_from_its_first_word_and_stop_makes_it_ready_again(night: 
     question = "Which leg is cramping? Press L for left, or R for right."
     other = "You are all right. This will pass."
     assert heard_sentences(Pcm(heard.tobytes(), 22050), [question, other]) == [question]
-    # Its first words are whole: the first phrase as long as rendered (within 10 ms), and from
-    # its first sound on the same samples (as the head start's tests check theirs).
-    source = first_words()
-    (begin, finish), *_ = loud_stretches(source, gap=0.25)
-    (start_at, end_at), *_ = loud_stretches(heard, gap=0.25)
-    assert abs((end_at - start_at) - (finish - begin)) < 0.01 * 22050
-    assert correlation(heard[start_at : start_at + 2205], source[begin : begin + 2205]) > 0.9
+    # Its first words are whole and said once: as long as a fresh render of them, and their
+    # first 100 ms the same samples.
+    said, rate, gain = BUILT_IN_FIRST[True]  # as the night plays it: its rate, its volume
+    assert said == question
+    assert_said_once(heard, rendered_fresh(question, rate=rate)[question].scaled(gain))
     follow.wait_for("Paused|Calf cramp relief")
 
     bus.playerctl("stop")

@@ -254,12 +254,13 @@ class MprisFrontend:
         call_bus(message_bus.Hello(), _HELLO)
         call_bus(message_bus.RequestName(names[0], flags), _NAME)
         deadline = time.monotonic() + NAME_SECONDS
+        answered = False  # the name request, on this connection (a standby makes several)
         with self._lock:
             if self._closing:
                 return
             self._conn = conn
         while True:
-            timeout = None if self.registered.is_set() else max(0.0, deadline - time.monotonic())
+            timeout = None if answered else max(0.0, deadline - time.monotonic())
             try:
                 message = conn.receive(timeout=timeout)
             except ReceiveStopped:
@@ -283,6 +284,7 @@ class MprisFrontend:
                     why = message.body[0] if message.body else "refused"
                     raise _GiveUp(f"the session bus refused the name {names[0]}: {why}")
                 if message.body[0] in (_OWNER, _ALREADY):
+                    answered = True
                     self.name = names[0]
                     self.problem = None
                     self.registered.set()
@@ -290,6 +292,7 @@ class MprisFrontend:
                     if self._announce(conn):
                         return
                 elif message.body[0] == _QUEUED:  # a standby behind a playing session
+                    answered = True
                     self.problem = None
                     self.registered.set()
                     self.tried.set()

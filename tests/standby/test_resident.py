@@ -551,6 +551,7 @@ def test_a_press_while_the_bedtime_reminder_speaks_stops_it_first(night: Night) 
     bus, recorder = night.bus, night.recorder
     s = night.standby()
     bus.wait_for_player()
+    quiet_for(recorder, 0.3)  # what is heard next is the reminder's
     start = recorder.mark()
     line = "Time for your bedtime stretches, and a glass of water. " * 4
     reminder = subprocess.Popen(

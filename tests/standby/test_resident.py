@@ -277,6 +277,7 @@ def test_one_button_play_pause_starts_it_gets_through_every_wait_and_it_is_ready
         said_after(follow, f"Playing|{title}", f"Paused|{title}")
         assert "Error" not in bus.send(f"{PLAYER}.PlayPause")
 
+    quiet_for(recorder, 0.3)  # what is heard next is this test's
     start = recorder.mark()
     follow.wait_for("Stopped|Ready: One button")
     assert "Error" not in bus.send(f"{PLAYER}.PlayPause")  # the one button starts it
@@ -335,6 +336,7 @@ def test_one_bedside_button_gets_through_a_whole_built_in_routine(
     s = night.standby("--routine", "aftercare", "--rate", "300", "--button", str(device))
     follow.wait_for(f"Stopped|Ready: {title}")
     with plug_in(device) as button:
+        quiet_for(recorder, 0.3)  # what is heard next is this test's
         heard = recorder.mark()
         button.write(press(KEY_ENTER))  # starts it: the question is asked
         follow.wait_for(f"Paused|{title}")
@@ -377,6 +379,7 @@ def test_a_bedside_keyboards_keys_answer_quit_and_work_again_after_unplugging(
     s = night.standby("--routine", str(routine), "--button", str(device))
     follow.wait_for("Stopped|Ready: Relief")
     with plug_in(device) as keyboard:
+        quiet_for(recorder, 0.3)  # what is heard next is this test's
         start = recorder.mark()
         keyboard.write(press(KEY_ENTER))  # the first press starts it
         said_after(follow, "Playing|Relief", "Paused|Relief")
@@ -592,6 +595,7 @@ def test_two_presses_at_once_start_one_routine_and_do_not_answer_its_question(
     s = night.standby()
     bus.wait_for_player()
     player = DBusAddress(PATH, bus_name=NAME, interface=PLAYER)
+    quiet_for(recorder, 0.3)  # what is heard next is this test's
     start = recorder.mark()
     with open_dbus_connection(bus.address) as conn:
         conn.send(new_method_call(player, "PlayPause"))  # a double press: two calls at once
@@ -613,6 +617,7 @@ def test_sigterm_or_sighup_while_playing_ends_it_cleanly_with_nothing_left(
     bus, recorder = night.bus, night.recorder
     s = night.standby()
     bus.wait_for_player()
+    quiet_for(recorder, 0.3)  # what is heard next is this test's
     start = recorder.mark()
     bus.playerctl("play")
     recorder.wait_for_samples(start, 0.3)  # speaking

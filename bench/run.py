@@ -1328,7 +1328,7 @@ def natural_voice(e: Ear, runs: int, work: Path) -> tuple[list[Figure], list[str
         wait_for_first_words(work / f"natural-fresh-{run}", timeout=20)
     # Peak memory over the built-in calf-cramp's six longest sentences (the model's working
     # memory grows with what it says at once), sampled until the routine has ended.
-    longest = sorted(plan_texts, key=len)[-6:]
+    longest = sorted((text for text, _language in plan_texts), key=len)[-6:]
     rss_routine = work / "natural-rss.yaml"
     rss_routine.write_text(
         "nightvoice: 1\ntitle: Longest\nvoice: joe\nsteps:\n"

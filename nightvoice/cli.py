@@ -22,14 +22,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-def voice_options(*, device: bool = True) -> Callable[[F], F]:
-    """The voice options of `nightvoice`, `play`, `say` and `export` (no device for a file)."""
+class _Preference(click.ParamType):  # type: ignore[type-arg]  # generic only in click 8.2+
+    """A number for a voice setting, as playing takes it: one that is not a number, or out of
+    range, is no reason for silence. It goes on as typed to the night's one rule
+    (user/night.py), which passes it over in one line and speaks with the next one."""
+
+    def __init__(self, kind: type[int] | type[float]) -> None:
+        self.kind = kind
+        self.name = kind.__name__
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return self.kind(value)
+        except (TypeError, ValueError):
+            return value
+
+
+def voice_options(*, device: bool = True, strict: bool = False) -> Callable[[F], F]:
+    """The voice options of `nightvoice`, `play`, `say`, `standby` and `export` (no device
+    for a file). Playing forgives a rate or volume that cannot be used (see _Preference);
+    `strict` (export, by day) refuses it at once."""
     low, high = RATE_RANGE
+    rate: Any = click.IntRange(low, high) if strict else _Preference(int)
+    volume: Any = click.FloatRange(0.0, 1.0) if strict else _Preference(float)
     decorators = [
-        click.option(
-            "--rate", type=click.IntRange(low, high), help=f"Words per minute ({low}-{high})."
-        ),
-        click.option("--volume", type=click.FloatRange(0.0, 1.0), help="Volume from 0 to 1."),
+        click.option("--rate", type=rate, help=f"Words per minute ({low}-{high})."),
+        click.option("--volume", type=volume, help="Volume from 0 to 1."),
         click.option(
             "--voice",
             help="A voice: an espeak-ng name, or joe (the natural voice); see `nightvoice voices`.",
@@ -551,7 +569,7 @@ def config_unset(key: str) -> int:
 )
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--parents", is_flag=True, help="Create the output's folder if it is missing.")
-@voice_options(device=False)
+@voice_options(device=False, strict=True)
 def export(routine: str, output: str | None, force: bool, parents: bool, **flags: Any) -> int:
     """Render ROUTINE (a NAME or FILE) to one WAV file, pauses and chimes included.
 

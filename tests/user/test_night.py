@@ -219,3 +219,27 @@ def test_a_natural_voice_whose_model_is_broken_falls_back_to_espeak_and_is_heard
     assert "speaking with espeak-ng instead" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     heard_in_the_default_voice(recorder, mark, gain=0.6)
+
+
+@pytest.mark.parametrize(
+    ("flags", "lines"),
+    [
+        (["--rate", "500"], ["--rate: `rate` must be", "using 130 words a minute"]),
+        (["--rate", "fast"], ["--rate: `rate` must be", "using 130 words a minute"]),
+        (["--volume", "loud"], ["--volume: `volume` must be", "using volume 0.6"]),
+        (["--volume", "7"], ["--volume: `volume` must be", "using volume 0.6"]),
+    ],
+)
+def test_a_flag_that_cannot_be_used_is_passed_over_and_it_plays(
+    flags: list[str], lines: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Typed at the bedside, a rate or volume that cannot be used is no reason for silence:
+    one line, and the routine plays (here as text, to need no sound)."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("nightvoice: 1\ntitle: T\nsteps:\n  - Sit up.\n")
+    assert run(["play", str(mine), "--text", "--hands-free", *flags]) == 0
+    out, err = capsys.readouterr()
+    assert "Sit up." in out
+    (line,) = err.splitlines()
+    assert line.startswith(f"nightvoice: {lines[0]}") and lines[1] in line
+

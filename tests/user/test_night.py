@@ -242,4 +242,3 @@ def test_a_flag_that_cannot_be_used_is_passed_over_and_it_plays(
     assert "Sit up." in out
     (line,) = err.splitlines()
     assert line.startswith(f"nightvoice: {lines[0]}") and lines[1] in line
-

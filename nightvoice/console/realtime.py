@@ -1,10 +1,12 @@
-"""The real clock and event inbox: a monotonic clock and a blocking queue (no polling)."""
+"""The real clock and event inbox: a monotonic clock and a blocking queue (no polling, but a
+wait wakes each base.waiting.SIGNAL_SLICE so a SIGTERM is always handled)."""
 
 from __future__ import annotations
 
 import queue
 import time
 
+from nightvoice.base.waiting import get_until
 from nightvoice.core.ports import Event
 
 
@@ -23,12 +25,4 @@ class QueueInbox:
         self._events.put(event)
 
     def wait(self, deadline: float | None) -> Event | None:
-        if deadline is None:
-            return self._events.get()
-        timeout = deadline - time.monotonic()
-        try:
-            if timeout <= 0:
-                return self._events.get_nowait()
-            return self._events.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        return get_until(self._events, deadline)

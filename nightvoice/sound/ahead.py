@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
+from nightvoice.base.waiting import wait_on
 from nightvoice.core.plan import Line
 from nightvoice.sound.audio import Pcm
 from nightvoice.sound.synth import PieceListener, synthesize_in_pieces, voice_for
@@ -95,7 +96,7 @@ class RenderAhead:
         with self._lock:
             self._said(key[0], rate)
             while key in self._rendering:  # the worker is on it: never render it twice
-                self._lock.wait()
+                wait_on(self._lock)
             pcm = self._ready.get(key)
             if pcm is None:
                 self._rendering.add(key)

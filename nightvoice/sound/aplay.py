@@ -10,6 +10,8 @@ import os
 import re
 import threading
 
+from nightvoice.base.waiting import wait_for_event
+
 PERIOD_MICROSECONDS = 10_000
 
 
@@ -42,7 +44,7 @@ class AplaySound:
         Raises SpeechUnavailable if aplay failed (no device, no sound server). A stopped
         sound is not a failure.
         """
-        if not self._finished.wait(timeout):
+        if not wait_for_event(self._finished, timeout):
             return False
         if self._exit_status != 0 and not self._stopped:
             from nightvoice.core.errors import SpeechUnavailable

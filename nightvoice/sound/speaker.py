@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from nightvoice.base.waiting import wait_for_event
 from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
 from nightvoice.core.plan import Line
 from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
@@ -206,7 +207,7 @@ class SpeakerVoice:
                 stream = _Stream(self._output, _clamp(volume))
                 rendering = _Rendering(make, stream)
                 self._streaming = stream  # so a key can cut it while the rest renders
-                stream.changed.wait()  # its first piece plays, or it is whole, or it failed
+                wait_for_event(stream.changed)  # its first piece plays, it is whole, or it failed
                 with rendering.lock:
                     if stream.started:
                         self._current = stream.playback

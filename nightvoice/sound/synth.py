@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from nightvoice.base.waiting import wait_for_event
 from nightvoice.core.errors import SpeechUnavailable
 from nightvoice.sound.audio import Pcm, read_wav
 from nightvoice.sound.espeak import NO_ENGINE, engine, load_espeak, pyttsx3_version
@@ -157,7 +158,7 @@ class Pyttsx3FileSynthesizer:
                 with contextlib.redirect_stdout(io.StringIO()):
                     engine.save_to_file(text, path)
                     engine.runAndWait()
-                    if not self._finished.wait(30):
+                    if not wait_for_event(self._finished, 30):
                         raise SpeechUnavailable("The speech engine did not finish within 30 s.")
                 driver = getattr(getattr(engine, "proxy", None), "_driver", None)
                 if driver is not None and hasattr(driver, "_save_file"):

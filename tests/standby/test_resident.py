@@ -55,7 +55,7 @@ class Standby:
         self._changed = threading.Condition()
         self.process = subprocess.Popen(
             ["nightvoice", "standby", *args],
-            env=env,
+            env={**env, "PYTHONFAULTHANDLER": "1"},  # a hang shows where, when ended by SIGABRT
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -85,7 +85,13 @@ class Standby:
         """Send `signum`; its exit code, once no process of it is left."""
         if self.process.poll() is None:
             self.process.send_signal(signum)
-        code = self.process.wait(timeout=8)
+        try:
+            code = self.process.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)  # its threads' stacks, into its log
+            self.process.wait(timeout=5)
+            self._reader.join(timeout=5)
+            raise AssertionError(f"standby did not end on {signum!r}: {self.lines}") from None
         self._reader.join(timeout=5)
         assert TRACEBACK not in "\n".join(self.lines), self.lines
         wait_for(lambda: leftover_aplays(self.home) == [], 2, "no aplay left")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from nightvoice.console.keyboard import keys_available
 from nightvoice.console.realtime import MonotonicClock, QueueInbox
 from nightvoice.console.screen import BlankScreen, choose_screen
 from nightvoice.console.terminal import KeyReader, exits_cleanly
-from nightvoice.core.errors import SpeechUnavailable
+from nightvoice.core.errors import SpeechUnavailable, shown
 from nightvoice.core.plan import Plan, Settings
 from nightvoice.core.player import Outcome, Player, PlayerOptions, plan_after_question
 from nightvoice.core.ports import (
@@ -38,6 +39,7 @@ from nightvoice.user.night import Prepared, prepare
 if TYPE_CHECKING:
     from nightvoice.desktop.frontend import MprisFrontend
     from nightvoice.sound.ahead import RenderAhead
+    from nightvoice.sound.audio import AplayOutput
     from nightvoice.sound.engines import Engines
     from nightvoice.sound.speaker import AlreadyPlaying, TextVoice
     from nightvoice.startup import EarlyStart
@@ -167,13 +169,21 @@ def play_prepared(
         voice, screen = on_screen(None)
     else:
         try:
-            voice = _speaker(settings, device, inbox, cleanup, edges)
+            voice, output = _speaker(settings, device, inbox, cleanup, edges)
         except SpeechUnavailable as error:
             if not edges.at_terminal:
                 raise  # hands-free: nobody to read the screen; exit code 3
             voice, screen = on_screen(error.cause)
         else:
-            watch = Outage(voice, screen, inbox.post, device, out, interactive=edges.at_terminal)
+            watch = Outage(
+                voice,
+                screen,
+                inbox.post,
+                output,
+                out,
+                interactive=edges.at_terminal,
+                device_from=prepared.origins.get("device", ""),
+            )
             cleanup.callback(watch.close)
     options = PlayerOptions(interactive=edges.interactive, step_mode=request.step_mode)
     player = Player(
@@ -262,7 +272,8 @@ def say(
 
     engines = _engines()
     given = {**flags, "device": device}
-    chosen = choose(None, load_config_layer(), given, usable=engines.cannot_use)
+    origins: dict[str, str] = {}
+    chosen = choose(None, load_config_layer(), given, usable=engines.cannot_use, origins=origins)
     settings = Settings(
         language=str(chosen["language"]),
         voice=chosen["voice"],
@@ -288,8 +299,16 @@ def say(
             early=early,
             engines=engines,
         )
-        speaker = _speaker(settings, device, inbox, cleanup, edges)
-        watch = Outage(speaker, screen, inbox.post, device, sys.stdout, interactive=False)
+        speaker, output = _speaker(settings, device, inbox, cleanup, edges)
+        watch = Outage(
+            speaker,
+            screen,
+            inbox.post,
+            output,
+            sys.stdout,
+            interactive=False,
+            device_from=origins.get("device", ""),
+        )
         cleanup.callback(watch.close)
         player = Player(
             clock=MonotonicClock(),
@@ -332,31 +351,41 @@ def _warn(message: str) -> None:
 FALLBACK_IDS = 1_000_000
 GIVE_UP_SECONDS = PlayerOptions.give_up_after
 PROBE_SECONDS = 2.0  # a sound server that does not take 20 ms of silence in this long is out
+# A chosen output that played and then went (headphones switched off) is waited for this long
+# before the system's default output takes over; one that never played is a setting naming
+# something this machine lacks, passed over at once (user/night.py's rule, for the output).
+DEFAULT_OUTPUT_AFTER = 20.0
 
 
 class Outage:
     """The session's side of a moment without sound (core.ports.SoundWatch): the lines that
-    say so, the steps paced on screen meanwhile, and trying the output again. The player
-    decides when (its `_speech_failed`)."""
+    say so, the steps paced on screen meanwhile, and trying the output again, or the system's
+    default output instead of a chosen one that cannot play. The player decides when (its
+    `_speech_failed`)."""
 
     def __init__(
         self,
         speaker: Speaker,
         screen: Display,
         post: Callable[[Event], None],
-        device: str | None,
+        output: AplayOutput,
         out: TextIO,
         *,
         interactive: bool,
+        device_from: str = "",
     ) -> None:
         self._speaker = speaker
         self._screen = screen
         self._post = post
-        self._device = device
+        self._output = output
+        self._device_from = device_from  # where the chosen output was named, for its line
         self._out = out
         self._interactive = interactive
         self._text: TextVoice | None = None
         self._shown: Display | None = None  # the screen the steps are shown on meanwhile
+        self._lost_at: float | None = None
+        self._left = False  # it just left the chosen output for the default
+        self._probing = threading.Lock()
         self._closed = False
 
     def _line(self, text: str) -> None:
@@ -380,12 +409,15 @@ class Outage:
         return self._text, self._shown
 
     def lost(self, message: str) -> tuple[Speaker, Display]:
+        self._lost_at = time.monotonic()
         stand_in = self._stand_in()
         self._line(
             f"{SpeechUnavailable(message).cause}; trying again every second "
             f"(for up to {GIVE_UP_SECONDS:g} s)"
             + ("; the steps go on on screen" if self._interactive else "")
         )
+        if not self._output.heard and self._output.device not in (None, "default"):
+            self.probe()  # a chosen output that never played: the default, without a wait
         return stand_in
 
     def probe(self) -> None:
@@ -395,15 +427,46 @@ class Outage:
         from nightvoice.sound.audio import output_problem
 
         try:
-            problem = output_problem(self._device, timeout=PROBE_SECONDS)
+            with self._probing:  # one try at a time: the output may be changed by it
+                device = self._output.device
+                problem = output_problem(device, timeout=PROBE_SECONDS)
+                if problem is not None and self._may_leave(device):
+                    self._leave(device, problem)
+                    problem = None
         except Exception as error:  # never a traceback from a thread: it is a failed try
             problem = f"No sound: {error or type(error).__name__}."
         if self._closed:
             return
         self._post(SoundBack() if problem is None else SpeechFailed(PROBE, problem))
 
+    def _may_leave(self, device: str | None) -> bool:
+        """Whether the chosen output that cannot play is left for the system's default: when
+        the default plays, at once if the chosen one never played here (a setting passed
+        over), else once it has been gone DEFAULT_OUTPUT_AFTER (it may come back)."""
+        from nightvoice.sound.audio import output_problem
+
+        if device in (None, "default"):
+            return False
+        if self._output.heard and (
+            self._lost_at is None or time.monotonic() - self._lost_at < DEFAULT_OUTPUT_AFTER
+        ):
+            return False
+        return output_problem(None, timeout=PROBE_SECONDS) is None
+
+    def _leave(self, device: str | None, problem: str) -> None:
+        cause = SpeechUnavailable(problem).cause.removeprefix("No sound: ").rstrip(".")
+        where = f"{self._device_from}: " if self._device_from else ""
+        self._output.use_default()
+        self._left = True  # `back` has no line of its own: this one says it
+        self._line(
+            f"{where}the output `{shown(str(device))}` cannot play ({cause}); "
+            "playing on the system's default output instead"
+        )
+
     def back(self) -> tuple[Speaker, Display]:
-        self._line("the sound is back; going on")
+        if not self._left:
+            self._line("the sound is back; going on")
+        self._left = False
         return self._speaker, self._shown or self._screen
 
     def give_up(self, message: str) -> tuple[Speaker, Display] | None:
@@ -439,11 +502,11 @@ def _speaker(
     inbox: QueueInbox,
     cleanup: ExitStack,
     edges: Edges,
-) -> Speaker:
+) -> tuple[Speaker, AplayOutput]:
     """The real voice: the edges' engines speaking `settings.voice` (adopting a natural
     voice's child the fast start began) and our own output (adopting the first words already
-    playing: the fast start's, or standby's), closed by `cleanup`. The engines are the
-    caller's to close."""
+    playing: the fast start's, or standby's), closed by `cleanup`, and that output (for
+    Outage). The engines are the caller's to close."""
     from nightvoice.sound.audio import AplayOutput
     from nightvoice.sound.naturalvoices import natural_voice
     from nightvoice.sound.speaker import SpeakerVoice
@@ -468,4 +531,4 @@ def _speaker(
         ahead=_render_ahead(synthesizer, settings),
     )
     cleanup.callback(voice.close)
-    return voice
+    return voice, output

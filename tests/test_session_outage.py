@@ -159,3 +159,61 @@ def test_a_server_that_is_not_there_yet_at_the_start_is_waited_for(
     assert said in (SENTENCES, SENTENCES[1:]), said  # from the step it was in, in order
     assert [bool("trying again" in line) for line in lines].count(True) == 0, lines
     assert [bool("sound is back" in line) for line in lines].count(True) == 1, lines
+
+
+def test_an_output_that_cannot_play_is_passed_over_for_the_default_and_heard(
+    server: Restarting, tmp_path: Path
+) -> None:
+    """A `device` naming an output this machine lacks (a typo, last year's USB headset) is a
+    setting like any other: one located line, and the whole routine is heard on the system's
+    default output, the first step from its start. (Where the line says it was written is
+    the one rule's, the same for a flag: tests/user/test_night.py.)"""
+    lengths = renderings([])
+    recorder = server.start()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.yaml").write_text("device: no-such-output\n", encoding="utf-8")
+    code, lines = ended(play(server, tmp_path))
+    assert code == 0, lines
+    (line,) = [line for line in lines if "cannot play" in line]
+    located = f"{home / 'config.yaml'}:1:9: "
+    assert line.startswith(f"nightvoice: {located}the output `no-such-output` cannot play ("), line
+    assert line.endswith("playing on the system's default output instead"), line
+    assert not [line for line in lines if "sound is back" in line], lines
+    assert heard(recorder, lengths) == SENTENCES
+
+
+def test_a_chosen_output_that_played_is_waited_for_before_the_default_takes_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Headphones switched off mid-routine may come back: the default output takes over only
+    after DEFAULT_OUTPUT_AFTER; one that never played is left at once (while the default
+    plays: with no default either, there is nothing to switch to)."""
+    import io
+
+    from nightvoice import session
+    from nightvoice.console.screen import BlankScreen
+    from nightvoice.sound import audio
+
+    default_plays = [True]
+    monkeypatch.setattr(
+        audio, "output_problem", lambda device, timeout: None if default_plays[0] else "gone"
+    )
+    output = audio.AplayOutput("headset")
+    outage = session.Outage(
+        session.BlankScreen(),  # type: ignore[arg-type]  # never spoken to here
+        BlankScreen(),
+        lambda event: None,
+        output,
+        io.StringIO(),
+        interactive=False,
+    )
+    assert outage._may_leave("headset")  # never played: a setting passed over
+    output.heard = True
+    outage._lost_at = time.monotonic()
+    assert not outage._may_leave("headset")  # played: it may come back
+    outage._lost_at = time.monotonic() - session.DEFAULT_OUTPUT_AFTER
+    assert outage._may_leave("headset")
+    default_plays[0] = False
+    assert not outage._may_leave("headset")  # the default cannot play either: wait on
+    assert not outage._may_leave(None) and not outage._may_leave("default")

@@ -17,7 +17,7 @@ import subprocess
 import threading
 import wave
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from nightvoice.core.errors import SpeechUnavailable
@@ -353,11 +353,17 @@ class Playback(AplaySound):
     """
 
     def __init__(
-        self, proc: subprocess.Popen[bytes], device: str | None, gain: float = 1.0
+        self,
+        proc: subprocess.Popen[bytes],
+        device: str | None,
+        gain: float = 1.0,
+        *,
+        on_played: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(device)
         self._proc = proc
         self._gain = gain
+        self._on_played = on_played  # told when the sound has played to its end
         self._more: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._feed, name="nightvoice-aplay", daemon=True)
         self._thread.start()
@@ -394,6 +400,8 @@ class Playback(AplaySound):
         self._exit_status = proc.wait()
         with _live_lock:
             _live.discard(proc)
+        if self._exit_status == 0 and not self._stopped and self._on_played is not None:
+            self._on_played()
         self._finished.set()
 
     def stop(self) -> None:
@@ -409,9 +417,22 @@ class AplayOutput:
 
     def __init__(self, device: str | None = None) -> None:
         self.device = device
+        self.heard = False  # a sound has played to its end on this output
         self._spare: subprocess.Popen[bytes] | None = None
         self._spare_rate = 0
         self._lock = threading.Lock()
+
+    def use_default(self) -> None:
+        """Play on the system's default output from the next sound on (the chosen one cannot
+        play: session.Outage decides)."""
+        with self._lock:
+            self.device, self.heard = None, False
+            proc, self._spare = self._spare, None
+        if proc is not None:
+            _kill(proc)
+
+    def _played(self) -> None:
+        self.heard = True
 
     def prewarm(self, rate: int = DEFAULT_RATE) -> None:
         """Start aplay now, so connecting to the device overlaps start-up; play() uses it."""
@@ -428,7 +449,7 @@ class AplayOutput:
 
     def play_stream(self, first: Pcm, *, gain: float = 1.0) -> Playback:
         """Start playing `first` at once; the rest comes with Playback.add, then finish."""
-        playback = Playback(self._aplay(first.rate), self.device, gain)
+        playback = Playback(self._aplay(first.rate), self.device, gain, on_played=self._played)
         playback.add(first)
         return playback
 

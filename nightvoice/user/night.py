@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from nightvoice.core.errors import RoutineError, shown
@@ -49,6 +49,7 @@ class Prepared:
     settings: Settings
     device: str | None
     phrases: PhraseBook = ENGLISH  # nightvoice's own words in the routine's language
+    origins: dict[str, str] = field(default_factory=dict)  # key: where its value was written
 
 
 def prepare(
@@ -67,7 +68,8 @@ def prepare(
     given = dict(flags or {})
     if device is not None:
         given["device"] = device
-    chosen = choose(routine, load_config_layer(), given, usable=usable, err=err)
+    origins: dict[str, str] = {}
+    chosen = choose(routine, load_config_layer(), given, usable=usable, err=err, origins=origins)
     settings = Settings(
         language=str(chosen["language"]),
         voice=chosen["voice"],
@@ -79,7 +81,7 @@ def prepare(
         print(f"nightvoice: {message}", file=err or sys.stderr)
 
     phrases = phrase_book(settings, warn)
-    return Prepared(ref, routine, chosen, settings, chosen["device"], phrases)
+    return Prepared(ref, routine, chosen, settings, chosen["device"], phrases, origins)
 
 
 def choose(
@@ -89,9 +91,12 @@ def choose(
     *,
     usable: Usable | None = None,
     err: TextIO | None = None,
+    origins: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Every setting in config.KEYS by the one rule: the first usable value of the flags,
-    config.yaml, the routine and the night default; one line for each value passed over."""
+    config.yaml, the routine and the night default; one line for each value passed over.
+    `origins` is given where each chosen value was written (`--device`, `FILE:LINE:COL`;
+    nothing for a night default), for a later line about it (session.Outage)."""
     out = err or sys.stderr
     for other in config.others:  # an unknown key, an unreadable file: nothing to replace
         print(f"nightvoice: warning: {other} (left out)", file=out)
@@ -105,6 +110,8 @@ def choose(
             problem = wrong if wrong is not None else _problem(key, candidate, usable)
             if problem is None:
                 origin, value = place, candidate
+                if origins is not None:
+                    origins[key] = where
                 break
             passed_over.append(f"{where}: {problem}" if where else problem)
         chosen[key] = value

@@ -108,6 +108,17 @@ def test_a_broken_config_setting_leaves_the_others_in_force() -> None:
     assert any("volmue" in line and "left out" in line for line in lines)  # a typo: said once
 
 
+def test_the_rule_says_where_each_chosen_value_was_written() -> None:
+    """For a later line about it (an output that turns out not to play: session.Outage)."""
+    config("device: hw:9\nrate: 120\n")
+    origins: dict[str, str] = {}
+    choose(routine("voice: de\n"), load_config_layer(), {"device": "pulse:x"}, origins=origins)
+    assert origins["device"] == "--device"
+    assert origins["rate"] == f"{paths.config_file()}:2:7"
+    assert origins["voice"] == "r.yaml:3:8"
+    assert "volume" not in origins  # the night default: written nowhere
+
+
 def test_without_an_engine_only_the_form_is_checked() -> None:
     """--text has no engine to ask: a voice name is kept, a rate out of range is not."""
     config("voice: anything\nrate: 999\n")

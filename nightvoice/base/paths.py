@@ -58,6 +58,14 @@ def folder(kind: str) -> str:
     return found
 
 
+def cache_file(name: str) -> str:
+    """`name` in the cache folder (created), as text: no pathlib on the fast start (the
+    locks: playing.lock, standby.lock)."""
+    cache = folder("cache")
+    os.makedirs(cache, exist_ok=True)
+    return os.path.join(cache, name)
+
+
 def config_dir() -> Path:
     from pathlib import Path
 

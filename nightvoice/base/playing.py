@@ -33,10 +33,8 @@ def stop_signal() -> int:
 
 
 def lock_file() -> str:
-    """`playing.lock` in the cache folder (created), as text: no pathlib on the fast start."""
-    folder = paths.folder("cache")
-    os.makedirs(folder, exist_ok=True)
-    return os.path.join(folder, LOCK_NAME)
+    """`playing.lock` in the cache folder (created)."""
+    return paths.cache_file(LOCK_NAME)
 
 
 class Playing:

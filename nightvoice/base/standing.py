@@ -22,10 +22,8 @@ DESCRIPTION_LIMIT = 4000  # bytes of the description kept in the lock file
 
 
 def lock_file() -> str:
-    """`standby.lock` in the cache folder (created), as text."""
-    folder = paths.folder("cache")
-    os.makedirs(folder, exist_ok=True)
-    return os.path.join(folder, LOCK_NAME)
+    """`standby.lock` in the cache folder (created)."""
+    return paths.cache_file(LOCK_NAME)
 
 
 class Standing:

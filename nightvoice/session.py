@@ -384,7 +384,7 @@ class Outage:
         self._text: TextVoice | None = None
         self._shown: Display | None = None  # the screen the steps are shown on meanwhile
         self._lost_at: float | None = None
-        self._left = False  # it just left the chosen output for the default
+        self._left: str | None = None  # the line saying it left the chosen output, for `back`
         self._probing = threading.Lock()
         self._closed = False
 
@@ -416,7 +416,7 @@ class Outage:
             f"(for up to {GIVE_UP_SECONDS:g} s)"
             + ("; the steps go on on screen" if self._interactive else "")
         )
-        if not self._output.heard and self._output.device not in (None, "default"):
+        if not self._output.heard and _chosen(self._output.device):
             self.probe()  # a chosen output that never played: the default, without a wait
         return stand_in
 
@@ -445,7 +445,7 @@ class Outage:
         over), else once it has been gone DEFAULT_OUTPUT_AFTER (it may come back)."""
         from nightvoice.sound.audio import output_problem
 
-        if device in (None, "default"):
+        if not _chosen(device):
             return False
         if self._output.heard and (
             self._lost_at is None or time.monotonic() - self._lost_at < DEFAULT_OUTPUT_AFTER
@@ -457,16 +457,15 @@ class Outage:
         cause = SpeechUnavailable(problem).cause.removeprefix("No sound: ").rstrip(".")
         where = f"{self._device_from}: " if self._device_from else ""
         self._output.use_default()
-        self._left = True  # `back` has no line of its own: this one says it
-        self._line(
+        # Said by `back`, on the player's thread (this is the probe's), instead of its own line.
+        self._left = (
             f"{where}the output `{shown(str(device))}` cannot play ({cause}); "
             "playing on the system's default output instead"
         )
 
     def back(self) -> tuple[Speaker, Display]:
-        if not self._left:
-            self._line("the sound is back; going on")
-        self._left = False
+        self._line(self._left or "the sound is back; going on")
+        self._left = None
         return self._speaker, self._shown or self._screen
 
     def give_up(self, message: str) -> tuple[Speaker, Display] | None:
@@ -482,6 +481,11 @@ class Outage:
             self._text.close()
         if self._shown is not None and self._shown is not self._screen:
             self._shown.close()  # made for the outage: the terminal's cursor comes back
+
+
+def _chosen(device: str | None) -> bool:
+    """An output the person chose, not the system's default."""
+    return device not in (None, "default")
 
 
 def _visible(screen: Display, out: TextIO) -> Display:

@@ -73,6 +73,13 @@ def environment(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def no_sound(home: Path) -> dict[str, str]:
+    """`environment`, with no output that plays: neither the device a test names nor the
+    default (a private sound server an earlier test started would take over: session.Outage
+    leaves a chosen output that cannot play for a default that can)."""
+    return environment(home, PULSE_SERVER=f"unix:{home}/no-sound-server")
+
+
 def leftover_aplays(home: Path) -> list[int]:
     """aplay processes started by this test's nightvoice (they inherit NIGHTVOICE_HOME)."""
     return processes_with(f"NIGHTVOICE_HOME={home}")
@@ -667,11 +674,13 @@ def test_sigterm_and_sighup_restore_the_terminal(
 
 
 def test_when_sound_fails_at_a_terminal_the_steps_go_on_as_text_at_once(
-    session: type[Session], routine: str
+    session: type[Session], routine: str, tmp_path: Path
 ) -> None:
     """Real audio mode into an ALSA device that is not there: one line with the real cause,
     then the same routine, paced on screen, still taking keys."""
-    s = session("play", routine, "--device", "nv-no-such-device", "--rate", "300")
+    s = session(
+        "play", routine, "--device", "nv-no-such-device", "--rate", "300", env=no_sound(tmp_path)
+    )
     s.expect(
         "nightvoice: No sound: Unknown PCM nv-no-such-device; trying again every second "
         "(for up to 30 s); the steps go on on screen"
@@ -687,9 +696,18 @@ def test_when_sound_fails_at_a_terminal_the_steps_go_on_as_text_at_once(
 
 
 def test_when_sound_fails_in_blank_mode_it_still_shows_the_steps(
-    session: type[Session], routine: str
+    session: type[Session], routine: str, tmp_path: Path
 ) -> None:
-    s = session("play", routine, "--device", "nv-no-such-device", "--blank", "--rate", "300")
+    s = session(
+        "play",
+        routine,
+        "--device",
+        "nv-no-such-device",
+        "--blank",
+        "--rate",
+        "300",
+        env=no_sound(tmp_path),
+    )
     s.expect("the steps go on on screen")
     s.expect("Alpha.", timeout=3)
     s.send("q")
@@ -710,7 +728,7 @@ def test_hands_free_a_sound_failure_is_exit_code_3_with_the_cause_first(
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        env=environment(tmp_path),
+        env=no_sound(tmp_path),
         timeout=20,
         check=False,
     )

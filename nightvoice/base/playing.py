@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 
 from nightvoice.base import paths
+from nightvoice.base.locks import HeldLock
 
 LOCK_NAME = "playing.lock"
 TAKE_OVER_SECONDS = 3.0
@@ -37,29 +38,11 @@ def lock_file() -> str:
     return paths.cache_file(LOCK_NAME)
 
 
-class Playing:
+class Playing(HeldLock):
     """This process holds the lock: it plays, and a newer one can stop it. `release` lets go."""
-
-    def __init__(self, fd: int | None) -> None:
-        self._fd = fd
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
-    def release(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            try:  # noqa: SIM105 - contextlib is not loaded on the fast start's path
-                os.close(fd)  # the kernel drops the lock with the descriptor
-            except OSError:
-                pass
 
     def __enter__(self) -> Playing:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 def take_over() -> Playing:
@@ -75,12 +58,9 @@ def take_over() -> Playing:
     if not _take(fd, fcntl):
         os.close(fd)
         return Playing(None)
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    except OSError:
-        pass
-    return Playing(fd)
+    playing = Playing(fd)
+    playing.write(f"{os.getpid()}\n".encode())
+    return playing
 
 
 def _take(fd: int, fcntl: object) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 
 from nightvoice.base import paths
+from nightvoice.base.locks import HeldLock
 
 LOCK_NAME = "standby.lock"
 DESCRIPTION_LIMIT = 4000  # bytes of the description kept in the lock file
@@ -26,36 +27,15 @@ def lock_file() -> str:
     return paths.cache_file(LOCK_NAME)
 
 
-class Standing:
+class Standing(HeldLock):
     """This process is the user's standby until `release` (or its end)."""
-
-    def __init__(self, fd: int | None) -> None:
-        self._fd = fd
 
     def describe(self, description: str) -> None:
         """Say what this standby waits with (read back by `running`); never fails."""
-        if self._fd is None:
-            return
-        data = f"{os.getpid()}\n{description}\n".encode()[:DESCRIPTION_LIMIT]
-        try:
-            os.ftruncate(self._fd, 0)
-            os.pwrite(self._fd, data, 0)
-        except OSError:
-            pass
-
-    def release(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            try:  # noqa: SIM105 - as playing.py: no contextlib in base's light modules
-                os.close(fd)  # the kernel drops the lock with the descriptor
-            except OSError:
-                pass
+        self.write(f"{os.getpid()}\n{description}\n".encode()[:DESCRIPTION_LIMIT])
 
     def __enter__(self) -> Standing:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 def claim() -> Standing | int:

@@ -169,6 +169,34 @@ def test_sigterm_and_sighup_unwind_as_terminated() -> None:
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the handlers are back
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_stop_swallowed_where_python_ignores_exceptions_ends_the_next_wait(signum: int) -> None:
+    """Seen in standby: SIGTERM's handler ran inside a weakref callback, CPython printed
+    "Exception ignored in" and went on, and the process waited for presses for ever."""
+    import gc
+    import queue
+    import weakref
+
+    from nightvoice.base import waiting
+
+    class Thing:
+        pass
+
+    def swallow_a_stop_then_wait() -> None:
+        thing = Thing()
+        weakref.finalize(thing, os.kill, os.getpid(), signum)  # a weakref callback
+        del thing
+        gc.collect()  # the callback ran, the stop it raised was ignored: we are still here
+        waiting.get_until(queue.SimpleQueue(), time.monotonic() + 2)
+
+    started = time.monotonic()
+    with exits_cleanly(), pytest.raises((Terminated, KeyboardInterrupt)) as stop:
+        swallow_a_stop_then_wait()
+    assert time.monotonic() - started <= waiting.SIGNAL_SLICE + 0.1
+    assert getattr(stop.value, "signum", signal.SIGINT) == signum
+    waiting.raise_rescued()  # raised once: nothing is left to end a later wait
+
+
 def test_signals_during_clean_up_wait_until_it_is_done() -> None:
     steps: list[str] = []
 

@@ -15,6 +15,7 @@ import queue
 import signal
 import subprocess
 import threading
+import time
 import wave
 from array import array
 from collections.abc import Callable, Iterable
@@ -343,6 +344,9 @@ def _spawn(device: str | None, rate: int) -> subprocess.Popen[bytes]:
     return proc
 
 
+STALE_SPARE_SECONDS = 0.2  # a spare failing this soon never played: its connection was stale
+
+
 class Playback(AplaySound):
     """One sound playing in its own aplay.
 
@@ -350,6 +354,11 @@ class Playback(AplaySound):
     volume starts as fast as a loud one) and play() returns at once. A streamed sound's PCM
     arrives while it plays (`add`, then `finish`): a natural voice's first piece plays while
     the rest of the sentence is rendered.
+
+    An aplay started ahead of time (a spare) holds a connection to the sound server made
+    before; if the server restarted since, it fails at its first write (~2 ms). `fresh` then
+    gives one new aplay and the sound is played there from its start: a server that is back
+    is no outage. Any later failure is reported, as every other one is.
     """
 
     def __init__(
@@ -359,11 +368,18 @@ class Playback(AplaySound):
         gain: float = 1.0,
         *,
         on_played: Callable[[], None] | None = None,
+        on_free: Callable[[int], None] | None = None,
+        fresh: Callable[[], subprocess.Popen[bytes]] | None = None,
+        rate: int = DEFAULT_RATE,
     ) -> None:
         super().__init__(device)
         self._proc = proc
+        self._proc_lock = threading.Lock()  # the feeder may swap a stale spare for a fresh one
         self._gain = gain
+        self._rate = rate
         self._on_played = on_played  # told when the sound has played to its end
+        self._on_free = on_free  # told after that, with the rate: the output may start a spare
+        self._fresh = fresh
         self._more: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._feed, name="nightvoice-aplay", daemon=True)
         self._thread.start()
@@ -376,50 +392,98 @@ class Playback(AplaySound):
         """A streamed sound has no more: aplay drains and exits when it has played it all."""
         self._more.put(None)
 
-    def _feed(self) -> None:
-        proc = self._proc
+    def _write(self, proc: subprocess.Popen[bytes], data: bytes) -> None:
+        assert proc.stdin is not None
+        chunk = 4096  # small writes: a stop never waits behind a big blocking write
+        for start in range(0, len(data), chunk):
+            if self._stopped:  # a stop between two chunks
+                return
+            piece = data[start : start + chunk]
+            proc.stdin.write(piece if self._gain == 1.0 else _scale_bytes(piece, self._gain))
+
+    def _play_on(self, proc: subprocess.Popen[bytes], sent: list[bytes]) -> int:
+        """Write what was `sent` already, then the rest as it comes; aplay's exit status."""
         assert proc.stdin is not None
         assert proc.stderr is not None
-        gain = self._gain
         try:
-            chunk = 4096  # small writes: a stop never waits behind a big blocking write
-            while True:
-                data = self._more.get()
-                if data is None or self.stopped:
+            for data in sent:
+                self._write(proc, data)
+            while not self._stopped:
+                more = self._more.get()
+                if more is None:
+                    self._more.put(None)  # seen again by a fresh aplay after a stale spare
                     break
-                for start in range(0, len(data), chunk):
-                    if self._stopped:  # a stop between two chunks
-                        break
-                    piece = data[start : start + chunk]
-                    proc.stdin.write(piece if gain == 1.0 else _scale_bytes(piece, gain))
+                sent.append(more)
+                self._write(proc, more)
             proc.stdin.close()  # EOF: aplay drains and exits when the sound has really ended
         except (BrokenPipeError, ValueError, OSError):
             pass
         with contextlib.suppress(ValueError, OSError):
             self._stderr = proc.stderr.read()
-        self._exit_status = proc.wait()
+        status = proc.wait()
         with _live_lock:
             _live.discard(proc)
-        if self._exit_status == 0 and not self._stopped and self._on_played is not None:
+        return status
+
+    def _feed(self) -> None:
+        sent: list[bytes] = []
+        began = time.monotonic()
+        status = self._play_on(self._proc, sent)
+        fresh, self._fresh = self._fresh, None
+        never_played = time.monotonic() - began < STALE_SPARE_SECONDS
+        if status != 0 and not self._stopped and fresh is not None and never_played:
+            status = self._replay(fresh, sent, status)
+        self._exit_status = status
+        played = status == 0 and not self._stopped
+        if played and self._on_played is not None:
             self._on_played()
         self._finished.set()
+        if played and self._on_free is not None:
+            self._on_free(self._rate)
+
+    def _replay(
+        self, fresh: Callable[[], subprocess.Popen[bytes]], sent: list[bytes], failed: int
+    ) -> int:
+        """The sound from its start on a new aplay; its exit status, or the spare's (`failed`)
+        when no new one could start or a stop came first."""
+        try:
+            proc = fresh()
+        except SpeechUnavailable:
+            return failed
+        with self._proc_lock:
+            self._proc = proc
+            stopped = self._stopped
+        if stopped:  # stop() came while the new one started: it reaps the old one only
+            _kill(proc)
+            return failed
+        return self._play_on(proc, sent)
 
     def stop(self) -> None:
         """Silence at once: SIGKILL to aplay's group (the sound stops within ~2 ms), reaped."""
-        self._stopped = True
+        with self._proc_lock:
+            self._stopped = True
+            proc = self._proc
         self._more.put(None)  # a feeder waiting for more of a streamed sound wakes up
-        _kill(self._proc)
+        _kill(proc)
         self._thread.join(timeout=5)
 
 
 class AplayOutput:
-    """Plays PCM through one `aplay` child per sound, on the output `--device` names."""
+    """Plays PCM through one `aplay` child per sound, on the output `--device` names.
+
+    The next sound's aplay (a spare) is started when a sound has played to its end, so a
+    sound that begins after a hold or a wait starts at once instead of after aplay's start and
+    connection (~10 ms here, tens of ms on a busy machine: enough to push a hold past its
+    50 ms). Only then: while a sound plays, a device that takes one stream at a time (an ALSA
+    `hw:`) must not see a second one opened.
+    """
 
     def __init__(self, device: str | None = None) -> None:
         self.device = device
         self.heard = False  # a sound has played to its end on this output
         self._spare: subprocess.Popen[bytes] | None = None
         self._spare_rate = 0
+        self._closed = False
         self._lock = threading.Lock()
 
     def use_default(self) -> None:
@@ -435,11 +499,22 @@ class AplayOutput:
         self.heard = True
 
     def prewarm(self, rate: int = DEFAULT_RATE) -> None:
-        """Start aplay now, so connecting to the device overlaps start-up; play() uses it."""
+        """Start aplay now, so connecting to the device overlaps what comes before the next
+        sound; play() uses it."""
         with self._lock:
-            if self._spare is None:
-                self._spare = _spawn(self.device, rate)
-                self._spare_rate = rate
+            if self._spare is not None or self._closed:
+                return
+            device = self.device
+        try:
+            proc = _spawn(device, rate)
+        except SpeechUnavailable:
+            return  # the sound that needs it will start its own and report
+        with self._lock:
+            kept = self._spare is None and not self._closed and self.device == device
+            if kept:
+                self._spare, self._spare_rate = proc, rate
+        if not kept:  # closed, or another spare, or another output, meanwhile
+            _kill(proc)
 
     def play(self, pcm: Pcm, *, gain: float = 1.0) -> Playback:
         """Start playing at once and return a handle; failures surface in Playback.wait()."""
@@ -449,24 +524,35 @@ class AplayOutput:
 
     def play_stream(self, first: Pcm, *, gain: float = 1.0) -> Playback:
         """Start playing `first` at once; the rest comes with Playback.add, then finish."""
-        playback = Playback(self._aplay(first.rate), self.device, gain, on_played=self._played)
+        rate = first.rate
+        proc, spare = self._aplay(rate)
+        playback = Playback(
+            proc,
+            self.device,
+            gain,
+            on_played=self._played,
+            on_free=self.prewarm,
+            fresh=(lambda: _spawn(self.device, rate)) if spare else None,
+            rate=rate,
+        )
         playback.add(first)
         return playback
 
-    def _aplay(self, rate: int) -> subprocess.Popen[bytes]:
-        """The prewarmed aplay if it suits, else a new one."""
+    def _aplay(self, rate: int) -> tuple[subprocess.Popen[bytes], bool]:
+        """The spare aplay if it suits, else a new one; and whether it was the spare."""
         with self._lock:
             proc, self._spare = self._spare, None
             if proc is not None and (self._spare_rate != rate or proc.poll() is not None):
                 _kill(proc)
                 proc = None
         if proc is None:
-            proc = _spawn(self.device, rate)
-        return proc
+            return _spawn(self.device, rate), False
+        return proc, True
 
     def close(self) -> None:
-        """Drop an unused prewarmed aplay."""
+        """Drop the spare aplay; start no other."""
         with self._lock:
+            self._closed = True
             proc, self._spare = self._spare, None
         if proc is not None:
             _kill(proc)

@@ -30,6 +30,7 @@ from tests.audio_server import (
     pulse_server,
     recorder,
 )
+from tests.sink import Restarting
 
 _ = (pulse_server, recorder)  # fixtures used by name below
 
@@ -222,6 +223,71 @@ def test_prewarmed_output_plays_the_whole_sound(recorder: Recorder) -> None:
     assert correlation(heard[shifted], source[window]) > 0.99  # nothing lost at the start
     assert heard[start + onset + 1102 : start + len(source)] == source[onset + 1102 :]
     output.close()
+
+
+def wait_for_spare(output: AplayOutput, timeout: float = 5.0) -> int:
+    """The PID of the aplay `output` started for its next sound, once it has one."""
+    deadline = time.monotonic() + timeout
+    while (spare := output._spare) is None:
+        assert time.monotonic() < deadline, "no spare aplay"
+        time.sleep(0.01)
+    assert aplay_children() == [spare.pid]
+    return spare.pid
+
+
+@pytest.mark.real_audio
+def test_a_sound_played_to_its_end_leaves_one_spare_that_the_next_sound_starts_on(
+    recorder: Recorder,  # a sink that is recorded runs: an idle one takes ~2 s to start a sound
+) -> None:
+    """The next sound (after a hold, a wait) must not wait for aplay to start and connect;
+    a cut sound leaves none (the next one follows at once, and a `hw:` device takes one
+    stream at a time)."""
+    output = AplayOutput()
+    first = output.play(Pcm.silence(0.05))
+    assert first.wait(timeout=10)
+    spare = wait_for_spare(output)
+    second = output.play(Pcm.concat([chime(seconds=2.0)] * 2))
+    assert second._proc.pid == spare
+    second.stop()
+    time.sleep(0.2)  # a spare started after a cut would be there by now
+    assert aplay_children() == []
+    assert output.play(Pcm.silence(0.05)).wait(timeout=10)
+    wait_for_spare(output)
+    output.close()
+    assert aplay_children() == []
+
+
+@pytest.mark.real_audio
+def test_a_spare_from_before_the_server_restarted_plays_on_a_fresh_aplay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A restart between two sounds is no outage: the spare's old connection fails at its
+    first write, and the sound is played whole on a new aplay."""
+    server = Restarting()
+    output = AplayOutput()
+    try:
+        server.start()
+        monkeypatch.setenv("PULSE_SERVER", server.server)
+        assert output.play(Pcm.silence(0.05)).wait(timeout=10)
+        spare = wait_for_spare(output)
+        server.stop()
+        recorder = server.start()
+        mark = recorder.mark()
+        sound = Pcm.concat([Pcm.silence(0.02), chime()])
+        playback = output.play(sound)
+        assert playback.wait(timeout=10)  # no SpeechUnavailable
+        assert playback._proc.pid != spare
+        time.sleep(0.1)  # the recorder's last chunk
+        heard = recorder.samples(mark)
+        source = sound.values()
+        start = locate(heard, source)
+        onset = first_loud(source)
+        assert onset is not None
+        window = slice(onset, onset + 1102)  # its first 50 ms, whole
+        assert correlation(heard[start + onset : start + onset + 1102], source[window]) > 0.99
+    finally:
+        output.close()
+        server.close()
 
 
 @pytest.mark.real_audio

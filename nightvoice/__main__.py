@@ -27,6 +27,9 @@ def main() -> None:
 
 def _run() -> int:
     _open_standard_streams()
+    from nightvoice.base.stops import keep_swallowed_stops
+
+    keep_swallowed_stops()  # a Ctrl-C that CPython swallows (in a weakref callback) still stops
     args = sys.argv[1:]
     # What must start before anything else is imported (the playing lock, the first words, a
     # natural voice loading): see nightvoice/startup/. It is handed on, never picked up later.

@@ -9,16 +9,14 @@ from __future__ import annotations
 import os
 import selectors
 import signal
-import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from nightvoice.base import waiting
+from nightvoice.base import stops
 
 if TYPE_CHECKING:  # the ports are loaded when keys are read: `list` and `check` need not
     from nightvoice.core.ports import Event
@@ -312,43 +310,6 @@ def _held_signals() -> list[int]:
     return [signal.SIGINT, *_stop_signals()]
 
 
-def _interrupted_thread_start(report: Any) -> bool:
-    """A signal that raises while the main thread is inside `Thread.start` (every sound starts
-    a small thread) makes `start` forget the thread, and the thread, starting a moment later,
-    finds itself forgotten: CPython reports a KeyError from `_bootstrap_inner`. Nothing is lost
-    (the program is ending, as the signal asked)."""
-    error = report.exc_value
-    frames = traceback.extract_tb(report.exc_traceback) if report.exc_traceback else []
-    return (
-        isinstance(error, KeyError)
-        and isinstance(error.args[0] if error.args else None, threading.Thread)
-        and bool(frames)
-        and frames[-1].name == "_bootstrap_inner"
-    )
-
-
-def _handle_unraisable_stops() -> None:
-    """Route what CPython reports as "Exception ignored in ..." that a stop caused.
-
-    A stop raised by a signal handler inside a weakref callback or a `__del__` is swallowed
-    there: it goes to `waiting.rescue`, and the main thread's next wait raises it again, so
-    SIGTERM, SIGHUP and Ctrl-C are never lost. A thread start cut by a stop is dropped. Every
-    other report goes to the hook installed before.
-    """
-    if getattr(sys.unraisablehook, "nightvoice", False):
-        return
-    before = sys.unraisablehook
-
-    def hook(report: Any) -> None:
-        if isinstance(report.exc_value, (Terminated, KeyboardInterrupt)):
-            waiting.rescue(report.exc_value)
-        elif not _interrupted_thread_start(report):
-            before(report)
-
-    hook.nightvoice = True  # type: ignore[attr-defined]
-    sys.unraisablehook = hook
-
-
 @contextmanager
 def exits_cleanly() -> Iterator[Signals]:
     """Turn SIGTERM and SIGHUP (terminal closed) into an exception that unwinds cleanly."""
@@ -357,7 +318,7 @@ def exits_cleanly() -> Iterator[Signals]:
         raise Terminated(signum)
 
     previous = {}
-    _handle_unraisable_stops()
+    stops.keep_swallowed_stops()  # a stop raised where CPython ignores it is not lost
     if threading.current_thread() is threading.main_thread():
         for signum in _stop_signals():
             previous[signum] = signal.signal(signum, raise_terminated)

@@ -7,7 +7,6 @@ before anything else is loaded.
 from __future__ import annotations
 
 import os
-import re
 import threading
 
 from nightvoice.base.waiting import wait_for_event
@@ -124,13 +123,15 @@ _CAUSES: tuple[tuple[str, str], ...] = (
     (r"Unknown PCM (\S+)", "Unknown PCM {0}"),
     (r"audio open error: (.+)", "cannot open the audio device: {0}"),
 )
-_ALSA_PREFIX = re.compile(r"^(?:ALSA lib [^)]*\)\s*|aplay: [\w:]*\d+:\s*)")
+_ALSA_PREFIX = r"^(?:ALSA lib [^)]*\)\s*|aplay: [\w:]*\d+:\s*)"
 
 
 def failure_cause(stderr: str) -> str:
     """The real cause in a few words ("Unknown PCM bogus", "no sound card") from aplay's
     several lines of ALSA noise."""
-    lines = [_ALSA_PREFIX.sub("", line).strip() for line in stderr.splitlines()]
+    import re  # only on a failure: the head start imports this module before anything else
+
+    lines = [re.sub(_ALSA_PREFIX, "", line).strip() for line in stderr.splitlines()]
     lines = [line for line in lines if line]
     for pattern, words in _CAUSES:
         for line in lines:

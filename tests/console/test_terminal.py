@@ -177,7 +177,7 @@ def test_a_stop_swallowed_where_python_ignores_exceptions_ends_the_next_wait(sig
     import queue
     import weakref
 
-    from nightvoice.base import waiting
+    from nightvoice.base import stops, waiting
 
     class Thing:
         pass
@@ -194,7 +194,7 @@ def test_a_stop_swallowed_where_python_ignores_exceptions_ends_the_next_wait(sig
         swallow_a_stop_then_wait()
     assert time.monotonic() - started <= waiting.SIGNAL_SLICE + 0.1
     assert getattr(stop.value, "signum", signal.SIGINT) == signum
-    waiting.raise_rescued()  # raised once: nothing is left to end a later wait
+    stops.raise_swallowed()  # raised once: nothing is left to end a later wait
 
 
 def test_signals_during_clean_up_wait_until_it_is_done() -> None:
@@ -277,35 +277,3 @@ def test_an_arrow_key_split_across_two_reads_is_still_one_arrow() -> None:
     finally:
         os.close(primary)
         os.close(secondary)
-
-
-def test_a_thread_start_cut_by_a_signal_is_not_reported_as_a_traceback(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """SIGTERM landing inside Thread.start makes CPython print a KeyError from the forgotten
-    thread on the way out; that one report is dropped, every other still reaches the hook."""
-    import sys
-    import threading
-    import types
-
-    from nightvoice.console import terminal
-
-    seen: list[BaseException | None] = []
-    monkeypatch.setattr(sys, "unraisablehook", lambda report: seen.append(report.exc_value))
-    with terminal.exits_cleanly():
-        pass
-
-    def _bootstrap_inner() -> None:  # the frame CPython's report ends in
-        raise KeyError(threading.Thread())
-
-    def other() -> None:
-        raise KeyError("something else")
-
-    for raising in (_bootstrap_inner, other):
-        try:
-            raising()
-        except KeyError as error:
-            sys.unraisablehook(
-                types.SimpleNamespace(exc_value=error, exc_traceback=error.__traceback__)
-            )
-    assert len(seen) == 1 and seen[0] is not None and seen[0].args == ("something else",)

@@ -309,3 +309,22 @@ def test_a_first_ever_run_starts_with_the_built_in_first_words_said_once(
     )
     source = Pcm(done.stdout, RATE).with_lead_in(LEAD_IN_SECONDS).scaled(volume)
     heard_once(heard, source)
+
+
+def test_the_head_start_loads_nothing_the_first_sound_does_not_need() -> None:
+    """typing, re, enum, queue and subprocess cost ~10 ms of the first sound, before it
+    (-S: what site imports is not the head start's doing)."""
+    heavy = ("typing", "re", "enum", "queue", "subprocess")
+    script = (
+        "import sys, nightvoice.startup.headstart\n"
+        f"print(' '.join(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.stdout.split() == []

@@ -56,7 +56,12 @@ class Runs:
         self.routine.write_text(ROUTINE, encoding="utf-8")
         self.marker = f"NIGHTVOICE_ORPHAN_TEST={uuid.uuid4().hex}"
         name, value = self.marker.split("=")
-        self.env = {**server.env(), "NIGHTVOICE_HOME": str(tmp_path / "home"), name: value}
+        self.env = {
+            **server.env(),
+            "NIGHTVOICE_HOME": str(tmp_path / "home"),
+            name: value,
+            "PYTHONFAULTHANDLER": "1",  # a hang shows where, when ended by SIGABRT
+        }
         self.cwd = tmp_path
         self.started: list[subprocess.Popen[bytes]] = []
 
@@ -64,14 +69,15 @@ class Runs:
         """`nightvoice play ROUTINE` hands-free, or the given command line."""
         if argv is None:
             argv = ["nightvoice", "play", str(self.routine), "--hands-free", "--blank"]
-        proc = subprocess.Popen(
-            argv,
-            env=self.env,
-            cwd=self.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with (self.cwd / f"stderr-{len(self.started)}.txt").open("wb") as stderr:
+            proc = subprocess.Popen(
+                argv,
+                env=self.env,
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         self.started.append(proc)
         return proc
 
@@ -107,7 +113,13 @@ def silence_after(runs: Runs, proc: subprocess.Popen[bytes], signum: int) -> flo
     """Send `signum` and return how long until no aplay of this run is left."""
     proc.send_signal(signum)
     took = wait_for(lambda: not runs.aplays(), 5)
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)  # its threads' stacks, into its stderr
+        proc.wait(timeout=5)
+        said = (runs.cwd / f"stderr-{runs.started.index(proc)}.txt").read_text(errors="replace")
+        raise AssertionError(f"still running 10 s after signal {signum}:\n{said}") from None
     assert took is not None, f"aplay still speaking 5 s after signal {signum}"
     print(f"signal {signum}: silent after {took * 1000:.1f} ms")
     return took

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from nightvoice.base.stops import raise_swallowed
 from nightvoice.console.terminal import Terminated
 from nightvoice.core.errors import NightvoiceError, RoutineError, shown
 
@@ -29,6 +30,7 @@ def guarded(action: Callable[[], int]) -> int:
     watched = _WatchedOutput.install()
     try:
         code = action()
+        raise_swallowed()  # a Ctrl-C CPython swallowed where no wait came after: still honoured
         if sys.stdout is not None:
             sys.stdout.flush()  # a full disk under `> file` shows here, not at exit
         return code

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from nightvoice.cli import run
+from nightvoice.console.terminal import Terminated
 
 TRACEBACK = "Traceback"
 
@@ -160,3 +161,29 @@ def test_ctrl_c_while_click_is_imported_is_exit_130_without_a_traceback(tmp_path
     assert TRACEBACK.encode() not in err
     assert err == b""
     assert process.returncode == 130
+
+
+@pytest.mark.parametrize(
+    ("stop", "code"),
+    [(KeyboardInterrupt(), 130), (Terminated(signal.SIGTERM), 143), (Terminated(1), 129)],
+    ids=["Ctrl-C", "SIGTERM", "SIGHUP"],
+)
+def test_a_stop_swallowed_in_a_command_with_no_wait_still_ends_it_as_that_stop(
+    monkeypatch: pytest.MonkeyPatch, stop: BaseException, code: int
+) -> None:
+    """`list`, `check`: nothing waits after CPython swallowed the stop in a weakref callback;
+    the command ends as the stop asked, not with 0."""
+    import types
+
+    from nightvoice import boundary
+    from nightvoice.base import stops
+
+    monkeypatch.setattr(stops, "_rescued", [])
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: None)
+    stops.keep_swallowed_stops()
+
+    def command() -> int:
+        sys.unraisablehook(types.SimpleNamespace(exc_value=stop, exc_traceback=None))
+        return 0
+
+    assert boundary.guarded(command) == code

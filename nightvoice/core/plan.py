@@ -19,6 +19,13 @@ class Line(NamedTuple):
     language: str | None = None
 
 
+def voice_for(language: str | None, own: str, voice: str | None) -> tuple[str, str | None]:
+    """The language and voice that say a line: the routine's own (`own`, `voice`), or, for a
+    line in another language (an untranslated phrase of nightvoice's own, Line.language), that
+    language's default voice: never the routine's voice reading words of another language."""
+    return (own, voice) if language is None else (language, None)
+
+
 @dataclass(frozen=True)
 class Say:
     text: str

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from nightvoice.base.waiting import wait_on
-from nightvoice.core.plan import Line
+from nightvoice.core.plan import Line, voice_for
 from nightvoice.sound.audio import Pcm
-from nightvoice.sound.synth import PieceListener, synthesize_in_pieces, voice_for
+from nightvoice.sound.synth import PieceListener, synthesize_in_pieces
 
 AHEAD = 3  # sentences rendered beyond the one being said
 

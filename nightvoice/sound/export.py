@@ -21,12 +21,21 @@ from typing import Any, BinaryIO
 from nightvoice.base import reading, writing
 from nightvoice.core.errors import NightvoiceError, shown
 from nightvoice.core.phrases import ENGLISH, TAKE_YOUR_TIME, PhraseBook
-from nightvoice.core.plan import Cue, Hold, HoldUntilEased, Line, Plan, Say, WaitForKey
+from nightvoice.core.plan import (
+    Cue,
+    Hold,
+    HoldUntilEased,
+    Line,
+    Plan,
+    Say,
+    WaitForKey,
+    voice_for,
+)
 from nightvoice.core.planner import check_in_times, timeline, total_seconds
 from nightvoice.core.player import PlayerOptions, night_volume
 from nightvoice.sound.audio import DEFAULT_RATE, Pcm
 from nightvoice.sound.speaker import LEAD_IN_SECONDS, chime_sound, volume_gain
-from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces, voice_for
+from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
 
 # Names that promise a format export does not write (it writes WAV only).
 AUDIO_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma", ".aiff")

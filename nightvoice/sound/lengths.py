@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from nightvoice.base import paths, reading, writing
-from nightvoice.core.plan import Settings
+from nightvoice.core.plan import Settings, voice_for
 from nightvoice.core.planner import LEAD_IN_SECONDS, SpeechSeconds, estimate_speech_seconds
-from nightvoice.sound.synth import voice_for
 
 LENGTHS_FILE = "speech-lengths-v2.json"  # v2: the engine record, plain keys (v1 is not read)
 MAX_SENTENCE_SECONDS = 3600.0

@@ -13,13 +13,13 @@ from typing import Protocol
 
 from nightvoice.base.waiting import wait_for_event
 from nightvoice.core.errors import NightvoiceError, SpeechUnavailable
-from nightvoice.core.plan import Line
+from nightvoice.core.plan import Line, voice_for
 from nightvoice.core.planner import CHIME_SECONDS, CHIME_TONE_SECONDS, LEAD_IN_SECONDS
 from nightvoice.core.ports import Event, Screen, SpeechFailed, SpeechFinished
 from nightvoice.sound.ahead import RenderAhead
 from nightvoice.sound.audio import AplayOutput, Pcm, Playback, chime
 from nightvoice.sound.naturalvoices import natural_voice
-from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces, voice_for
+from nightvoice.sound.synth import PieceListener, Synthesizer, synthesize_in_pieces
 
 # The silence after a sound's last audible sample that is still played (the rest passes as
 # time: aplay exits that much sooner, and its exit is the proof the sound was heard).

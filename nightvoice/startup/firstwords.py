@@ -147,8 +147,8 @@ def rendered(
     Standby (standby/resident.py) keeps its first words ready the same way, with a shorter
     `lead_in` of its own.
     """
+    from nightvoice.core.plan import voice_for
     from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
-    from nightvoice.sound.synth import voice_for
 
     said = first_say(prepared, interactive=interactive)
     if said is None:

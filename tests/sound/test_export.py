@@ -20,7 +20,7 @@ import pytest
 from nightvoice.base import paths
 from nightvoice.cli import run
 from nightvoice.core.errors import SpeechUnavailable
-from nightvoice.core.plan import Entry, Plan, Settings
+from nightvoice.core.plan import Entry, Plan, Settings, voice_for
 from nightvoice.core.planner import compile_plan, timeline, total_seconds
 from nightvoice.core.player import PlayerOptions, night_volume
 from nightvoice.sound.audio import DEFAULT_RATE, Pcm, read_wav
@@ -32,7 +32,7 @@ from nightvoice.sound.export import (
     render,
 )
 from nightvoice.sound.speaker import LEAD_IN_SECONDS, volume_gain
-from nightvoice.sound.synth import EspeakSynthesizer, voice_for
+from nightvoice.sound.synth import EspeakSynthesizer
 from nightvoice.user.catalog import load_routine, resolve
 from nightvoice.user.config import resolve_settings
 

@@ -181,7 +181,10 @@ class SpeechLengths:
 
     def known(self, settings: Settings, text: str, language: str | None = None) -> float | None:
         """The sentence's measured length, if known without loading the engine."""
-        settings = _said_in(settings, language)
+        return self._known_as(_said_in(settings, language), text)
+
+    def _known_as(self, settings: Settings, text: str) -> float | None:
+        """`known`, for settings already as the sentence is said (`_said_in`)."""
         engine = self._engine_for(settings.voice)
         if engine is None:
             return None
@@ -221,9 +224,13 @@ class SpeechLengths:
         `missing` (`list`, which measures them later with `measure_missing`).
         """
 
+        said_in: dict[str | None, Settings] = {}  # language -> settings: `list` asks thousands
+
         def seconds(text: str, language: str | None = None) -> float:
-            said = _said_in(settings, language)
-            found = self.known(said, text)
+            said = said_in.get(language)
+            if said is None:
+                said = said_in[language] = _said_in(settings, language)
+            found = self._known_as(said, text)
             if found is not None:
                 return found
             if wait:

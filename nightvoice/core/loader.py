@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -681,34 +682,29 @@ class _RoutineReader(YamlReader):
         say = self.optional_text(entries, "say", scope)
         title = self.optional_text(entries, "title", scope)
         chime = self.boolean(entries["chime"][1], "`chime`") if "chime" in entries else None
-        step = Step(say=say, title=title, chime=chime, line=node.start_mark.line + 1)
         if "cues" in entries and action not in ("hold", "rest"):
             self.problem(entries["cues"][0], "`cues` only go with `hold:` or `rest:`")
+        timed: dict[str, Any] = {}
         if action is None:
             if say is None and title is None and "say" not in entries:
                 self.problem(node, "this step says nothing and does nothing; add `say:`")
         else:
-            value = entries[action][1]
-            step = self.action(step, action, value, entries, scope)
+            timed = self.action(action, entries[action][1], entries, scope)
         if len(self.problems) != before:
             return None
+        step = Step(say=say, title=title, chime=chime, line=node.start_mark.line + 1, **timed)
         self.costs[id(step)] = _leaf_cost(step)
         self.where[id(step)] = node
         return step
 
     def action(
-        self,
-        step: Step,
-        action: str,
-        value: yaml.Node,
-        entries: Entries,
-        scope: _Scope,
-    ) -> Step:
-        from dataclasses import replace
-
+        self, action: str, value: yaml.Node, entries: Entries, scope: _Scope
+    ) -> dict[str, Any]:
+        """The Step fields `action` sets (the step is made once, with them: `list` reads
+        hundreds of routines, and copying a frozen dataclass is slow)."""
         if action == "pause":
             seconds = self.number(value, "`pause`", low=0, high=MAX_PAUSE)
-            return replace(step, pause=seconds or 0.0)
+            return {"pause": seconds or 0.0}
         if action in ("hold", "rest"):
             seconds = self.number(value, f"`{action}`", low=0, high=MAX_HOLD)
             default_release = action == "hold"  # a hold ends with nightvoice's "Release."
@@ -718,15 +714,15 @@ class _RoutineReader(YamlReader):
                 else Cues(release=default_release)
             )
             kind: HoldKind = "hold" if action == "hold" else "rest"
-            return replace(step, hold=seconds, hold_kind=kind, cues=cues)
+            return {"hold": seconds, "hold_kind": kind, "cues": cues}
         if action == "breathe":
-            return replace(step, breathe=self.breathing(value, scope))
+            return {"breathe": self.breathing(value, scope)}
         if action == "wait_for_key":
             flag = self.boolean(value, "`wait_for_key`")
             if flag is False:
                 self.problem(value, "`wait_for_key: false` does nothing; remove it")
-            return replace(step, wait_for_key=bool(flag))
-        return replace(step, until_eased=self.eased(value, scope))
+            return {"wait_for_key": bool(flag)}
+        return {"until_eased": self.eased(value, scope)}
 
     def cues(self, node: yaml.Node, default_release: bool, seconds: float, scope: _Scope) -> Cues:
         entries = self.mapping(node, CUE_KEYS, "`cues`")

@@ -395,6 +395,7 @@ def _quoted(text: str) -> str:
 _DECIMAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _UNDERSCORED = re.compile(r"[-+]?\d[\d_]*(\.[\d_]*)?")
 _SEXAGESIMAL = re.compile(r"([-+]?)(\d+(?::[0-5]?\d)+)(\.\d*)?")
+_OCTAL = re.compile(r"[-+]?0\d+")  # not re.fullmatch: its cache look-up, for every number read
 _BASES = {"0x": 16, "0b": 2, "0o": 8}
 
 
@@ -409,7 +410,7 @@ def read_number(text: str) -> tuple[Decimal | None, str | None]:
     if _UNDERSCORED.fullmatch(written) and "_" in written:
         written = written.replace("_", "")
     if _DECIMAL.fullmatch(written):
-        if re.fullmatch(r"[-+]?0\d+", written):
+        if _OCTAL.fullmatch(written):
             plain = int(written)
             return None, (
                 f"YAML 1.1 reads a leading 0 as octal; write {plain} without the leading zero"

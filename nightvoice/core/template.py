@@ -13,10 +13,20 @@ class TemplateError(ValueError):
     """The text is not a valid template; the message says how to fix it."""
 
 
+_FORMATTER = string.Formatter()
+
+
+def _plain(text: str) -> bool:
+    """No braces at all: nothing to parse (most texts; `list` reads thousands)."""
+    return "{" not in text and "}" not in text
+
+
 def fields(text: str) -> list[str]:
     """The variable names a text uses, in order; TemplateError if it is not a plain template."""
+    if _plain(text):
+        return []
     try:
-        parts = list(string.Formatter().parse(text))
+        parts = list(_FORMATTER.parse(text))
     except ValueError:
         raise TemplateError("has an unmatched `{` or `}`; write `{{` or `}}` for a brace") from None
     names = []
@@ -34,7 +44,9 @@ def fields(text: str) -> list[str]:
 
 def fill(text: str, values: dict[str, str]) -> str:
     """The text with each `{name}` replaced; the loader has checked every name exists."""
+    if _plain(text):
+        return text
     return "".join(
         literal + (values[name] if name is not None else "")
-        for literal, name, _, _ in string.Formatter().parse(text)
+        for literal, name, _, _ in _FORMATTER.parse(text)
     )

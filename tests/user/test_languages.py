@@ -93,6 +93,11 @@ def test_an_english_routine_reads_no_catalog(monkeypatch: pytest.MonkeyPatch) ->
     assert book is said.ENGLISH
 
 
+def test_the_english_catalog_is_looked_for_by_its_one_name() -> None:
+    """`shipped_english` looks for `en.po` alone, without core/po.py: the names `_names` gives."""
+    assert languages._names(said.SOURCE_LANGUAGE) == [f"{said.SOURCE_LANGUAGE}.po"]
+
+
 def test_a_catalog_with_a_mistake_warns_once_and_its_good_entries_still_play(
     private_home: Path, tmp_path: Path
 ) -> None:

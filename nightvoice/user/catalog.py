@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from nightvoice.base import paths, reading, writing
+from nightvoice.base.sharing import map_shared
 from nightvoice.core.errors import Problem, RoutineError, RoutineNotFound, shown
 
 if TYPE_CHECKING:
@@ -168,7 +170,10 @@ class Listing:
         return self.length != EXACT
 
 
-def _summarise(path: Path, config: dict[str, Any]) -> tuple[str, Plan | None, str | None, int]:
+Summary = tuple[str, "Plan | None", str | None, int]  # title, plan; or first problem, more
+
+
+def _summarise(path: Path, config: dict[str, Any]) -> Summary:
     """Title and plan as `show` makes them (the config's settings applied), or the first
     problem and how many more there are."""
     from nightvoice.core.planner import compile_plan
@@ -182,6 +187,14 @@ def _summarise(path: Path, config: dict[str, Any]) -> tuple[str, Plan | None, st
     settings = resolve_settings(routine.voice, config, {}).settings
     plan = compile_plan(routine, settings, chime=config.get("chime"), phrases=phrase_book(settings))
     return routine.title, plan, None, 0
+
+
+def _summarise_safely(path: Path, config: dict[str, Any]) -> Summary | str:
+    """`_summarise`, or the one-line problem of a failure no check foresaw."""
+    try:
+        return _summarise(path, config)
+    except Exception as error:
+        return _unexpected(path, error)
 
 
 def _length(plan: Plan, lengths: SpeechLengths) -> tuple[float, bool]:
@@ -270,24 +283,35 @@ def _list(
     fresh: dict[str, list[object]] = {}
     listings: list[Listing] = []
     planned: list[tuple[int, str, list[object], Plan]] = []  # to lay out: index, key, entry
+    # Each routine's file status, and its listing when known without reading the file (from
+    # the cache, or unreadable); the files to read are then shared with a second core.
+    found: list[tuple[RoutineRef, os.stat_result | None, Listing | None]] = []
     for ref in all_routines():
         try:
-            stat = ref.path.stat()
+            status = ref.path.stat()
         except OSError as error:
-            listings.append(Listing(ref, problem=f"{ref.path}:1:1: cannot read it: {error}"))
+            unreadable = Listing(ref, problem=f"{ref.path}:1:1: cannot read it: {error}")
+            found.append((ref, None, unreadable))
             continue
+        known = _from_entry(ref, cached.get(str(ref.path)), status.st_mtime_ns, status.st_size)
+        if known is not None and remeasure and known.length == PENDING:
+            known = None
+        found.append((ref, status, known))
+    to_read = [ref.path for ref, _, listing in found if listing is None]
+    summaries = iter(map_shared(functools.partial(_summarise_safely, config=config), to_read))
+    for ref, stat, listing in found:
         key = str(ref.path)
-        entry = cached.get(key)
-        listing = _from_entry(ref, entry, stat.st_mtime_ns, stat.st_size)
-        if listing is not None and not (remeasure and listing.length == PENDING):
-            fresh[key] = entry  # type: ignore[assignment]  # _from_entry checked it
+        if listing is not None:
+            if stat is not None:  # from the cache
+                fresh[key] = cached[key]
             listings.append(listing)
             continue
-        try:
-            title, plan, problem, more = _summarise(ref.path, config)
-        except Exception as error:  # never cached: a fixed nightvoice must read it again
-            listings.append(Listing(ref, problem=_unexpected(ref.path, error)))
+        assert stat is not None
+        summary = next(summaries)
+        if isinstance(summary, str):  # never cached: a fixed nightvoice must read it again
+            listings.append(Listing(ref, problem=summary))
             continue
+        title, plan, problem, more = summary
         entry = [stat.st_mtime_ns, stat.st_size, title, 0.0, problem, more, EXACT]
         if plan is not None:
             planned.append((len(listings), key, entry, plan))

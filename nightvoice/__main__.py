@@ -52,6 +52,12 @@ def _run() -> int:
         early.close()
     if args[:1] != ["standby"]:  # a standby's end (SIGTERM) starts nothing in the background
         startup.after_command()
+    # The command is done. Python's teardown would then run the cyclic garbage collector over
+    # every object still alive, two or three times (~50 ms of a first `list`, ~1/6 of it);
+    # frozen, they are skipped, and still freed as the modules are cleared.
+    import gc
+
+    gc.freeze()
     return code
 
 

@@ -338,7 +338,7 @@ def _list(
             ensure_ascii=False,
         )
         with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
-            writing.write_atomically(cache_path, payload.encode("utf-8"))
+            writing.write_atomically(cache_path, payload.encode("utf-8"), durable=False)
     return listings, len(planned)
 
 

@@ -26,23 +26,21 @@ try:  # libyaml when present: the same node tree, parsed several times faster
 except ImportError:  # pragma: no cover - pure-Python PyYAML builds
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-_RESOLVED: dict[tuple[str, Any], str] = {}  # (plain scalar, implicit) -> tag; bounded below
+_RESOLVED: dict[tuple[Any, Any, Any], str] = {}  # (kind, value, implicit) -> tag; bounded
 
 
 class _YamlLoader(_SafeLoader):
-    """The safe loader, remembering which tag each short scalar resolves to: PyYAML resolves
-    every node in Python (a regex per scalar), and the keys, numbers and words of routines
-    repeat from file to file (`list` reads hundreds). Only a scalar's kind, value and
-    implicitness decide its tag here (the safe loader has no path resolvers)."""
+    """The safe loader, remembering which tag each node resolves to: PyYAML resolves every
+    node in Python (a regex per scalar), and the keys, numbers and words of routines repeat
+    from file to file (`list` reads hundreds). Only a node's kind, value (None for a list or
+    mapping) and implicitness decide its tag here (the safe loader has no path resolvers)."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not yaml.ScalarNode or len(value) > 40:
-            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-        key = (value, implicit)
+        key = (kind, value, implicit)
         tag = _RESOLVED.get(key)
         if tag is None:
             tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            if len(_RESOLVED) < 10000:
+            if len(_RESOLVED) < 10000 and (value is None or len(value) <= 40):
                 _RESOLVED[key] = tag
         return tag
 

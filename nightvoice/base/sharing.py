@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NoReturn, TypeVar
 
 Item = TypeVar("Item")
@@ -39,18 +39,24 @@ def map_shared(
         reader, writer = os.pipe()
     except OSError:
         return results + [work(item) for item in items[1:]]
+    import signal
+
+    # No signal lands between the fork and the child's handlers being reset: one raised into
+    # the child's copy of this code would run the rest of the command there too.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
     try:
         child = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(reader)
         os.close(writer)
         return results + [work(item) for item in items[1:]]
     if child == 0:
-        os.close(reader)
-        _work_and_exit(work, items[half:], writer)
-    os.close(writer)
+        _work_and_exit(work, items[half:], reader, writer, mask)
     done = False
     try:
+        os.close(writer)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a stop meanwhile is raised here
         results += [work(item) for item in items[1:half]]
         theirs: list[Result] | None = _results(reader, child, len(items) - half)
         done = True
@@ -73,11 +79,25 @@ def _can_fork() -> bool:
     return cpus > 1
 
 
-def _work_and_exit(work: Callable[[Item], Result], items: Sequence[Item], writer: int) -> NoReturn:
-    """In the child: the results, pickled into `writer`; exit status 0 only if all were sent."""
+def _work_and_exit(
+    work: Callable[[Item], Result],
+    items: Sequence[Item],
+    reader: int,
+    writer: int,
+    mask: Iterable[int],
+) -> NoReturn:
+    """In the child: the results, pickled into `writer`; exit status 0 only if all were sent.
+    A signal ends it as the system does (Ctrl-C, SIGTERM...), never as an exception."""
     status = 1
     try:
         import pickle
+        import signal
+
+        for signum in signal.valid_signals():
+            if callable(signal.getsignal(signum)):
+                signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(reader)
 
         data = memoryview(pickle.dumps([work(item) for item in items], pickle.HIGHEST_PROTOCOL))
         while data:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 
 import pytest
@@ -86,3 +87,16 @@ def test_a_failure_here_ends_the_child_and_is_raised(
     assert len(children) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(children[0], os.WNOHANG)  # ended and reaped: no zombie left behind
+
+
+def interrupted_in_a_child(n: int) -> int:
+    if n == 60 and os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: the system's default there, death
+    return n
+
+
+def test_a_signal_ends_the_child_as_the_system_does_and_this_process_does_its_half(
+    two_cpus: None,
+) -> None:
+    assert sharing.map_shared(interrupted_in_a_child, range(100), least=10) == list(range(100))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # here, unchanged

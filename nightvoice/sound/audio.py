@@ -402,7 +402,8 @@ class Playback(AplaySound):
             proc.stdin.write(piece if self._gain == 1.0 else _scale_bytes(piece, self._gain))
 
     def _play_on(self, proc: subprocess.Popen[bytes], sent: list[bytes]) -> int:
-        """Write what was `sent` already, then the rest as it comes; aplay's exit status."""
+        """Write what was `sent` already, then the rest as it comes; aplay's exit status. The
+        rest is added to `sent` only while a fresh aplay may still have to play it all."""
         assert proc.stdin is not None
         assert proc.stderr is not None
         try:
@@ -413,7 +414,8 @@ class Playback(AplaySound):
                 if more is None:
                     self._more.put(None)  # seen again by a fresh aplay after a stale spare
                     break
-                sent.append(more)
+                if self._fresh is not None:
+                    sent.append(more)
                 self._write(proc, more)
             proc.stdin.close()  # EOF: aplay drains and exits when the sound has really ended
         except (BrokenPipeError, ValueError, OSError):

@@ -67,31 +67,43 @@ def audible_seconds(values: array[int]) -> float:
     return 0.0 if start is None or end is None else (end - start) / RATE
 
 
-def renderings(voice: list[str]) -> dict[str, float]:
-    """Each sentence's audible length as the program's engine says it at the night rate."""
+RENDERS = 3  # the natural voice's lengths vary from one rendering to the next (~±5 %)
+
+
+def renderings(voice: list[str]) -> dict[str, list[float]]:
+    """Each sentence's audible lengths as the program's engine says it at the night rate, over
+    several renderings: one of the natural voice's could be 10 % off the one that played."""
     from nightvoice.sound.engines import make_synthesizer
 
     synth = make_synthesizer(voice[-1] if voice else None, strict=True)
+    name = voice[-1] if voice else None
     try:
         return {
-            text: audible_seconds(
-                synth.synthesize(
-                    text, rate=130, language="en", voice=voice[-1] if voice else None
-                ).values()
-            )
+            text: [
+                audible_seconds(
+                    synth.synthesize(text, rate=130, language="en", voice=name).values()
+                )
+                for _ in range(RENDERS)
+            ]
             for text in SENTENCES
         }
     finally:
         synth.close()
 
 
-def heard(recorder: Recorder, lengths: dict[str, float]) -> list[str]:
-    """Which sentence each stretch of sound is, by its length (within 12 %), or "?"."""
+def heard(recorder: Recorder, lengths: dict[str, list[float]]) -> list[str]:
+    """Which sentence each stretch of sound is, by its length (within 12 % of one of its
+    renderings), or "?"."""
+
+    def off(text: str, seconds: float) -> float:
+        """How far `seconds` is from the sentence's nearest rendering, as a share of it."""
+        return min(abs(length - seconds) / length for length in lengths[text])
+
     found = []
     for start, end in loud_stretches(recorder.samples(), gap=0.6):
         seconds = (end - start) / RATE
-        text = min(lengths, key=lambda t: abs(lengths[t] - seconds))
-        found.append(text if abs(lengths[text] - seconds) <= 0.12 * lengths[text] else "?")
+        text = min(lengths, key=lambda t: off(t, seconds))
+        found.append(text if off(text, seconds) <= 0.12 else "?")
     return found
 
 
